@@ -1,0 +1,164 @@
+//! Finding the files to check: a parallel, .gitignore-aware walk, then classification by path.
+
+use crate::finding::{Diagnostic, DiagnosticCode, Level};
+use crate::source::{Classified, classify};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// One file to check, from disk or from memory (stdin, an editor buffer, a rule example).
+#[derive(Clone, Debug)]
+pub struct Input {
+    /// Display path: as walked from the given root, forward slashes, no leading `./`.
+    pub path: String,
+    pub origin: Origin,
+    pub class: Classified,
+}
+
+#[derive(Clone, Debug)]
+pub enum Origin {
+    Disk(PathBuf),
+    Memory(Arc<[u8]>),
+}
+
+impl Input {
+    pub fn from_memory(path: &str, bytes: impl Into<Arc<[u8]>>) -> Input {
+        let path = display_path(Path::new(path));
+        Input { class: classify(&path), path, origin: Origin::Memory(bytes.into()) }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct DiscoverOptions {
+    /// Honour .gitignore, .ignore and git's exclude files.
+    pub honour_ignore_files: bool,
+    pub threads: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    #[error("{0}: no such file or directory")]
+    NotFound(String),
+}
+
+/// Folders that are never the user's own configuration.
+const SKIPPED_DIRS: [&str; 3] = [".git", ".terraform", "node_modules"];
+
+/// Walks `roots` and returns the files smelt knows how to check, sorted by path, plus notes about
+/// what could not be walked. Symlinks are not followed, so the walk never leaves the given roots.
+pub fn discover(
+    roots: &[PathBuf],
+    opts: &DiscoverOptions,
+) -> Result<(Vec<Input>, Vec<Diagnostic>), DiscoverError> {
+    if let Some(missing) = roots.iter().find(|r| std::fs::symlink_metadata(r).is_err()) {
+        return Err(DiscoverError::NotFound(missing.display().to_string()));
+    }
+    let Some((first, rest)) = roots.split_first() else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let mut builder = ignore::WalkBuilder::new(first);
+    rest.iter().for_each(|r| {
+        builder.add(r);
+    });
+    builder
+        .hidden(false)
+        .follow_links(false)
+        .git_ignore(opts.honour_ignore_files)
+        .git_global(opts.honour_ignore_files)
+        .git_exclude(opts.honour_ignore_files)
+        .ignore(opts.honour_ignore_files)
+        .parents(opts.honour_ignore_files)
+        .require_git(false)
+        .threads(opts.threads.max(1))
+        .filter_entry(|e| {
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir && e.depth() > 0 && SKIPPED_DIRS.iter().any(|d| e.file_name() == *d))
+        });
+
+    let found: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    let problems: Mutex<Vec<Diagnostic>> = Mutex::new(Vec::new());
+    builder.build_parallel().run(|| {
+        Box::new(|entry| {
+            match entry {
+                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                    if let Ok(mut v) = found.lock() {
+                        v.push(e.into_path());
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    if let Ok(mut v) = problems.lock() {
+                        v.push(walk_problem(&err));
+                    }
+                }
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    let mut paths = found.into_inner().unwrap_or_default();
+    let mut diagnostics = problems.into_inner().unwrap_or_default();
+    paths.sort();
+    paths.dedup();
+
+    let display: Vec<String> = paths.iter().map(|p| display_path(p)).collect();
+    let charts: BTreeSet<String> = display
+        .iter()
+        .filter_map(|p| p.strip_suffix("Chart.yaml"))
+        .filter(|dir| dir.is_empty() || dir.ends_with('/'))
+        .map(str::to_string)
+        .collect();
+    let mut inputs = Vec::new();
+    for (path, shown) in paths.into_iter().zip(display) {
+        let in_templates = charts.iter().any(|c| {
+            shown.strip_prefix(c.as_str()).is_some_and(|rest| rest.starts_with("templates/"))
+        });
+        let class = if in_templates { Classified::HelmTemplate } else { classify(&shown) };
+        if matches!(class, Classified::Unknown | Classified::HelmTemplate) {
+            continue;
+        }
+        inputs.push(Input { path: shown, origin: Origin::Disk(path), class });
+    }
+    diagnostics.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((inputs, diagnostics))
+}
+
+/// Forward slashes and no leading `./`, so paths read the same on every platform and in SARIF.
+pub fn display_path(path: &Path) -> String {
+    let s = path.to_string_lossy().replace('\\', "/");
+    let mut s = s.as_str();
+    while let Some(rest) = s.strip_prefix("./") {
+        s = rest;
+    }
+    s.to_string()
+}
+
+fn walk_problem(err: &ignore::Error) -> Diagnostic {
+    let path = walk_error_path(err).map(|p| display_path(p)).unwrap_or_default();
+    Diagnostic {
+        code: DiagnosticCode::ReadError,
+        level: Level::Warning,
+        path,
+        location: None,
+        message: format!("could not walk: {}", innermost(err)),
+    }
+}
+
+fn walk_error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child),
+        _ => None,
+    }
+}
+
+fn innermost(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => innermost(err),
+        other => other.to_string(),
+    }
+}

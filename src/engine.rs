@@ -1,0 +1,338 @@
+//! The check pipeline: read and parse every input in parallel, run the rules over each unit (a
+//! Terraform module folder, or one file), apply suppressions, and return a sorted [`Report`].
+//!
+//! Each file is parsed, and each unit checked, inside `catch_unwind`: a bug in smelt costs that file an
+//! `internal-error` diagnostic, never the run.
+
+use crate::discover::{Input, Origin};
+use crate::finding::{Diagnostic, DiagnosticCode, Finding, Level, Location, Related, Report, Suppression};
+use crate::model::{Expr, Node, ParseIssueKind, ParsedFile, Value};
+use crate::parse::{self, Limits};
+use crate::rules::registry::RuleSet;
+use crate::rules::{FileView, RawFinding};
+use crate::source::{Classified, Decoded, FileKind, Syntax, decode, looks_like_kubernetes};
+use crate::span::{LineIndex, Span};
+use crate::suppress;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    /// Worker threads; 0 means one per core.
+    pub jobs: usize,
+    /// Files larger than this many bytes are skipped with a note.
+    pub max_file_size: u64,
+    pub limits: Limits,
+}
+
+impl Default for CheckOptions {
+    fn default() -> CheckOptions {
+        CheckOptions { jobs: 0, max_file_size: 5 * 1024 * 1024, limits: Limits::default() }
+    }
+}
+
+/// A file read, decoded and parsed.
+struct Loaded {
+    path: String,
+    kind: FileKind,
+    text: Arc<str>,
+    index: LineIndex,
+    parsed: ParsedFile,
+}
+
+/// Runs the rules in `rules` over `inputs`.
+pub fn check(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Report {
+    let run = || check_in_pool(inputs, rules, opts);
+    match rayon::ThreadPoolBuilder::new().num_threads(opts.jobs).build() {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    }
+}
+
+fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Report {
+    let loaded: Vec<(Option<Loaded>, Vec<Diagnostic>)> = inputs
+        .par_iter()
+        .map(|input| {
+            catch_unwind(AssertUnwindSafe(|| load(input, opts))).unwrap_or_else(|_| {
+                (None, vec![diag(DiagnosticCode::InternalError, Level::Error, &input.path, None, internal_message("parsing"))])
+            })
+        })
+        .collect();
+    let mut diagnostics = Vec::new();
+    let mut files = Vec::new();
+    for (file, diags) in loaded {
+        diagnostics.extend(diags);
+        files.extend(file);
+    }
+
+    let units = group_units(&files);
+    let checked: Vec<(Vec<Finding>, Vec<Diagnostic>)> = units
+        .par_iter()
+        .map(|unit| {
+            catch_unwind(AssertUnwindSafe(|| check_unit(unit, &files, rules))).unwrap_or_else(|_| {
+                let diags = unit
+                    .iter()
+                    .filter_map(|&i| files.get(i))
+                    .map(|f| diag(DiagnosticCode::InternalError, Level::Error, &f.path, None, internal_message("checking")))
+                    .collect();
+                (Vec::new(), diags)
+            })
+        })
+        .collect();
+    let mut findings = Vec::new();
+    for (f, d) in checked {
+        findings.extend(f);
+        diagnostics.extend(d);
+    }
+    for f in &files {
+        diagnostics.extend(parse_diagnostics(f));
+    }
+
+    findings.sort_by(|a, b| {
+        (&a.location.path, a.location.start, a.location.end, &a.rule.name)
+            .cmp(&(&b.location.path, b.location.start, b.location.end, &b.rule.name))
+    });
+    diagnostics.sort_by(|a, b| {
+        (&a.path, a.location.as_ref().map(|l| l.start), a.code, &a.message)
+            .cmp(&(&b.path, b.location.as_ref().map(|l| l.start), b.code, &b.message))
+    });
+    diagnostics.dedup();
+    let mut sources = BTreeMap::new();
+    for f in &files {
+        let referenced = findings.iter().any(|x| x.location.path == f.path || x.related.iter().any(|r| r.location.path == f.path))
+            || diagnostics.iter().any(|d| d.path == f.path && d.location.is_some());
+        if referenced {
+            sources.insert(f.path.clone(), f.text.clone());
+        }
+    }
+    let mut rule_metas: Vec<_> = rules.rules.iter().map(|r| r.meta.clone()).collect();
+    rule_metas.sort_by(|a, b| a.code.cmp(&b.code));
+    Report { findings, diagnostics, rules: rule_metas, sources, files_checked: files.len() }
+}
+
+fn internal_message(phase: &str) -> String {
+    format!("internal error while {phase} this file; the rest of the run went on. Please report it with the file attached.")
+}
+
+fn diag(code: DiagnosticCode, level: Level, path: &str, location: Option<Location>, message: String) -> Diagnostic {
+    Diagnostic { code, level, path: path.to_string(), location, message }
+}
+
+/// Reads, decodes, classifies and parses one input.
+fn load(input: &Input, opts: &CheckOptions) -> (Option<Loaded>, Vec<Diagnostic>) {
+    let path = input.path.as_str();
+    let note = |code, level, message: String| vec![diag(code, level, path, None, message)];
+    let (kind, syntax) = match input.class {
+        Classified::Kind(FileKind::HelmChart, _) => {
+            let chart = path.strip_suffix("Chart.yaml").unwrap_or(path).trim_end_matches('/');
+            let chart = if chart.is_empty() { "." } else { chart };
+            return (None, note(
+                DiagnosticCode::NotChecked,
+                Level::Note,
+                format!("Helm chart `{chart}` found: smelt does not render charts yet, so its templates were not checked"),
+            ));
+        }
+        Classified::Kind(kind, syntax) => (Some(kind), syntax),
+        Classified::MaybeKubernetes => (None, Syntax::Yaml),
+        Classified::HelmTemplate | Classified::Unknown => return (None, Vec::new()),
+    };
+    let bytes: Arc<[u8]> = match &input.origin {
+        Origin::Memory(b) => b.clone(),
+        Origin::Disk(p) => {
+            match std::fs::metadata(p) {
+                Ok(m) if m.len() > opts.max_file_size => {
+                    return (None, note(
+                        DiagnosticCode::FileTooLarge,
+                        Level::Note,
+                        format!("skipped: {} bytes is over the {}-byte limit (--max-file-size)", m.len(), opts.max_file_size),
+                    ));
+                }
+                Ok(_) => {}
+                Err(e) => return (None, note(DiagnosticCode::ReadError, Level::Error, format!("cannot read: {e}"))),
+            }
+            match std::fs::read(p) {
+                Ok(b) => b.into(),
+                Err(e) => return (None, note(DiagnosticCode::ReadError, Level::Error, format!("cannot read: {e}"))),
+            }
+        }
+    };
+    if bytes.len() as u64 > opts.max_file_size {
+        return (None, note(
+            DiagnosticCode::FileTooLarge,
+            Level::Note,
+            format!("skipped: {} bytes is over the {}-byte limit (--max-file-size)", bytes.len(), opts.max_file_size),
+        ));
+    }
+    let (text, invalid_at) = match decode(&bytes) {
+        Decoded::Binary if kind.is_none() => return (None, Vec::new()),
+        Decoded::Binary => {
+            return (None, note(DiagnosticCode::BinaryFile, Level::Warning, "skipped: binary data (NUL bytes), not a text file".into()));
+        }
+        Decoded::Text { text, invalid_utf8_at } => (text, invalid_utf8_at),
+    };
+    let kind = match kind {
+        Some(k) => k,
+        None if looks_like_kubernetes(&text) => FileKind::Kubernetes,
+        None => return (None, Vec::new()),
+    };
+    let index = LineIndex::new(&text);
+    let mut diags = Vec::new();
+    if let Some(at) = invalid_at {
+        let location = location(path, &text, &index, Span::new(at, at + 1));
+        diags.push(diag(
+            DiagnosticCode::InvalidUtf8,
+            Level::Warning,
+            path,
+            Some(location),
+            "not valid UTF-8: invalid bytes were read as `?` and the file was still checked".into(),
+        ));
+    }
+    let parsed = match syntax {
+        Syntax::Hcl => parse::hcl::parse(&text, &opts.limits),
+        Syntax::Yaml => parse::yaml::parse(&text, &opts.limits),
+        Syntax::Json => {
+            let mut parsed = parse::yaml::parse(&text, &opts.limits);
+            parsed.docs.iter_mut().for_each(json_templates);
+            parsed
+        }
+    };
+    let text: Arc<str> = text.into();
+    (Some(Loaded { path: path.to_string(), kind, text, index, parsed }), diags)
+}
+
+/// In Terraform's JSON syntax a string holding `${…}` is an expression, not a literal.
+fn json_templates(node: &mut Node) {
+    match &mut node.value {
+        Value::Str(s) if s.contains("${") => node.value = Value::Expr(Box::new(Expr::Other(std::mem::take(s)))),
+        Value::List(items) => items.iter_mut().for_each(json_templates),
+        Value::Map(entries) => entries.iter_mut().for_each(|e| json_templates(&mut e.value)),
+        _ => {}
+    }
+}
+
+fn parse_diagnostics(f: &Loaded) -> Vec<Diagnostic> {
+    f.parsed
+        .issues
+        .iter()
+        .map(|issue| {
+            let code = match issue.kind {
+                ParseIssueKind::Syntax => DiagnosticCode::ParseError,
+                ParseIssueKind::Limit => DiagnosticCode::LimitExceeded,
+            };
+            let loc = location(&f.path, &f.text, &f.index, issue.span);
+            diag(code, Level::Error, &f.path, Some(loc), issue.message.clone())
+        })
+        .collect()
+}
+
+/// Terraform files are checked together per folder (a module); every other file on its own.
+fn group_units(files: &[Loaded]) -> Vec<Vec<usize>> {
+    let mut modules: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut units = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        if matches!(f.kind, FileKind::Terraform) {
+            let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            modules.entry(dir).or_default().push(i);
+        } else {
+            units.push(vec![i]);
+        }
+    }
+    units.extend(modules.into_values());
+    units
+}
+
+fn check_unit(unit: &[usize], files: &[Loaded], rules: &RuleSet) -> (Vec<Finding>, Vec<Diagnostic>) {
+    let members: Vec<&Loaded> = unit.iter().filter_map(|&i| files.get(i)).collect();
+    let docs: Vec<&Node> = members.iter().flat_map(|f| f.parsed.docs.iter()).collect();
+    let mut findings = Vec::new();
+    let mut diagnostics = Vec::new();
+    for file in members {
+        let view = FileView { path: &file.path, kind: file.kind, text: &file.text, parsed: &file.parsed };
+        let mut file_findings = Vec::new();
+        for rule in rules.rules.iter().filter(|r| r.applies_to(file.kind)) {
+            for raw in rule.run(&view, &docs) {
+                file_findings.push(finding(rule, file, &raw));
+            }
+        }
+        diagnostics.extend(apply_suppressions(file, &mut file_findings, rules));
+        fingerprint(file, &mut file_findings);
+        findings.extend(file_findings);
+    }
+    (findings, diagnostics)
+}
+
+fn finding(rule: &crate::rules::Rule, file: &Loaded, raw: &RawFinding) -> Finding {
+    Finding {
+        rule: rule.meta.clone(),
+        location: location(&file.path, &file.text, &file.index, raw.span),
+        message: rule.message_for(raw),
+        related: Vec::<Related>::new(),
+        severity: rule.meta.severity,
+        fingerprint: String::new(),
+        suppressed: None,
+    }
+}
+
+pub fn location(path: &str, text: &str, index: &LineIndex, span: Span) -> Location {
+    Location { path: path.to_string(), span, start: index.position(text, span.start), end: index.position(text, span.end) }
+}
+
+fn apply_suppressions(file: &Loaded, findings: &mut [Finding], rules: &RuleSet) -> Vec<Diagnostic> {
+    let known = |name: &str| rules.known.binary_search_by(|k| k.as_str().cmp(name)).is_ok();
+    let (mut sups, problems) = suppress::collect(&file.text, &file.index, &file.parsed, known);
+    let mut out: Vec<Diagnostic> = problems
+        .into_iter()
+        .map(|p| {
+            let level = if p.code == DiagnosticCode::SuppressionWithoutReason { Level::Error } else { Level::Warning };
+            diag(p.code, level, &file.path, Some(location(&file.path, &file.text, &file.index, p.span)), p.message)
+        })
+        .collect();
+    for f in findings.iter_mut() {
+        let line = f.location.start.line as usize - 1;
+        let Some(s) = sups.iter_mut().find(|s| {
+            (s.lines.0..=s.lines.1).contains(&line) && s.rules.iter().any(|r| *r == f.rule.name || r.eq_ignore_ascii_case(&f.rule.code))
+        }) else {
+            continue;
+        };
+        s.used = true;
+        f.suppressed = Some(Suppression {
+            reason: s.reason.clone(),
+            location: location(&file.path, &file.text, &file.index, s.span),
+        });
+    }
+    let enabled = |name: &str| rules.rules.iter().any(|r| r.meta.name == name || r.meta.code.eq_ignore_ascii_case(name));
+    for s in sups.iter().filter(|s| !s.used && s.rules.iter().all(|r| enabled(r))) {
+        out.push(diag(
+            DiagnosticCode::UnusedSuppression,
+            Level::Warning,
+            &file.path,
+            Some(location(&file.path, &file.text, &file.index, s.span)),
+            format!("unused suppression: no `{}` finding here; remove it", s.rules.join("`, `")),
+        ));
+    }
+    out
+}
+
+/// A fingerprint that survives edits elsewhere in the file and moving the file: the rule, the text of
+/// the finding's line and span (whitespace-normalised), and how many identical ones came before it.
+fn fingerprint(file: &Loaded, findings: &mut [Finding]) {
+    findings.sort_by_key(|f| (f.location.span, f.rule.name.clone()));
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for f in findings.iter_mut() {
+        let line_no = f.location.start.line as usize - 1;
+        let line = file.text.get(file.index.line_span(&file.text, line_no).range()).unwrap_or("");
+        let snippet = file.text.get(f.location.span.range()).unwrap_or("");
+        let key = format!("{}\0{}\0{}", f.rule.name, normalise(line), normalise(snippet));
+        let n = seen.entry(key.clone()).or_insert(0);
+        *n += 1;
+        let digest = Sha256::digest(format!("{key}\0{n}").as_bytes());
+        f.fingerprint = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    }
+}
+
+fn normalise(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

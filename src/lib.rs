@@ -1,0 +1,17 @@
+//! smelt: a linter for infrastructure-as-code and delivery pipelines.
+//!
+//! Data flows one way: [`discover`] finds files, [`parse`] turns them into the [`model`], [`rules`] turn
+//! the model into findings, [`engine`] runs it all in parallel and applies suppressions, and [`report`]
+//! renders the result. The CLI in [`cli`] is a thin layer over [`engine::check`]; nothing below it prints.
+
+pub mod model;
+pub mod parse;
+pub mod span;
+pub mod finding;
+pub mod rules;
+pub mod discover;
+pub mod source;
+pub mod report;
+pub mod engine;
+pub mod suppress;
+pub mod cli;

@@ -1,0 +1,187 @@
+//! The format-neutral document model that rules query.
+//!
+//! YAML documents, Terraform files (`.tf` and `.tf.json`) and every later format lower into the same
+//! tree of maps, lists and scalars. Every node keeps the byte span of the text it came from, so a finding
+//! can point at the exact key, attribute or value the user wrote.
+//!
+//! Terraform is lowered the way its JSON syntax spells it: a block `resource "aws_s3_bucket" "b" { … }`
+//! becomes the entry `resource` → `aws_s3_bucket` → `b` → body. Blocks are not merged: two `ingress`
+//! blocks are two entries with the key `ingress` in the same map, which keeps each one's span. Values
+//! that cannot be known without evaluation (references, function calls, interpolated templates) are
+//! [`Value::Expr`] nodes: rules treat them as unknown and never fire on them.
+
+use crate::span::Span;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub span: Span,
+    pub value: Value,
+    /// An explicit YAML tag such as `!reference` (without its `!`-prefix expansion).
+    pub tag: Option<Box<str>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Number(f64),
+    Str(String),
+    List(Vec<Node>),
+    /// Entries in source order. Keys may repeat (Terraform blocks of the same type).
+    Map(Vec<Entry>),
+    /// A value that is not a literal: it stays unknown until an evaluator can say more.
+    Expr(Box<Expr>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_span: Span,
+    pub value: Node,
+}
+
+impl Entry {
+    /// From the key to the end of the value: what a suppression on the line above covers.
+    pub fn span(&self) -> Span {
+        self.key_span.cover(self.value.span)
+    }
+}
+
+/// A Terraform expression (or a `${…}` string in `.tf.json`) that is not a plain literal.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    /// `var.name`, `local.x`, `aws_s3_bucket.logs.id`, `data.aws_iam_policy_document.p.json`:
+    /// the traversal's names in order; index steps are kept as `[0]`, `["k"]` or `[*]`.
+    Reference(Vec<String>),
+    /// `name(args…)`.
+    Call { name: String, args: Vec<Node> },
+    /// A string with interpolations: literal parts are `Str` nodes, the rest are expressions.
+    Template(Vec<Node>),
+    /// Anything else (conditionals, operators, `for`, splats…), kept as source text.
+    Other(String),
+}
+
+impl Node {
+    pub fn new(span: Span, value: Value) -> Node {
+        Node { span, value, tag: None }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.value {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn as_number(&self) -> Option<f64> {
+        match self.value {
+            Value::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        match &self.value {
+            Value::Map(entries) => entries,
+            _ => &[],
+        }
+    }
+
+    pub fn items(&self) -> &[Node] {
+        match &self.value {
+            Value::List(items) => items,
+            _ => &[],
+        }
+    }
+
+    /// The first value under `key` in a map.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entries().iter().find(|e| e.key == key).map(|e| &e.value)
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.value, Value::Expr(_))
+    }
+
+    /// A scalar rendered as text (`true`, `80`, `name`), for messages and string operators.
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Number(n) => Some(format_number(*n)),
+            Value::Null => Some("null".to_string()),
+            _ => None,
+        }
+    }
+
+    /// Calls `f` on this node and every node below it, depth first, in source order.
+    pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Node)) {
+        f(self);
+        match &self.value {
+            Value::List(items) => items.iter().for_each(|n| n.walk(f)),
+            Value::Map(entries) => entries.iter().for_each(|e| e.value.walk(f)),
+            Value::Expr(expr) => match expr.as_ref() {
+                Expr::Call { args, .. } => args.iter().for_each(|n| n.walk(f)),
+                Expr::Template(parts) => parts.iter().for_each(|n| n.walk(f)),
+                Expr::Reference(_) | Expr::Other(_) => {}
+            },
+            _ => {}
+        }
+    }
+
+    /// Calls `f` on every map entry at or below this node, depth first, in source order.
+    pub fn walk_entries<'a>(&'a self, f: &mut impl FnMut(&'a Entry)) {
+        match &self.value {
+            Value::List(items) => items.iter().for_each(|n| n.walk_entries(f)),
+            Value::Map(entries) => entries.iter().for_each(|e| {
+                f(e);
+                e.value.walk_entries(f);
+            }),
+            _ => {}
+        }
+    }
+}
+
+/// Prints a number the way it was most likely written: integers without a fraction.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") }
+}
+
+/// A comment in the source, with its marker (`#`, `//`, `/*`) included in `text`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comment {
+    pub span: Span,
+    pub text: String,
+}
+
+/// Something the parser could not make sense of, or a limit it hit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParseIssue {
+    pub span: Span,
+    pub message: String,
+    pub kind: ParseIssueKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParseIssueKind {
+    /// The text is not valid in its language; the rest of the file was still lowered.
+    Syntax,
+    /// A safety limit (alias expansion, nesting depth) cut lowering short here.
+    Limit,
+}
+
+/// What parsing and lowering one file produced.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ParsedFile {
+    /// One root per document (YAML streams hold several; everything else holds one).
+    pub docs: Vec<Node>,
+    pub comments: Vec<Comment>,
+    pub issues: Vec<ParseIssue>,
+}

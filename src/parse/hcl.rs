@@ -1,0 +1,739 @@
+//! Terraform / HCL native syntax (`.tf`, `.tfvars`) parsed with tree-sitter and lowered into the
+//! [`crate::model`] the way Terraform's JSON syntax spells it (see the model's module docs).
+//!
+//! Three passes over one file:
+//! 1. tree-sitter parses the text (bounded by an operation budget, see [`parse_tree`]);
+//! 2. [`scan`] walks the tree once, iteratively, collecting comments and syntax issues;
+//! 3. [`Lowerer`] turns the tree into model nodes, recursing at most `limits.max_depth` levels.
+//!
+//! tree-sitter's error recovery sometimes swallows intact blocks into an ERROR node (a stray `= 5`
+//! line eats the next resource; an unterminated string runs to the end of the file). When that
+//! happens the broken lines are blanked with spaces (byte offsets unchanged) and the file is
+//! parsed again, so rules still see every block outside the broken lines. Issues and comments
+//! always come from the first, unmodified parse.
+
+mod errors;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+use std::ops::ControlFlow;
+
+use tree_sitter::{Node as TsNode, ParseOptions, ParseState, Parser, Tree};
+
+use super::Limits;
+use crate::model::{Entry, Expr, Node, ParseIssue, ParseIssueKind, ParsedFile, Value};
+use crate::span::Span;
+
+/// More issues than this per file is noise: the user fixes the first ones and parses again.
+const MAX_ISSUES: usize = 10;
+/// Re-parses after blanking broken lines; each round costs one more parse of the whole file.
+const MAX_REPAIR_ROUNDS: usize = 4;
+/// tree-sitter calls the progress callback about every 100 parser operations. A healthy parse
+/// needs well under one call per byte; error recovery on hostile input can go quadratic, which
+/// this budget (deterministic, unlike a wall-clock timeout) cuts short.
+const PROGRESS_CALLS_PER_BYTE: usize = 4;
+const PROGRESS_CALLS_MIN: usize = 100_000;
+
+pub fn parse(text: &str, limits: &Limits) -> ParsedFile {
+    let whole = Span::new(0, text.len());
+    let Some(tree) = parse_tree(text) else {
+        return ParsedFile {
+            docs: vec![Node::new(whole, Value::Map(Vec::new()))],
+            comments: Vec::new(),
+            issues: vec![ParseIssue {
+                span: whole,
+                message: "file too complex to parse within the time budget; it was not checked"
+                    .to_string(),
+                kind: ParseIssueKind::Limit,
+            }],
+        };
+    };
+    let scanned = errors::scan(&tree, text);
+    let mut issues = scanned.issues;
+
+    // Lower from a repaired copy when tree-sitter's recovery may have swallowed intact text.
+    let (repaired_text, repaired_tree) = repair(text, tree, scanned.broken_lines);
+    let mut lowerer = Lowerer {
+        text: &repaired_text,
+        limits,
+        issues: Vec::new(),
+    };
+    let root = repaired_tree.root_node();
+    let entries = lowerer.root(root);
+    issues.append(&mut lowerer.issues);
+    issues.sort_by_key(|i| i.span.start);
+
+    ParsedFile {
+        docs: vec![Node::new(whole, Value::Map(entries))],
+        comments: scanned.comments,
+        issues,
+    }
+}
+
+/// Parses `text`, or `None` when the grammar fails to load or the operation budget runs out.
+fn parse_tree(text: &str) -> Option<Tree> {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_hcl::LANGUAGE.into())
+        .ok()?;
+    let budget =
+        PROGRESS_CALLS_MIN.saturating_add(text.len().saturating_mul(PROGRESS_CALLS_PER_BYTE));
+    let mut calls = 0usize;
+    let mut progress = |_: &ParseState| {
+        calls += 1;
+        if calls > budget {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    let bytes = text.as_bytes();
+    let mut read = |offset: usize, _| bytes.get(offset..).unwrap_or_default();
+    parser.parse_with_options(
+        &mut read,
+        None,
+        Some(ParseOptions::new().progress_callback(&mut progress)),
+    )
+}
+
+/// Blanks `broken` lines (byte ranges) and re-parses until no new ERROR lines turn up. Returns the
+/// text and tree to lower; on any trouble, the last good pair.
+fn repair(text: &str, tree: Tree, mut broken: Vec<(usize, usize)>) -> (String, Tree) {
+    let mut current = text.to_string();
+    let mut tree = tree;
+    let mut blanked: Vec<(usize, usize)> = Vec::new();
+    for _ in 0..MAX_REPAIR_ROUNDS {
+        broken.retain(|line| !blanked.contains(line));
+        if broken.is_empty() {
+            break;
+        }
+        let mut bytes = current.clone().into_bytes();
+        for &(start, end) in &broken {
+            // Whole lines only: every multi-byte character is replaced entirely, so the bytes
+            // stay valid UTF-8 and every offset keeps its meaning.
+            if let Some(line) = bytes.get_mut(start..end) {
+                line.iter_mut()
+                    .filter(|b| !matches!(b, b'\n' | b'\r'))
+                    .for_each(|b| *b = b' ');
+            }
+        }
+        let Ok(next_text) = String::from_utf8(bytes) else {
+            break;
+        };
+        let Some(next_tree) = parse_tree(&next_text) else {
+            break;
+        };
+        blanked.append(&mut broken);
+        broken = errors::broken_lines(&next_tree, &next_text);
+        current = next_text;
+        tree = next_tree;
+    }
+    (current, tree)
+}
+
+/// The children of `node` that carry syntax, without comments (which the scan collects).
+fn kids<'t>(node: TsNode<'t>) -> Vec<TsNode<'t>> {
+    let mut cursor = node.walk();
+    node.children(&mut cursor)
+        .filter(|n| n.kind() != "comment")
+        .collect()
+}
+
+fn span_of(node: TsNode) -> Span {
+    Span::new(node.start_byte(), node.end_byte())
+}
+
+/// Follows single-child wrapper nodes (`expression` → `collection_value` → `tuple`) iteratively:
+/// the tree of a deeply nested value is three times deeper than the value, and walking it must
+/// not cost stack.
+fn unwrap_single(mut node: TsNode) -> TsNode {
+    loop {
+        let wrapper = matches!(
+            node.kind(),
+            "expression"
+                | "collection_value"
+                | "literal_value"
+                | "template_expr"
+                | "operation"
+                | "for_expr"
+        );
+        if !wrapper {
+            return node;
+        }
+        let children = kids(node);
+        match children.as_slice() {
+            [only] => node = *only,
+            _ => return node,
+        }
+    }
+}
+
+struct Lowerer<'a> {
+    text: &'a str,
+    limits: &'a Limits,
+    /// Limit issues; at most one, since one cut already tells the user what happened.
+    issues: Vec<ParseIssue>,
+}
+
+impl Lowerer<'_> {
+    fn src(&self, node: TsNode) -> &str {
+        self.text.get(node.byte_range()).unwrap_or("")
+    }
+
+    fn other(&self, node: TsNode) -> Node {
+        Node::new(
+            span_of(node),
+            Value::Expr(Box::new(Expr::Other(self.src(node).to_string()))),
+        )
+    }
+
+    /// The node that stands for a subtree nested deeper than the limit.
+    fn cut(&mut self, node: TsNode) -> Node {
+        if self.issues.is_empty() {
+            self.issues.push(ParseIssue {
+                span: span_of(node),
+                message: format!("nesting deeper than {} levels", self.limits.max_depth),
+                kind: ParseIssueKind::Limit,
+            });
+        }
+        self.other(node)
+    }
+
+    fn root(&mut self, root: TsNode) -> Vec<Entry> {
+        let mut entries = Vec::new();
+        for child in kids(root) {
+            match child.kind() {
+                "body" => self.body(child, 0, &mut entries),
+                // `.tfvars` may be written as one JSON-like object.
+                "object" => {
+                    if let Value::Map(map) = self.expr(child, 0).value {
+                        entries.extend(map);
+                    }
+                }
+                _ => {}
+            }
+        }
+        entries
+    }
+
+    /// Attributes and blocks in source order; ERROR nodes (already reported) are skipped.
+    /// Entries are pushed into `out` rather than returned: the body → block → body recursion keeps
+    /// to small frames that way (see [`Lowerer::expr`]).
+    fn body(&mut self, body: TsNode, depth: usize, out: &mut Vec<Entry>) {
+        for child in kids(body) {
+            match child.kind() {
+                "attribute" => self.attribute(child, depth, out),
+                "block" => self.block(child, depth, out),
+                _ => {}
+            }
+        }
+    }
+
+    fn attribute(&mut self, attr: TsNode, depth: usize, out: &mut Vec<Entry>) {
+        let children = kids(attr);
+        let Some(&name) = children.first().filter(|n| n.kind() == "identifier") else {
+            return;
+        };
+        let Some(&value) = children.iter().rev().find(|n| n.kind() == "expression") else {
+            return;
+        };
+        let value = self.expr(value, depth + 1);
+        out.push(Entry {
+            key: self.src(name).to_string(),
+            key_span: span_of(name),
+            value,
+        });
+    }
+
+    /// `type "l1" "l2" { body }` → `type` → `l1` → `l2` → body, every map spanning the block.
+    fn block(&mut self, block: TsNode, depth: usize, out: &mut Vec<Entry>) {
+        let children = kids(block);
+        let mut entries = Vec::new();
+        if depth + 1 > self.limits.max_depth {
+            self.cut_block(block, &children, out);
+            return;
+        }
+        if let Some(&body) = children.iter().find(|n| n.kind() == "body") {
+            self.body(body, depth + 1, &mut entries);
+        }
+        self.finish_block(block, &children, entries, out);
+    }
+
+    fn cut_block(&mut self, block: TsNode, children: &[TsNode], out: &mut Vec<Entry>) {
+        let value = self.cut(block);
+        self.push_block(children, value, out);
+    }
+
+    fn finish_block(
+        &self,
+        block: TsNode,
+        children: &[TsNode],
+        body: Vec<Entry>,
+        out: &mut Vec<Entry>,
+    ) {
+        let value = self.wrap_in_labels(block, children, body);
+        self.push_block(children, value, out);
+    }
+
+    fn push_block(&self, children: &[TsNode], value: Node, out: &mut Vec<Entry>) {
+        if let Some(&kind) = children.first().filter(|n| n.kind() == "identifier") {
+            out.push(Entry {
+                key: self.src(kind).to_string(),
+                key_span: span_of(kind),
+                value,
+            });
+        }
+    }
+
+    /// Nests the body map under one single-entry map per label, innermost label first.
+    fn wrap_in_labels(&self, block: TsNode, children: &[TsNode], body: Vec<Entry>) -> Node {
+        let span = span_of(block);
+        let mut value = Node::new(span, Value::Map(body));
+        let labels = children
+            .iter()
+            .skip(1)
+            .take_while(|n| n.kind() != "block_start");
+        let labels: Vec<_> = labels
+            .filter(|n| matches!(n.kind(), "string_lit" | "identifier"))
+            .collect();
+        for label in labels.into_iter().rev() {
+            let key = match label.kind() {
+                "string_lit" => self.string_lit(*label),
+                _ => self.src(*label).to_string(),
+            };
+            let entry = Entry {
+                key,
+                key_span: span_of(*label),
+                value,
+            };
+            value = Node::new(span, Value::Map(vec![entry]));
+        }
+        value
+    }
+
+    /// The recursive path (`expr` → `tuple`/`object`/`call`/`template` → `expr`) is kept to small
+    /// frames with plain loops: `max_depth` levels must fit a small thread stack even unoptimised.
+    fn expr(&mut self, node: TsNode, depth: usize) -> Node {
+        if depth > self.limits.max_depth {
+            return self.cut(node);
+        }
+        // A broken expression is reported by the scan; guessing its value would mislead rules.
+        if node.has_error() {
+            return self.other(node);
+        }
+        let node = unwrap_single(node);
+        match node.kind() {
+            "tuple" => self.tuple(node, depth),
+            "object" => self.object(node, depth),
+            "function_call" => self.call(node, depth),
+            "quoted_template" => self.quoted_template(node, depth),
+            "heredoc_template" => self.heredoc(node, depth),
+            _ => self.leaf(node),
+        }
+    }
+
+    /// Expressions that hold no nested values to lower: literals, references, and the rest,
+    /// which stay source text.
+    fn leaf(&mut self, node: TsNode) -> Node {
+        let value = match node.kind() {
+            "expression" => return self.compound(node),
+            "numeric_lit" => match parse_number(self.src(node)) {
+                Some(n) => Value::Number(n),
+                None => return self.other(node),
+            },
+            "bool_lit" => Value::Bool(self.src(node) == "true"),
+            "null_lit" => Value::Null,
+            "string_lit" => Value::Str(self.string_lit(node)),
+            "variable_expr" => reference(vec![self.src(node).to_string()]),
+            "unary_operation" => return self.negative_number(node),
+            // conditional, binary_operation, for expressions: unknown until evaluated.
+            _ => return self.other(node),
+        };
+        Node::new(span_of(node), value)
+    }
+
+    /// An `expression` with several children: a traversal (`var.x[0]`), a parenthesised
+    /// expression, or a call/collection followed by steps.
+    fn compound(&mut self, node: TsNode) -> Node {
+        let children = kids(node);
+        match children.first().map(|n| n.kind()) {
+            Some("variable_expr") => self
+                .traversal(node, &children)
+                .unwrap_or_else(|| self.other(node)),
+            Some("(") => self.parenthesised(node),
+            _ => self.other(node),
+        }
+    }
+
+    /// `var.a.b[0]["k"][*].c` → `["var", "a", "b", "[0]", "[\"k\"]", "[*]", "c"]`.
+    fn traversal(&self, node: TsNode, children: &[TsNode]) -> Option<Node> {
+        let mut parts = Vec::new();
+        for child in children {
+            match child.kind() {
+                "variable_expr" if parts.is_empty() => parts.push(self.src(*child).to_string()),
+                "get_attr" | "index" => parts.push(self.step(*child)?),
+                "splat" => {
+                    parts.push("[*]".to_string());
+                    let splat = kids(*child).into_iter().next()?;
+                    for step in kids(splat).into_iter().filter(|n| n.is_named()) {
+                        parts.push(self.step(step)?);
+                    }
+                }
+                _ => return None,
+            }
+        }
+        Some(Node::new(span_of(node), reference(parts)))
+    }
+
+    /// One traversal step: `.name` → `name`; `[expr]` and legacy `.0` → `[expr]` as written.
+    fn step(&self, step: TsNode) -> Option<String> {
+        let text = self.src(step);
+        match step.kind() {
+            "get_attr" => Some(text.trim_start_matches('.').trim().to_string()),
+            "index" => {
+                let index = kids(step).into_iter().next()?;
+                match index.kind() {
+                    "legacy_index" => Some(format!("[{}]", text.trim_start_matches('.').trim())),
+                    _ => {
+                        let inner = kids(index).into_iter().find(|n| n.kind() == "expression")?;
+                        Some(format!("[{}]", self.src(inner)))
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// `(var.x)` and `("s")` unwrap to what they hold; `(a + b)` stays `Other` as written.
+    fn parenthesised(&mut self, node: TsNode) -> Node {
+        let mut inner = node;
+        // Iterative, so that `((((…))))` many thousands deep costs no stack.
+        loop {
+            let children = kids(inner);
+            match children.as_slice() {
+                [open, expr, close] if open.kind() == "(" && close.kind() == ")" => {
+                    inner = unwrap_single(*expr);
+                }
+                _ => break,
+            }
+        }
+        let simple = match inner.kind() {
+            "numeric_lit" | "bool_lit" | "null_lit" | "string_lit" | "variable_expr" => true,
+            "expression" => kids(inner)
+                .first()
+                .is_some_and(|n| n.kind() == "variable_expr"),
+            _ => false,
+        };
+        if !simple || inner == node {
+            return self.other(node);
+        }
+        // Literals and traversals do not recurse, so the depth passed here does not matter.
+        let lowered = self.expr(inner, 0);
+        if lowered.is_unknown()
+            && !matches!(lowered.value, Value::Expr(ref e) if matches!(**e, Expr::Reference(_)))
+        {
+            return self.other(node);
+        }
+        lowered
+    }
+
+    fn tuple(&mut self, node: TsNode, depth: usize) -> Node {
+        let mut items = Vec::new();
+        for child in kids(node) {
+            if child.kind() == "expression" {
+                items.push(self.expr(child, depth + 1));
+            }
+        }
+        Node::new(span_of(node), Value::List(items))
+    }
+
+    /// `{ k = v, "k2": v, (var.k) = v }`: bare names and strings are keys as written; any other
+    /// key expression keeps its source text.
+    fn object(&mut self, node: TsNode, depth: usize) -> Node {
+        let mut entries = Vec::new();
+        for elem in kids(node) {
+            if elem.kind() != "object_elem" {
+                continue;
+            }
+            let (Some(key), Some(val)) = (
+                elem.child_by_field_name("key"),
+                elem.child_by_field_name("val"),
+            ) else {
+                continue;
+            };
+            let bare = unwrap_single(key);
+            let key_text = match bare.kind() {
+                "string_lit" => self.string_lit(bare),
+                _ => self.src(key).to_string(),
+            };
+            entries.push(Entry {
+                key: key_text,
+                key_span: span_of(key),
+                value: self.expr(val, depth + 1),
+            });
+        }
+        Node::new(span_of(node), Value::Map(entries))
+    }
+
+    fn call(&mut self, node: TsNode, depth: usize) -> Node {
+        let children = kids(node);
+        let name = children
+            .first()
+            .map(|n| self.src(*n).to_string())
+            .unwrap_or_default();
+        let mut args = Vec::new();
+        for list in children.iter().filter(|n| n.kind() == "function_arguments") {
+            for arg in kids(*list) {
+                if arg.kind() == "expression" {
+                    args.push(self.expr(arg, depth + 1));
+                }
+            }
+        }
+        Node::new(
+            span_of(node),
+            Value::Expr(Box::new(Expr::Call { name, args })),
+        )
+    }
+
+    /// `-1` is how Terraform spells a negative number (`from_port = -1`): rules need its value.
+    fn negative_number(&self, node: TsNode) -> Node {
+        let children = kids(node);
+        let [minus, operand] = children.as_slice() else {
+            return self.other(node);
+        };
+        if minus.kind() != "-" {
+            return self.other(node);
+        }
+        let operand = unwrap_single(*operand);
+        match (operand.kind(), parse_number(self.src(operand))) {
+            ("numeric_lit", Some(n)) => Node::new(span_of(node), Value::Number(-n)),
+            _ => self.other(node),
+        }
+    }
+
+    /// The decoded text between the quotes of a `string_lit`.
+    fn string_lit(&self, node: TsNode) -> String {
+        let raw = self.src(node);
+        let raw = raw.strip_prefix('"').unwrap_or(raw);
+        let raw = raw.strip_suffix('"').unwrap_or(raw);
+        text::decode_quoted(raw)
+    }
+
+    /// `"a-${var.x}"`: the literal text is taken from the gaps between interpolations rather than
+    /// from `template_literal` nodes, which drop whitespace around the parts.
+    fn quoted_template(&mut self, node: TsNode, depth: usize) -> Node {
+        let children = kids(node);
+        let open_end = children.first().map_or(node.start_byte(), |n| n.end_byte());
+        let close_start = children
+            .last()
+            .filter(|n| n.kind() == "quoted_template_end")
+            .map_or(node.end_byte(), |n| n.start_byte());
+        let parts: Vec<TsNode> = children
+            .iter()
+            .copied()
+            .filter(|n| is_template_part(*n))
+            .collect();
+        self.template(
+            node,
+            (open_end, close_start),
+            &parts,
+            &[],
+            depth,
+            text::decode_quoted,
+        )
+    }
+
+    /// `<<EOF` / `<<-EOF` heredocs: the content runs from the line after the opening marker to the
+    /// start of the closing marker's line.
+    fn heredoc(&mut self, node: TsNode, depth: usize) -> Node {
+        let children = kids(node);
+        let flush = children.first().is_some_and(|n| self.src(*n) == "<<-");
+        let markers: Vec<TsNode> = children
+            .iter()
+            .copied()
+            .filter(|n| n.kind() == "heredoc_identifier")
+            .collect();
+        let after_marker = markers.first().map_or(node.start_byte(), |n| n.end_byte());
+        let start = self
+            .text
+            .get(after_marker..)
+            .and_then(|s| s.find('\n'))
+            .map_or(node.end_byte(), |i| after_marker + i + 1);
+        let end = match markers.get(1) {
+            Some(close) => self
+                .text
+                .get(..close.start_byte())
+                .and_then(|s| s.rfind('\n'))
+                .map_or(close.start_byte(), |i| i + 1),
+            None => node.end_byte(),
+        }
+        .max(start);
+        let parts: Vec<TsNode> = children
+            .iter()
+            .copied()
+            .filter(|n| is_template_part(*n))
+            .collect();
+        let cuts = if flush {
+            self.heredoc_cuts(start, end, &parts)
+        } else {
+            Vec::new()
+        };
+        self.template(
+            node,
+            (start, end),
+            &parts,
+            &cuts,
+            depth,
+            text::decode_heredoc,
+        )
+    }
+
+    /// The indentation `<<-` strips, as absolute byte ranges.
+    fn heredoc_cuts(&self, start: usize, end: usize, parts: &[TsNode]) -> Vec<(usize, usize)> {
+        let content = self.text.get(start..end).unwrap_or("");
+        let literals: Vec<(usize, usize)> = literal_gaps((start, end), parts)
+            .into_iter()
+            .map(|(s, e)| (s - start, e - start))
+            .collect();
+        let part_starts: Vec<usize> = parts
+            .iter()
+            .map(|p| p.start_byte().saturating_sub(start))
+            .collect();
+        text::heredoc_indent_cuts(content, &literals, &part_starts)
+            .into_iter()
+            .map(|(s, e)| (s + start, e + start))
+            .collect()
+    }
+
+    /// Builds a `Str` (no interpolation) or a `Template` from the literal gaps and the parts.
+    fn template(
+        &mut self,
+        node: TsNode,
+        (start, end): (usize, usize),
+        parts: &[TsNode],
+        cuts: &[(usize, usize)],
+        depth: usize,
+        decode: fn(&str) -> String,
+    ) -> Node {
+        let gaps = literal_gaps((start, end), parts);
+        if parts.is_empty() {
+            let raw = self.raw_without(start, end, cuts);
+            return Node::new(span_of(node), Value::Str(decode(&raw)));
+        }
+        let mut out = Vec::new();
+        let mut pending_gap = gaps.iter().peekable();
+        for (i, part) in parts.iter().enumerate() {
+            while let Some(&&(s, e)) = pending_gap.peek() {
+                if s >= part.start_byte() {
+                    break;
+                }
+                pending_gap.next();
+                let prev_strips = i > 0
+                    && parts
+                        .get(i - 1)
+                        .is_some_and(|p| self.src(*p).ends_with("~}"));
+                out.extend(self.literal_part(
+                    s,
+                    e,
+                    cuts,
+                    prev_strips,
+                    strips_left(self.src(*part)),
+                    decode,
+                ));
+            }
+            out.push(self.template_part(*part, depth));
+        }
+        let last_strips = parts.last().is_some_and(|p| self.src(*p).ends_with("~}"));
+        for &(s, e) in pending_gap {
+            out.extend(self.literal_part(s, e, cuts, last_strips, false, decode));
+        }
+        Node::new(span_of(node), Value::Expr(Box::new(Expr::Template(out))))
+    }
+
+    /// A literal stretch of a template, with `~` strip markers applied to its ends.
+    fn literal_part(
+        &self,
+        start: usize,
+        end: usize,
+        cuts: &[(usize, usize)],
+        trim_start: bool,
+        trim_end: bool,
+        decode: fn(&str) -> String,
+    ) -> Option<Node> {
+        let raw = self.text.get(start..end)?;
+        let (mut s, mut e) = (start, end);
+        if trim_start {
+            s = end - raw.trim_start().len();
+        }
+        if trim_end {
+            e = start + raw.trim_end().len().max(s - start);
+        }
+        if s >= e {
+            return None;
+        }
+        let value = decode(&self.raw_without(s, e, cuts));
+        Some(Node::new(Span::new(s, e), Value::Str(value)))
+    }
+
+    /// `text[start..end]` minus the `cuts` (heredoc indentation) inside it.
+    fn raw_without(&self, start: usize, end: usize, cuts: &[(usize, usize)]) -> String {
+        let mut out = String::new();
+        let mut at = start;
+        for &(s, e) in cuts.iter().filter(|&&(s, e)| s >= start && e <= end) {
+            out.push_str(self.text.get(at..s).unwrap_or(""));
+            at = e.max(at);
+        }
+        out.push_str(self.text.get(at..end).unwrap_or(""));
+        out
+    }
+
+    /// `${ expr }` becomes the lowered expression; a `%{ if }`/`%{ for }` directive stays text.
+    fn template_part(&mut self, part: TsNode, depth: usize) -> Node {
+        if part.kind() != "template_interpolation" {
+            return self.other(part);
+        }
+        match kids(part).into_iter().find(|n| n.kind() == "expression") {
+            Some(expr) => self.expr(expr, depth + 1),
+            None => self.other(part),
+        }
+    }
+}
+
+fn is_template_part(node: TsNode) -> bool {
+    matches!(node.kind(), "template_interpolation" | "template_directive")
+}
+
+/// `${~ x }` / `%{~ if }` trims the whitespace before it.
+fn strips_left(part: &str) -> bool {
+    part.starts_with("${~") || part.starts_with("%{~")
+}
+
+/// The byte ranges between `parts` inside `[start, end)`, empty ones left out.
+fn literal_gaps((start, end): (usize, usize), parts: &[TsNode]) -> Vec<(usize, usize)> {
+    let mut gaps = Vec::new();
+    let mut at = start;
+    for part in parts {
+        if part.start_byte() > at {
+            gaps.push((at, part.start_byte().min(end)));
+        }
+        at = at.max(part.end_byte());
+    }
+    if end > at {
+        gaps.push((at, end));
+    }
+    gaps
+}
+
+fn reference(parts: Vec<String>) -> Value {
+    Value::Expr(Box::new(Expr::Reference(parts)))
+}
+
+/// Decimal (`1`, `2.5`, `1.5e3`) or the grammar's hexadecimal form (`0x1F`).
+fn parse_number(text: &str) -> Option<f64> {
+    match text.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16).ok().map(|n| n as f64),
+        None => text.parse::<f64>().ok(),
+    }
+}

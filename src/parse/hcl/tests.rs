@@ -1,0 +1,587 @@
+use super::*;
+use crate::model::ParseIssueKind;
+
+fn lower(text: &str) -> ParsedFile {
+    parse(text, &Limits::default())
+}
+
+fn root(file: &ParsedFile) -> &Node {
+    assert_eq!(file.docs.len(), 1);
+    &file.docs[0]
+}
+
+/// Follows map keys (first match at each level).
+fn at<'a>(node: &'a Node, path: &[&str]) -> &'a Node {
+    path.iter().fold(node, |n, k| {
+        n.get(k).unwrap_or_else(|| panic!("no {k} in {n:?}"))
+    })
+}
+
+fn expr(node: &Node) -> &Expr {
+    match &node.value {
+        Value::Expr(e) => e,
+        other => panic!("not an expression: {other:?}"),
+    }
+}
+
+fn reference(node: &Node) -> Vec<&str> {
+    match expr(node) {
+        Expr::Reference(parts) => parts.iter().map(String::as_str).collect(),
+        other => panic!("not a reference: {other:?}"),
+    }
+}
+
+fn value_of(text: &str) -> Node {
+    let file = lower(text);
+    assert!(file.issues.is_empty(), "{:?}", file.issues);
+    root(&file).get("a").expect("attribute a").clone()
+}
+
+#[test]
+fn blocks_lower_to_nested_maps_with_spans() {
+    let text = "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"my-logs\"\n}\n";
+    let file = lower(text);
+    assert!(file.issues.is_empty());
+    let doc = root(&file);
+    assert_eq!(doc.span, Span::new(0, text.len()));
+    let entry = &doc.entries()[0];
+    assert_eq!(entry.key, "resource");
+    assert_eq!(&text[entry.key_span.range()], "resource");
+    let block_text = &text[..text.len() - 1];
+    assert_eq!(&text[entry.value.span.range()], block_text);
+    let by_type = &entry.value.entries()[0];
+    assert_eq!(by_type.key, "aws_s3_bucket");
+    assert_eq!(&text[by_type.key_span.range()], "\"aws_s3_bucket\"");
+    let by_name = &by_type.value.entries()[0];
+    assert_eq!(by_name.key, "logs");
+    assert_eq!(&text[by_name.value.span.range()], block_text);
+    let attr = &by_name.value.entries()[0];
+    assert_eq!(attr.key, "bucket");
+    assert_eq!(&text[attr.key_span.range()], "bucket");
+    assert_eq!(attr.value.as_str(), Some("my-logs"));
+    assert_eq!(&text[attr.value.span.range()], "\"my-logs\"");
+}
+
+#[test]
+fn repeated_blocks_stay_separate_entries() {
+    let text = r#"
+resource "aws_security_group" "sg" {
+  ingress { from_port = 22 }
+  ingress {
+    from_port = 443
+  }
+}
+resource "aws_s3_bucket" "b" {}
+"#;
+    let file = lower(text);
+    let doc = root(&file);
+    let resources: Vec<_> = doc
+        .entries()
+        .iter()
+        .filter(|e| e.key == "resource")
+        .collect();
+    assert_eq!(resources.len(), 2);
+    let sg = at(doc, &["resource", "aws_security_group", "sg"]);
+    let ingress: Vec<_> = sg.entries().iter().filter(|e| e.key == "ingress").collect();
+    assert_eq!(ingress.len(), 2);
+    assert_eq!(
+        ingress[0].value.get("from_port").and_then(Node::as_number),
+        Some(22.0)
+    );
+    assert_eq!(
+        ingress[1].value.get("from_port").and_then(Node::as_number),
+        Some(443.0)
+    );
+    assert_eq!(
+        &text[ingress[0].value.span.range()],
+        "ingress { from_port = 22 }"
+    );
+    let b = at(&resources[1].value, &["aws_s3_bucket", "b"]);
+    assert!(b.entries().is_empty());
+}
+
+#[test]
+fn literals_of_every_kind() {
+    let file = lower(
+        "n = null\nt = true\nf = false\ni = 42\nx = 2.5\ne = 1.5e3\nneg = -1\ns = \"hi\"\nempty = \"\"\n",
+    );
+    let doc = root(&file);
+    assert_eq!(doc.get("n").map(|n| &n.value), Some(&Value::Null));
+    assert_eq!(doc.get("t").and_then(Node::as_bool), Some(true));
+    assert_eq!(doc.get("f").and_then(Node::as_bool), Some(false));
+    assert_eq!(doc.get("i").and_then(Node::as_number), Some(42.0));
+    assert_eq!(doc.get("x").and_then(Node::as_number), Some(2.5));
+    assert_eq!(doc.get("e").and_then(Node::as_number), Some(1500.0));
+    assert_eq!(doc.get("neg").and_then(Node::as_number), Some(-1.0));
+    assert_eq!(doc.get("s").and_then(Node::as_str), Some("hi"));
+    assert_eq!(doc.get("empty").and_then(Node::as_str), Some(""));
+}
+
+#[test]
+fn string_escapes_are_decoded() {
+    let a = value_of(r#"a = "x\n\t\"q\" \\ \u00e9 \U0001F600 $${lit} %%{d}""#);
+    assert_eq!(a.as_str(), Some("x\n\t\"q\" \\ é 😀 ${lit} %{d}"));
+}
+
+#[test]
+fn templates_keep_literal_parts_and_expressions() {
+    let text = "a = \"pre-${var.env} ${upper(local.x)}-post\"\n";
+    let a = value_of(text);
+    assert_eq!(
+        &text[a.span.range()],
+        "\"pre-${var.env} ${upper(local.x)}-post\""
+    );
+    let Expr::Template(parts) = expr(&a) else {
+        panic!("{a:?}")
+    };
+    let shown: Vec<_> = parts.iter().map(|p| &text[p.span.range()]).collect();
+    assert_eq!(shown, ["pre-", "var.env", " ", "upper(local.x)", "-post"]);
+    assert_eq!(parts[0].as_str(), Some("pre-"));
+    assert_eq!(reference(&parts[1]), ["var", "env"]);
+    assert_eq!(parts[2].as_str(), Some(" "));
+    assert!(matches!(expr(&parts[3]), Expr::Call { name, .. } if name == "upper"));
+}
+
+#[test]
+fn template_strip_markers_and_directives() {
+    let a = value_of("a = \"x  ${~ var.y ~}  z%{ if true }t%{ endif }\"");
+    let Expr::Template(parts) = expr(&a) else {
+        panic!()
+    };
+    assert_eq!(parts[0].as_str(), Some("x"));
+    assert_eq!(reference(&parts[1]), ["var", "y"]);
+    assert_eq!(parts[2].as_str(), Some("z"));
+    assert!(matches!(expr(&parts[3]), Expr::Other(s) if s == "%{ if true }t%{ endif }"));
+}
+
+#[test]
+fn heredocs() {
+    let text = "a = <<EOF\nhello\n  world $${x}\nEOF\nb = <<-EOT\n    one\n\n      two\n    EOT\nc = <<EOF\n  x ${var.y}\nEOF\nd = <<EOF\nEOF\n";
+    let file = lower(text);
+    assert!(file.issues.is_empty(), "{:?}", file.issues);
+    let doc = root(&file);
+    let a = doc.get("a").expect("a");
+    assert_eq!(a.as_str(), Some("hello\n  world ${x}\n"));
+    assert_eq!(&text[a.span.range()], "<<EOF\nhello\n  world $${x}\nEOF");
+    assert_eq!(doc.get("b").and_then(Node::as_str), Some("one\n\n  two\n"));
+    let c = doc.get("c").expect("c");
+    let Expr::Template(parts) = expr(c) else {
+        panic!("{c:?}")
+    };
+    assert_eq!(parts[0].as_str(), Some("  x "));
+    assert_eq!(&text[parts[0].span.range()], "  x ");
+    assert_eq!(reference(&parts[1]), ["var", "y"]);
+    assert_eq!(parts[2].as_str(), Some("\n"));
+    assert_eq!(doc.get("d").and_then(Node::as_str), Some(""));
+}
+
+#[test]
+fn flush_heredoc_with_interpolation_keeps_relative_indent() {
+    let a = value_of("a = <<-EOT\n    x\n      ${var.y}\n    EOT\n");
+    let Expr::Template(parts) = expr(&a) else {
+        panic!("{a:?}")
+    };
+    assert_eq!(parts[0].as_str(), Some("x\n  "));
+    assert_eq!(parts[2].as_str(), Some("\n"));
+}
+
+#[test]
+fn tuples_and_objects() {
+    let text = "a = [1, \"two\", [true], { Name = \"n\", \"k-2\": 2, (var.k) = 3 }]\n";
+    let a = value_of(text);
+    let items = a.items();
+    assert_eq!(items.len(), 4);
+    assert_eq!(items[0].as_number(), Some(1.0));
+    assert_eq!(items[1].as_str(), Some("two"));
+    assert_eq!(items[2].items()[0].as_bool(), Some(true));
+    let keys: Vec<_> = items[3].entries().iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, ["Name", "k-2", "(var.k)"]);
+    assert_eq!(&text[items[3].entries()[1].key_span.range()], "\"k-2\"");
+    assert_eq!(
+        &text[items[3].span.range()],
+        "{ Name = \"n\", \"k-2\": 2, (var.k) = 3 }"
+    );
+}
+
+#[test]
+fn references_with_index_and_splat() {
+    let text = "a = [var.x, data.aws_iam_policy_document.p.json, aws_instance.web[0].id, local.m[\"k\"], aws_instance.web[*].id, module.m.out.*.id, aws_instance.w[count.index].id, x.0]\n";
+    let a = value_of(text);
+    let refs: Vec<_> = a.items().iter().map(reference).collect();
+    assert_eq!(refs[0], ["var", "x"]);
+    assert_eq!(refs[1], ["data", "aws_iam_policy_document", "p", "json"]);
+    assert_eq!(refs[2], ["aws_instance", "web", "[0]", "id"]);
+    assert_eq!(refs[3], ["local", "m", "[\"k\"]"]);
+    assert_eq!(refs[4], ["aws_instance", "web", "[*]", "id"]);
+    assert_eq!(refs[5], ["module", "m", "out", "[*]", "id"]);
+    assert_eq!(refs[6], ["aws_instance", "w", "[count.index]", "id"]);
+    assert_eq!(refs[7], ["x", "[0]"]);
+    assert_eq!(&text[a.items()[2].span.range()], "aws_instance.web[0].id");
+}
+
+#[test]
+fn function_calls_nest() {
+    let text = "a = jsonencode({ k = lower(var.x) }, provider::aws::arn_parse(\"arn\"))\n";
+    let a = value_of(text);
+    let Expr::Call { name, args } = expr(&a) else {
+        panic!()
+    };
+    assert_eq!(name, "jsonencode");
+    assert_eq!(args.len(), 2);
+    let inner = args[0].get("k").expect("k");
+    let Expr::Call {
+        name,
+        args: inner_args,
+    } = expr(inner)
+    else {
+        panic!()
+    };
+    assert_eq!(name, "lower");
+    assert_eq!(reference(&inner_args[0]), ["var", "x"]);
+    assert_eq!(&text[inner.span.range()], "lower(var.x)");
+    assert!(
+        matches!(expr(&args[1]), Expr::Call { name, .. } if name == "provider::aws::arn_parse")
+    );
+}
+
+#[test]
+fn operations_and_conditionals_are_other() {
+    let file = lower(
+        "c = var.a ? 1 : 2\nb = 1 + 2\nf = [for s in var.l : s]\np = (var.x)\nq = (1 + 2)\nr = (\"s\")\nn = !true\n",
+    );
+    let doc = root(&file);
+    assert!(matches!(expr(doc.get("c").expect("c")), Expr::Other(s) if s == "var.a ? 1 : 2"));
+    assert!(matches!(expr(doc.get("b").expect("b")), Expr::Other(s) if s == "1 + 2"));
+    assert!(matches!(expr(doc.get("f").expect("f")), Expr::Other(_)));
+    assert_eq!(reference(doc.get("p").expect("p")), ["var", "x"]);
+    assert!(matches!(expr(doc.get("q").expect("q")), Expr::Other(s) if s == "(1 + 2)"));
+    assert_eq!(doc.get("r").and_then(Node::as_str), Some("s"));
+    assert!(matches!(expr(doc.get("n").expect("n")), Expr::Other(s) if s == "!true"));
+}
+
+#[test]
+fn comments_of_all_kinds() {
+    let text = "# hash\na = 1 // slashes\n/* block\n   comment */\nb = \"# not a comment\"\n";
+    let file = lower(text);
+    let comments: Vec<_> = file.comments.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(
+        comments,
+        ["# hash", "// slashes", "/* block\n   comment */"]
+    );
+    for c in &file.comments {
+        assert_eq!(&text[c.span.range()], c.text);
+    }
+}
+
+fn line_of(text: &str, span: Span) -> usize {
+    text[..span.start as usize].matches('\n').count() + 1
+}
+
+#[test]
+fn missing_brace_is_reported_and_the_rest_is_lowered() {
+    let text = "variable \"v\" {}\n\nresource \"a\" \"b\" {\n  x = 1\n";
+    let file = lower(text);
+    assert_eq!(file.issues.len(), 1, "{:?}", file.issues);
+    let issue = &file.issues[0];
+    assert_eq!(issue.kind, ParseIssueKind::Syntax);
+    assert!(
+        issue
+            .message
+            .contains("expected '}' to close the block \"resource\""),
+        "{}",
+        issue.message
+    );
+    assert!(issue.message.contains("line 3"), "{}", issue.message);
+    let doc = root(&file);
+    assert!(doc.get("variable").is_some());
+    assert_eq!(at(doc, &["resource", "a", "b", "x"]).as_number(), Some(1.0));
+}
+
+#[test]
+fn stray_token_does_not_swallow_the_next_block() {
+    let text = "resource \"a\" \"b\" {\n  x = 1\n}\n= 5\nresource \"c\" \"d\" {\n  y = 2\n}\n";
+    let file = lower(text);
+    assert_eq!(file.issues.len(), 1, "{:?}", file.issues);
+    let issue = &file.issues[0];
+    assert_eq!(line_of(text, issue.span), 4);
+    assert_eq!(
+        issue.message,
+        "unexpected '=' — expected an attribute name or block"
+    );
+    let doc = root(&file);
+    let resources: Vec<_> = doc
+        .entries()
+        .iter()
+        .filter(|e| e.key == "resource")
+        .collect();
+    assert_eq!(resources.len(), 2);
+    assert_eq!(
+        at(&resources[1].value, &["c", "d", "y"]).as_number(),
+        Some(2.0)
+    );
+}
+
+#[test]
+fn missing_value_is_reported() {
+    let text = "a = 1\nb =\nc = 3\n";
+    let file = lower(text);
+    assert_eq!(file.issues.len(), 1, "{:?}", file.issues);
+    assert_eq!(line_of(text, file.issues[0].span), 2);
+    assert!(
+        file.issues[0].message.contains("missing value for \"b\""),
+        "{}",
+        file.issues[0].message
+    );
+    let doc = root(&file);
+    assert_eq!(doc.get("a").and_then(Node::as_number), Some(1.0));
+    assert_eq!(doc.get("c").and_then(Node::as_number), Some(3.0));
+}
+
+#[test]
+fn unterminated_string() {
+    for text in ["a = \"open\nb = 2\n", "a = \"open\nb = \"x\"\nc = 1\n"] {
+        let file = lower(text);
+        assert_eq!(file.issues.len(), 1, "{text:?}: {:?}", file.issues);
+        assert!(file.issues[0].message.starts_with("unterminated string"));
+        assert_eq!(line_of(text, file.issues[0].span), 1);
+        assert!(
+            root(&file).get("b").is_some(),
+            "{text:?}: {:?}",
+            root(&file)
+        );
+    }
+}
+
+#[test]
+fn unclosed_list_is_reported_inside_a_block() {
+    let text = "x {\n  a = [1, 2\n}\ny = 1\n";
+    let file = lower(text);
+    assert!(
+        file.issues.iter().any(|i| i.message.contains("']'")),
+        "{:?}",
+        file.issues
+    );
+    assert_eq!(root(&file).get("y").and_then(Node::as_number), Some(1.0));
+}
+
+#[test]
+fn garbage_yields_few_issues() {
+    let text = "}}}}} ==== \"\" {{ ]] ((\n".repeat(200);
+    let file = lower(&text);
+    assert!(!file.issues.is_empty());
+    assert!(file.issues.len() <= MAX_ISSUES);
+}
+
+fn on_small_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(f)
+        .expect("spawn")
+        .join()
+        .expect("no stack overflow");
+}
+
+#[test]
+fn deep_nesting_is_cut_without_overflowing_the_stack() {
+    on_small_stack(|| {
+        let n = 100_000;
+        let lists = format!("a = {}{}\n", "[".repeat(n), "]".repeat(n));
+        let file = lower(&lists);
+        let limits: Vec<_> = file
+            .issues
+            .iter()
+            .filter(|i| i.kind == ParseIssueKind::Limit)
+            .collect();
+        assert_eq!(limits.len(), 1, "{:?}", file.issues);
+        assert_eq!(limits[0].message, "nesting deeper than 256 levels");
+        let mut deepest = root(&file).get("a").expect("a");
+        while let [only] = deepest.items() {
+            deepest = only;
+        }
+        assert!(matches!(expr(deepest), Expr::Other(_)));
+
+        let parens = format!("a = {}1{}\n", "(".repeat(n), ")".repeat(n));
+        let file = lower(&parens);
+        assert_eq!(root(&file).get("a").and_then(Node::as_number), Some(1.0));
+
+        let blocks = format!("{}{}", "b {\n".repeat(10_000), "}\n".repeat(10_000));
+        let file = lower(&blocks);
+        assert!(file.issues.iter().any(|i| i.kind == ParseIssueKind::Limit));
+
+        let unclosed = format!("a = {}\n", "[{".repeat(n));
+        let file = lower(&unclosed);
+        assert!(!file.issues.is_empty());
+    });
+}
+
+#[test]
+fn crlf_line_endings() {
+    let text = "# note\r\nresource \"a\" \"b\" {\r\n  x = \"y\"\r\n  h = <<-EOF\r\n    one\r\n    two\r\n  EOF\r\n}\r\n";
+    let file = lower(text);
+    assert!(file.issues.is_empty(), "{:?}", file.issues);
+    assert_eq!(file.comments[0].text, "# note");
+    let b = at(root(&file), &["resource", "a", "b"]);
+    assert_eq!(b.get("x").and_then(Node::as_str), Some("y"));
+    assert_eq!(b.get("h").and_then(Node::as_str), Some("one\ntwo\n"));
+}
+
+#[test]
+fn empty_file() {
+    let file = lower("");
+    assert_eq!(
+        file.docs,
+        vec![Node::new(Span::new(0, 0), Value::Map(Vec::new()))]
+    );
+    assert!(file.issues.is_empty() && file.comments.is_empty());
+    let file = lower("  \n# only a comment\n");
+    assert!(root(&file).entries().is_empty());
+    assert_eq!(file.comments.len(), 1);
+}
+
+#[test]
+fn tfvars_files() {
+    let text = "region = \"eu-west-1\"\ninstance_count = 3\ntags = {\n  team = \"x\"\n}\n";
+    let file = lower(text);
+    assert!(file.issues.is_empty());
+    let doc = root(&file);
+    assert_eq!(doc.get("region").and_then(Node::as_str), Some("eu-west-1"));
+    assert_eq!(
+        doc.get("instance_count").and_then(Node::as_number),
+        Some(3.0)
+    );
+    assert_eq!(at(doc, &["tags", "team"]).as_str(), Some("x"));
+}
+
+#[test]
+fn never_panics_on_odd_input() {
+    for text in [
+        "\"",
+        "<<",
+        "<<EOF\n",
+        "a = <<EOF\nx",
+        "a = \"${",
+        "a = \"\\u12\"",
+        "a = 0x1F",
+        "{ a = 1 }",
+        "a.b = 1",
+        "é = \"ü\"",
+        "a = [*]",
+        "a = \"%{ if }\"",
+    ] {
+        let _ = lower(text);
+    }
+    assert_eq!(
+        root(&lower("a = 0x1F")).get("a").and_then(Node::as_number),
+        Some(31.0)
+    );
+}
+
+#[test]
+fn tmp_deep_lists() {
+    on_small_stack(|| {
+        let n = 100_000;
+        let _ = lower(&format!("a = {}{}\n", "[".repeat(n), "]".repeat(n)));
+    });
+}
+#[test]
+fn tmp_deep_parens() {
+    on_small_stack(|| {
+        let n = 100_000;
+        let _ = lower(&format!("a = {}1{}\n", "(".repeat(n), ")".repeat(n)));
+    });
+}
+#[test]
+fn tmp_deep_blocks() {
+    on_small_stack(|| {
+        let _ = lower(&format!(
+            "{}{}",
+            "b {\n".repeat(10_000),
+            "}\n".repeat(10_000)
+        ));
+    });
+}
+#[test]
+fn tmp_deep_unclosed() {
+    on_small_stack(|| {
+        let n = 100_000;
+        let _ = lower(&format!("a = {}\n", "[{".repeat(n)));
+    });
+}
+#[test]
+fn tmp_deep_lists_big_stack() {
+    let n = 100_000;
+    let t = std::time::Instant::now();
+    let _ = lower(&format!("a = {}{}\n", "[".repeat(n), "]".repeat(n)));
+    eprintln!("lists {:?}", t.elapsed());
+}
+#[test]
+fn tmp_deep_lists_shallow_limit() {
+    on_small_stack(|| {
+        let n = 100_000;
+        let _ = parse(
+            &format!("a = {}{}\n", "[".repeat(n), "]".repeat(n)),
+            &Limits {
+                max_depth: 8,
+                max_alias_nodes: 10,
+            },
+        );
+    });
+}
+#[test]
+fn tmp_deep_lists_parse_only() {
+    on_small_stack(|| {
+        let n = 100_000;
+        let t = format!("a = {}{}\n", "[".repeat(n), "]".repeat(n));
+        let tree = parse_tree(&t);
+        drop(tree);
+    });
+}
+#[test]
+fn tmp_measure() {
+    for d in [256usize, 320, 400, 500] {
+        let ok = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || {
+                let n = 1000;
+                let _ = parse(
+                    &format!("a = {}{}\n", "[".repeat(n), "]".repeat(n)),
+                    &Limits {
+                        max_depth: d,
+                        max_alias_nodes: 10,
+                    },
+                );
+            })
+            .unwrap()
+            .join()
+            .is_ok();
+        eprintln!("depth {d}: {ok}");
+    }
+}
+#[test]
+fn tmp_measure_blocks() {
+    for d in [256usize, 300, 350, 400, 500] {
+        let ok = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || {
+                let n = 1000;
+                let _ = parse(
+                    &format!("{}{}", "b {\n".repeat(n), "}\n".repeat(n)),
+                    &Limits {
+                        max_depth: d,
+                        max_alias_nodes: 10,
+                    },
+                );
+            })
+            .unwrap()
+            .join()
+            .is_ok();
+        eprintln!("depth {d}: {ok}");
+    }
+}
+#[test]
+fn tmp_probe() {
+    let _ = parse(
+        "b {\nb {\nb {\nb {\n}}}}\na = [[[[[]]]]]",
+        &Limits::default(),
+    );
+}

@@ -1,0 +1,291 @@
+//! Code frames for people: miette's graphical handler, one frame per active finding, grouped by file,
+//! then the diagnostics, then one summary line.
+
+use super::{RenderOptions, code_name, level_name, summary};
+use crate::finding::{Diagnostic, Finding, Level, Location, Report};
+use crate::rules::meta::Severity;
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
+
+pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
+    let theme = if opts.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(opts.width)
+        .with_urls(false)
+        .without_cause_chain();
+    let mut out = String::new();
+    let mut current_path: Option<&str> = None;
+    for finding in report.active_findings() {
+        if current_path != Some(finding.location.path.as_str()) {
+            current_path = Some(&finding.location.path);
+            push_heading(&mut out, &finding.location.path, opts);
+        }
+        let frame = finding_frame(report, finding);
+        push_frame(&mut out, &handler, &frame);
+    }
+    if !report.diagnostics.is_empty() {
+        push_heading(&mut out, "diagnostics", opts);
+    }
+    for diagnostic in &report.diagnostics {
+        let frame = diagnostic_frame(report, diagnostic);
+        push_frame(&mut out, &handler, &frame);
+    }
+    let line = summary(report).to_string();
+    out.push_str(&bold(&line, opts.color));
+    out.push('\n');
+    out
+}
+
+/// `── infra/main.tf ─────…`, as wide as the output (at most 80 columns).
+fn push_heading(out: &mut String, title: &str, opts: &RenderOptions) {
+    let used = title.chars().count() + 4;
+    let fill = opts.width.min(80).saturating_sub(used).max(2);
+    let heading = format!("── {title} {}", "─".repeat(fill));
+    out.push_str(&bold(&heading, opts.color));
+    out.push_str("\n\n");
+}
+
+fn bold(text: &str, color: bool) -> String {
+    if color {
+        format!("\u{1b}[1m{text}\u{1b}[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+/// Renders one frame with miette, or as a plain `path:line:col: message` line if miette cannot read
+/// the span (a stale or out-of-range location must not lose the finding).
+fn push_frame(out: &mut String, handler: &GraphicalReportHandler, frame: &Frame) {
+    let mut rendered = String::new();
+    match handler.render_report(&mut rendered, frame) {
+        Ok(()) => out.push_str(&rendered),
+        Err(fmt::Error) => {
+            let _ = writeln!(out, "{}\n\n  {}", frame.header, frame.message);
+            if let Some(at) = &frame.fallback_at {
+                let _ = writeln!(out, "  at {at}");
+            }
+            if let Some(help) = &frame.help {
+                let _ = writeln!(out, "  help: {help}");
+            }
+        }
+    }
+    for note in &frame.notes {
+        let _ = writeln!(out, "  note: {note}");
+    }
+    out.push('\n');
+}
+
+fn finding_frame(report: &Report, finding: &Finding) -> Frame {
+    let rule = &finding.rule;
+    let source = report.sources.get(&finding.location.path);
+    let mut frame = Frame {
+        header: format!("{}  {} [{}]", finding.severity, rule.name, rule.code),
+        message: finding.message.clone(),
+        severity: miette_severity(finding.severity),
+        help: Some(rule.help.clone()).filter(|h| !h.is_empty()),
+        source: None,
+        labels: Vec::new(),
+        notes: Vec::new(),
+        fallback_at: Some(at(&finding.location)),
+    };
+    let Some(text) = source else {
+        frame.notes.push(format!("at {}", at(&finding.location)));
+        frame.fallback_at = None;
+        for related in &finding.related {
+            frame
+                .notes
+                .push(format!("{} at {}", related.message, at(&related.location)));
+        }
+        return frame;
+    };
+    frame.labels.push(LabeledSpan::new_primary_with_span(
+        Some(finding.message.clone()),
+        first_line(text, &finding.location),
+    ));
+    for related in &finding.related {
+        if related.location.path == finding.location.path {
+            frame.labels.push(LabeledSpan::new_with_span(
+                Some(related.message.clone()),
+                first_line(text, &related.location),
+            ));
+        } else {
+            frame
+                .notes
+                .push(format!("{} at {}", related.message, at(&related.location)));
+        }
+    }
+    frame.source = Some(FileSource {
+        name: finding.location.path.clone(),
+        text: text.clone(),
+    });
+    frame
+}
+
+fn diagnostic_frame(report: &Report, diagnostic: &Diagnostic) -> Frame {
+    let severity = match diagnostic.level {
+        Level::Error => miette::Severity::Error,
+        Level::Warning => miette::Severity::Warning,
+        Level::Note => miette::Severity::Advice,
+    };
+    let mut frame = Frame {
+        header: format!(
+            "{}  {}",
+            level_name(diagnostic.level),
+            code_name(diagnostic.code)
+        ),
+        message: diagnostic.message.clone(),
+        severity,
+        help: None,
+        source: None,
+        labels: Vec::new(),
+        notes: Vec::new(),
+        fallback_at: None,
+    };
+    let Some(location) = &diagnostic.location else {
+        frame.message = format!("{}: {}", diagnostic.path, diagnostic.message);
+        return frame;
+    };
+    let Some(text) = report.sources.get(&location.path) else {
+        frame.notes.push(format!("at {}", at(location)));
+        return frame;
+    };
+    frame.fallback_at = Some(at(location));
+    frame.labels.push(LabeledSpan::new_primary_with_span(
+        None,
+        first_line(text, location),
+    ));
+    frame.source = Some(FileSource {
+        name: location.path.clone(),
+        text: text.clone(),
+    });
+    frame
+}
+
+fn miette_severity(severity: Severity) -> miette::Severity {
+    match severity {
+        Severity::Critical | Severity::High => miette::Severity::Error,
+        Severity::Medium => miette::Severity::Warning,
+        Severity::Low | Severity::Info => miette::Severity::Advice,
+    }
+}
+
+/// `path:line:column`, columns in characters.
+fn at(location: &Location) -> String {
+    format!(
+        "{}:{}:{}",
+        location.path, location.start.line, location.start.column
+    )
+}
+
+/// The location's byte span clamped to the text and to the end of its first line, so a finding on a
+/// 40-line block shows one line, not forty.
+fn first_line(text: &str, location: &Location) -> SourceSpan {
+    let start = floor_char_boundary(text, location.span.start as usize);
+    let end = floor_char_boundary(text, location.span.end as usize).max(start);
+    let line_end = text
+        .get(start..end)
+        .and_then(|s| s.find(['\n', '\r']))
+        .map_or(end, |i| start + i);
+    SourceSpan::new(start.into(), line_end - start)
+}
+
+fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// One miette report: a finding or a diagnostic.
+#[derive(Debug)]
+struct Frame {
+    /// `high  hardcoded-secret [S101]`, shown as miette's `code`.
+    header: String,
+    message: String,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: Option<FileSource>,
+    labels: Vec<LabeledSpan>,
+    /// Lines printed under the frame: related locations in other files.
+    notes: Vec<String>,
+    /// Where to point when the frame cannot be drawn.
+    fallback_at: Option<String>,
+}
+
+impl fmt::Display for Frame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Frame {}
+
+impl miette::Diagnostic for Frame {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(&self.header))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+}
+
+/// A named file whose frame header counts columns in characters (miette counts bytes), so the
+/// `╭─[path:line:column]` it prints matches JSON output and the editor's status bar.
+#[derive(Debug)]
+struct FileSource {
+    name: String,
+    text: Arc<str>,
+}
+
+impl SourceCode for FileSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let text: &'a str = &self.text;
+        let inner = text.read_span(span, context_lines_before, context_lines_after)?;
+        let mut column = inner.column();
+        if context_lines_before == 0 {
+            let offset = floor_char_boundary(text, span.offset());
+            let line_start = text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+            column = text[line_start..offset].chars().count();
+        }
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )))
+    }
+}

@@ -1,0 +1,353 @@
+//! The rule condition language, compiled from a rule file's `[when]` table and evaluated over the model
+//! with three-valued logic: a value smelt cannot know (a variable, a function call) makes a test
+//! *unknown*, `not` of unknown stays unknown, and a rule only fires on *true*. So a rule never fires on a
+//! value it cannot see, and "absent" means absent from every possible configuration.
+//!
+//! The language is documented for users in `docs/rule-language.md`.
+
+use super::path::{Hit, Path, Resolution};
+use crate::model::{Expr, Node, Value};
+use ipnet::IpNet;
+use regex::Regex;
+use std::net::IpAddr;
+
+#[derive(Debug)]
+pub enum Condition {
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+    Not(Box<Condition>),
+    /// Tests applied to the nodes `path` reaches from the subject; true when one node passes them all.
+    Leaf { path: Path, tests: Vec<Test> },
+    /// True when no node that `path` reaches exists, and nothing unknown could hide one.
+    Absent { path: Path },
+}
+
+#[derive(Debug)]
+pub enum Test {
+    Exists,
+    Equals(Literal),
+    OneOf(Vec<Literal>),
+    Matches(Regex),
+    KeyMatches(Regex),
+    Compare(Cmp, f64),
+    Version(Cmp, Vec<u64>),
+    CidrPrefixMax(u8),
+    CidrContains(IpNet),
+    Type(TypeName),
+    /// A condition evaluated with the node as its subject.
+    Where(Box<Condition>),
+    /// Terraform: some block selected by `select` (in the same module) has an `attribute` whose
+    /// expression references this node's block, and satisfies `filter`.
+    ReferencedBy { select: Path, attribute: Path, filter: Option<Box<Condition>> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cmp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypeName {
+    String,
+    Number,
+    Bool,
+    Null,
+    List,
+    Map,
+    Expr,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Literal {
+    Bool(bool),
+    Number(f64),
+    Str(String),
+}
+
+/// The outcome of a condition: true with the node that proves it (when there is one), false, or unknown.
+#[derive(Debug)]
+pub enum Truth<'a> {
+    True(Option<Hit<'a>>),
+    False,
+    Unknown,
+}
+
+impl Truth<'_> {
+    pub fn is_true(&self) -> bool {
+        matches!(self, Truth::True(_))
+    }
+}
+
+/// What a condition can see besides its subject: every document of the unit (a Terraform module's
+/// files), for references between blocks.
+pub struct Scope<'a> {
+    pub docs: &'a [&'a Node],
+}
+
+impl Condition {
+    pub fn eval<'a>(&self, subject: &Hit<'a>, scope: &Scope<'a>) -> Truth<'a> {
+        match self {
+            Condition::All(items) => {
+                let mut witness = None;
+                let mut unknown = false;
+                for c in items {
+                    match c.eval(subject, scope) {
+                        Truth::False => return Truth::False,
+                        Truth::Unknown => unknown = true,
+                        Truth::True(w) => witness = w.or(witness),
+                    }
+                }
+                if unknown { Truth::Unknown } else { Truth::True(witness) }
+            }
+            Condition::Any(items) => {
+                let mut unknown = false;
+                for c in items {
+                    match c.eval(subject, scope) {
+                        Truth::True(w) => return Truth::True(w),
+                        Truth::Unknown => unknown = true,
+                        Truth::False => {}
+                    }
+                }
+                if unknown { Truth::Unknown } else { Truth::False }
+            }
+            Condition::Not(inner) => match inner.eval(subject, scope) {
+                Truth::True(_) => Truth::False,
+                Truth::False => Truth::True(None),
+                Truth::Unknown => Truth::Unknown,
+            },
+            Condition::Absent { path } => {
+                let res = path.resolve(subject.clone());
+                if !res.hits.is_empty() {
+                    Truth::False
+                } else if res.unknown {
+                    Truth::Unknown
+                } else {
+                    Truth::True(None)
+                }
+            }
+            Condition::Leaf { path, tests } => eval_leaf(path.resolve(subject.clone()), tests, scope),
+        }
+    }
+}
+
+fn eval_leaf<'a>(res: Resolution<'a>, tests: &[Test], scope: &Scope<'a>) -> Truth<'a> {
+    let mut unknown = res.unknown;
+    for hit in res.hits {
+        let mut all = Some(true);
+        let mut witness = None;
+        for t in tests {
+            match t.eval(&hit, scope) {
+                Truth::False => {
+                    all = Some(false);
+                    break;
+                }
+                Truth::Unknown => all = None,
+                Truth::True(w) => witness = w.or(witness),
+            }
+        }
+        match all {
+            Some(true) => return Truth::True(Some(witness.unwrap_or(hit))),
+            None => unknown = true,
+            Some(false) => {}
+        }
+    }
+    if unknown { Truth::Unknown } else { Truth::False }
+}
+
+fn known(b: bool) -> Truth<'static> {
+    if b { Truth::True(None) } else { Truth::False }
+}
+
+impl Test {
+    fn eval<'a>(&self, hit: &Hit<'a>, scope: &Scope<'a>) -> Truth<'a> {
+        let node = hit.node;
+        match self {
+            Test::KeyMatches(re) => return known(hit.key.is_some_and(|k| re.is_match(k))),
+            Test::Exists => return Truth::True(None),
+            Test::Type(t) => return known(type_of(node) == *t),
+            Test::Where(cond) => return cond.eval(hit, scope),
+            Test::ReferencedBy { select, attribute, filter } => {
+                return referenced_by(hit, select, attribute, filter.as_deref(), scope);
+            }
+            _ => {}
+        }
+        if node.is_unknown() {
+            return Truth::Unknown;
+        }
+        // A value test on a list asks about its items: `cidr_blocks = ["10.0.0.0/8", "0.0.0.0/0"]`.
+        if let Value::List(items) = &node.value {
+            let mut unknown = false;
+            for item in items {
+                let item_hit = Hit { node: item, ..hit.clone() };
+                match self.eval(&item_hit, scope) {
+                    Truth::True(w) => return Truth::True(Some(w.unwrap_or(item_hit))),
+                    Truth::Unknown => unknown = true,
+                    Truth::False => {}
+                }
+            }
+            return if unknown { Truth::Unknown } else { Truth::False };
+        }
+        match self {
+            Test::Equals(lit) => known(lit.matches(node)),
+            Test::OneOf(lits) => known(lits.iter().any(|l| l.matches(node))),
+            Test::Matches(re) => known(node.scalar_text().is_some_and(|s| re.is_match(&s))),
+            Test::Compare(cmp, n) => known(number_of(node).is_some_and(|v| cmp.holds(v, *n))),
+            Test::Version(cmp, want) => known(
+                node.scalar_text()
+                    .and_then(|s| parse_version(&s))
+                    .is_some_and(|v| cmp.holds_ord(v.cmp(want))),
+            ),
+            Test::CidrPrefixMax(max) => known(cidr_of(node).is_some_and(|n| n.prefix_len() <= *max)),
+            Test::CidrContains(net) => known(cidr_of(node).is_some_and(|n| n.contains(net))),
+            _ => Truth::False,
+        }
+    }
+}
+
+impl Literal {
+    /// Equality as Terraform and YAML users read it: `true`, `"true"` and `True` are the same setting,
+    /// `80` and `"80"` the same port.
+    fn matches(&self, node: &Node) -> bool {
+        match (self, &node.value) {
+            (Literal::Bool(a), Value::Bool(b)) => a == b,
+            (Literal::Number(a), Value::Number(b)) => a == b,
+            (Literal::Str(a), Value::Str(b)) => a == b,
+            (Literal::Bool(a), Value::Str(s)) => s.eq_ignore_ascii_case(if *a { "true" } else { "false" }),
+            (Literal::Number(a), Value::Str(s)) => s.trim().parse::<f64>().is_ok_and(|b| b == *a),
+            (Literal::Str(a), Value::Number(_) | Value::Bool(_)) => node.scalar_text().as_deref() == Some(a),
+            _ => false,
+        }
+    }
+}
+
+impl Cmp {
+    fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            Cmp::Lt => a < b,
+            Cmp::Le => a <= b,
+            Cmp::Gt => a > b,
+            Cmp::Ge => a >= b,
+        }
+    }
+
+    fn holds_ord(self, o: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        matches!((self, o), (Cmp::Lt, Less) | (Cmp::Le, Less | Equal) | (Cmp::Gt, Greater) | (Cmp::Ge, Greater | Equal))
+    }
+}
+
+fn type_of(node: &Node) -> TypeName {
+    match node.value {
+        Value::Null => TypeName::Null,
+        Value::Bool(_) => TypeName::Bool,
+        Value::Number(_) => TypeName::Number,
+        Value::Str(_) => TypeName::String,
+        Value::List(_) => TypeName::List,
+        Value::Map(_) => TypeName::Map,
+        Value::Expr(_) => TypeName::Expr,
+    }
+}
+
+fn number_of(node: &Node) -> Option<f64> {
+    match &node.value {
+        Value::Number(n) => Some(*n),
+        Value::Str(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn cidr_of(node: &Node) -> Option<IpNet> {
+    let s = node.as_str()?.trim();
+    s.parse::<IpNet>().ok().or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
+}
+
+/// `v1.2.3`, `1.2`, `1.2.3-rc1` → `[1, 2, 3]` (pre-release and build suffixes ignored).
+pub fn parse_version(s: &str) -> Option<Vec<u64>> {
+    let s = s.trim().trim_start_matches(['v', 'V']);
+    let core = s.split(['-', '+']).next()?;
+    core.split('.').map(|p| p.parse().ok()).collect::<Option<Vec<u64>>>().filter(|v| !v.is_empty())
+}
+
+/// The reference prefix other blocks use to point at the block `keys` leads to:
+/// `resource.T.N` → `T.N`, `data.T.N` → `data.T.N`, `module.N` → `module.N`.
+pub fn block_address<'a>(keys: &[&'a str]) -> Option<Vec<&'a str>> {
+    match keys {
+        ["resource", t, n, ..] => Some(vec![*t, *n]),
+        ["data", t, n, ..] => Some(vec!["data", *t, *n]),
+        ["module", n, ..] => Some(vec!["module", *n]),
+        _ => None,
+    }
+}
+
+fn referenced_by<'a>(
+    hit: &Hit<'a>,
+    select: &Path,
+    attribute: &Path,
+    filter: Option<&Condition>,
+    scope: &Scope<'a>,
+) -> Truth<'a> {
+    let Some(address) = block_address(&hit.keys) else { return Truth::False };
+    let mut unknown = false;
+    for doc in scope.docs {
+        for candidate in select.resolve(Hit::root(doc)).hits {
+            let refs = attribute.resolve(candidate.clone());
+            unknown |= refs.unknown;
+            let points_here = refs.hits.iter().any(|r| match references(r.node, &address) {
+                Some(true) => true,
+                Some(false) => false,
+                None => {
+                    unknown = true;
+                    false
+                }
+            });
+            if !points_here {
+                continue;
+            }
+            match filter.map(|f| f.eval(&candidate, scope)) {
+                None | Some(Truth::True(_)) => return Truth::True(None),
+                Some(Truth::Unknown) => unknown = true,
+                Some(Truth::False) => {}
+            }
+        }
+    }
+    if unknown { Truth::Unknown } else { Truth::False }
+}
+
+/// Whether an expression references `address`: `Some(true)` yes, `Some(false)` it provably points
+/// elsewhere (a literal, or only references to other resources), `None` it might (a local, a variable,
+/// a call whose result cannot be followed yet).
+fn references(node: &Node, address: &[&str]) -> Option<bool> {
+    let Value::Expr(expr) = &node.value else { return Some(false) };
+    match expr.as_ref() {
+        Expr::Reference(parts) => {
+            if parts.len() >= address.len() && parts.iter().zip(address).all(|(p, a)| p == a) {
+                Some(true)
+            } else if matches!(parts.first().map(String::as_str), Some("var" | "local" | "module" | "each" | "count")) {
+                None
+            } else {
+                Some(false)
+            }
+        }
+        Expr::Template(parts) => any_reference(parts, address),
+        Expr::Call { args, .. } => any_reference(args, address),
+        Expr::Other(text) => {
+            let needle = address.join(".");
+            if text.contains(&needle) { Some(true) } else { None }
+        }
+    }
+}
+
+fn any_reference(nodes: &[Node], address: &[&str]) -> Option<bool> {
+    let mut result = Some(false);
+    for n in nodes {
+        match references(n, address) {
+            Some(true) => return Some(true),
+            None => result = None,
+            Some(false) => {}
+        }
+    }
+    result
+}

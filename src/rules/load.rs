@@ -1,0 +1,325 @@
+//! Reading rule files (TOML) into compiled [`Rule`]s, with errors that name the file, line and key.
+
+use super::condition::{Cmp, Condition, Literal, Test, TypeName};
+use super::meta::{Family, Precision, RuleMeta, Severity, Smell};
+use super::native;
+use super::path::Path;
+use super::{Check, Example, Rule};
+use crate::source::FileKind;
+use regex::Regex;
+use serde::Deserialize;
+use std::sync::Arc;
+use toml::Value as Toml;
+
+/// The on-disk shape of a rule file. `docs/rule-language.md` documents every field.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    code: String,
+    name: String,
+    family: Family,
+    smell: Smell,
+    severity: Severity,
+    precision: Precision,
+    cwe: Option<u32>,
+    summary: String,
+    message: String,
+    help: String,
+    docs: String,
+    scope: ScopeFile,
+    when: Option<toml::Spanned<Toml>>,
+    native: Option<String>,
+    examples: ExamplesFile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScopeFile {
+    kinds: Vec<FileKind>,
+    #[serde(default)]
+    select: OneOrMany,
+    #[serde(rename = "where")]
+    filter: Option<toml::Spanned<Toml>>,
+}
+
+/// `select = "a.b"` or `select = ["a.b", "c.d"]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExamplesFile {
+    #[serde(default)]
+    bad: Vec<ExampleFile>,
+    #[serde(default)]
+    good: Vec<ExampleFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExampleFile {
+    path: String,
+    code: String,
+}
+
+/// A rule file that cannot be loaded. Displays as `origin:line: message`.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("{origin}:{line}: {message}")]
+pub struct LoadError {
+    pub origin: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// Compiles one rule file. `origin` names it in errors (`rules/terraform/x.toml`).
+pub fn load_rule(origin: &str, text: &str) -> Result<Rule, LoadError> {
+    let err_at = |offset: usize, message: String| LoadError {
+        origin: origin.to_string(),
+        line: line_of(text, offset),
+        message,
+    };
+    let file: RuleFile = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map(|s| s.start).unwrap_or(0);
+        err_at(offset, e.message().to_string())
+    })?;
+    let stem = origin.rsplit('/').next().and_then(|n| n.strip_suffix(".toml")).unwrap_or(origin);
+    let problems = [
+        (!is_kebab(&file.name)).then(|| format!("rule name `{}` must be kebab-case", file.name)),
+        (stem != file.name).then(|| format!("rule `{}` must live in a file named `{}.toml`", file.name, file.name)),
+        (file.smell.family() != file.family).then(|| {
+            format!("smell `{}` belongs to family `{}`, not `{}` (see SMELLS.md)", file.smell, file.smell.family(), file.family)
+        }),
+        (file.scope.kinds.is_empty()).then(|| "`scope.kinds` must name at least one file kind".to_string()),
+        (file.examples.bad.is_empty() || file.examples.good.is_empty())
+            .then(|| "a rule needs at least one `[[examples.bad]]` and one `[[examples.good]]`".to_string()),
+    ];
+    if let Some(message) = problems.into_iter().flatten().next() {
+        return Err(err_at(0, message));
+    }
+    let check = match (&file.when, &file.native) {
+        (Some(when), None) => {
+            Check::Condition(condition(when.get_ref()).map_err(|m| err_at(when.span().start, m))?)
+        }
+        (None, Some(name)) => Check::Native(
+            native::lookup(name).ok_or_else(|| err_at(0, format!("unknown native check `{name}`")))?,
+        ),
+        _ => return Err(err_at(0, "a rule needs exactly one of `[when]` or `native`".to_string())),
+    };
+    let select = match &file.scope.select {
+        OneOrMany::None => Vec::new(),
+        OneOrMany::One(s) => vec![s.clone()],
+        OneOrMany::Many(v) => v.clone(),
+    };
+    let select = select.iter().map(|s| Path::parse(s)).collect::<Result<Vec<_>, _>>().map_err(|m| err_at(0, m))?;
+    let filter = match &file.scope.filter {
+        Some(w) => Some(condition(w.get_ref()).map_err(|m| err_at(w.span().start, m))?),
+        None => None,
+    };
+    let cwe = file.cwe.or_else(|| file.smell.cwe());
+    let examples = file
+        .examples
+        .bad
+        .into_iter()
+        .map(|e| Example { good: false, path: e.path, code: e.code })
+        .chain(file.examples.good.into_iter().map(|e| Example { good: true, path: e.path, code: e.code }))
+        .collect();
+    Ok(Rule {
+        meta: Arc::new(RuleMeta {
+            code: file.code,
+            name: file.name,
+            family: file.family,
+            smell: file.smell,
+            severity: file.severity,
+            precision: file.precision,
+            cwe,
+            summary: file.summary.trim().to_string(),
+            help: file.help.trim().to_string(),
+            docs: file.docs.trim().to_string(),
+            origin: origin.to_string(),
+        }),
+        message: file.message.trim().to_string(),
+        kinds: file.scope.kinds,
+        select,
+        filter,
+        check,
+        examples,
+    })
+}
+
+fn is_kebab(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('-').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset).map(|t| t.matches('\n').count() + 1).unwrap_or(1)
+}
+
+const LEAF_TESTS: &[&str] = &[
+    "exists", "equals", "one_of", "matches", "key_matches", "lt", "le", "gt", "ge", "version_lt", "version_le",
+    "version_gt", "version_ge", "cidr_prefix_max", "cidr_contains", "type", "where", "referenced_by",
+];
+
+/// Compiles a condition table: `{ all = [...] }`, `{ any = [...] }`, `{ not = {...} }`, or a leaf
+/// `{ path = "...", <test> = ..., ... }`.
+fn condition(v: &Toml) -> Result<Condition, String> {
+    let Toml::Table(t) = v else { return Err(format!("a condition must be a table, found `{v}`")) };
+    for combinator in ["all", "any", "not"] {
+        let Some(inner) = t.get(combinator) else { continue };
+        if t.len() != 1 {
+            return Err(format!("`{combinator}` must stand alone in its table; wrap other tests in `all`"));
+        }
+        return match (combinator, inner) {
+            ("not", _) => Ok(Condition::Not(Box::new(condition(inner)?))),
+            (_, Toml::Array(items)) if !items.is_empty() => {
+                let items = items.iter().map(condition).collect::<Result<Vec<_>, _>>()?;
+                Ok(if combinator == "all" { Condition::All(items) } else { Condition::Any(items) })
+            }
+            _ => Err(format!("`{combinator}` takes a non-empty array of conditions")),
+        };
+    }
+    let path = match t.get("path") {
+        Some(Toml::String(p)) => Path::parse(p)?,
+        Some(other) => return Err(format!("`path` must be a string, found `{other}`")),
+        None => Path::default(),
+    };
+    if let Some(unknown) = t.keys().find(|k| *k != "path" && !LEAF_TESTS.contains(&k.as_str())) {
+        return Err(unknown_key(unknown));
+    }
+    if t.get("exists") == Some(&Toml::Boolean(false)) {
+        if t.len() > 2 || !t.contains_key("path") {
+            return Err("`exists = false` takes a `path` and no other test".to_string());
+        }
+        return Ok(Condition::Absent { path });
+    }
+    let mut tests = Vec::new();
+    for (key, value) in t.iter().filter(|(k, _)| *k != "path") {
+        tests.push(test(key, value).map_err(|m| format!("`{key}`: {m}"))?);
+    }
+    if tests.is_empty() {
+        return Err(format!("condition on `{}` has no test (one of: {})", path.as_str(), LEAF_TESTS.join(", ")));
+    }
+    Ok(Condition::Leaf { path, tests })
+}
+
+fn unknown_key(key: &str) -> String {
+    let nearest = LEAF_TESTS
+        .iter()
+        .chain(["path", "all", "any", "not"].iter())
+        .min_by_key(|k| edit_distance(key, k))
+        .copied()
+        .unwrap_or("path");
+    format!("unknown key `{key}` in condition (did you mean `{nearest}`?)")
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn test(key: &str, v: &Toml) -> Result<Test, String> {
+    let num = || match v {
+        Toml::Integer(i) => Ok(*i as f64),
+        Toml::Float(f) => Ok(*f),
+        _ => Err(format!("expected a number, found `{v}`")),
+    };
+    let string = || v.as_str().ok_or_else(|| format!("expected a string, found `{v}`"));
+    let version = |cmp| {
+        let s = string()?;
+        super::condition::parse_version(s)
+            .map(|parsed| Test::Version(cmp, parsed))
+            .ok_or_else(|| format!("`{s}` is not a version like 1.2.3"))
+    };
+    Ok(match key {
+        "exists" => match v {
+            Toml::Boolean(true) => Test::Exists,
+            _ => return Err("expected `true` (use `exists = false` alone for absence)".to_string()),
+        },
+        "equals" => Test::Equals(literal(v)?),
+        "one_of" => match v {
+            Toml::Array(items) => Test::OneOf(items.iter().map(literal).collect::<Result<_, _>>()?),
+            _ => return Err("expected an array".to_string()),
+        },
+        "matches" => Test::Matches(regex(string()?)?),
+        "key_matches" => Test::KeyMatches(regex(string()?)?),
+        "lt" => Test::Compare(Cmp::Lt, num()?),
+        "le" => Test::Compare(Cmp::Le, num()?),
+        "gt" => Test::Compare(Cmp::Gt, num()?),
+        "ge" => Test::Compare(Cmp::Ge, num()?),
+        "version_lt" => version(Cmp::Lt)?,
+        "version_le" => version(Cmp::Le)?,
+        "version_gt" => version(Cmp::Gt)?,
+        "version_ge" => version(Cmp::Ge)?,
+        "cidr_prefix_max" => {
+            let n = num()?;
+            if !(0.0..=128.0).contains(&n) {
+                return Err("expected a prefix length from 0 to 128".to_string());
+            }
+            Test::CidrPrefixMax(n as u8)
+        }
+        "cidr_contains" => {
+            let s = string()?;
+            let net = s
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("`{s}` is not an IP address or CIDR"))?;
+            Test::CidrContains(net)
+        }
+        "type" => Test::Type(match string()? {
+            "string" => TypeName::String,
+            "number" => TypeName::Number,
+            "bool" => TypeName::Bool,
+            "null" => TypeName::Null,
+            "list" => TypeName::List,
+            "map" => TypeName::Map,
+            "expr" => TypeName::Expr,
+            other => return Err(format!("unknown type `{other}` (string, number, bool, null, list, map, expr)")),
+        }),
+        "where" => Test::Where(Box::new(condition(v)?)),
+        "referenced_by" => {
+            let Toml::Table(t) = v else { return Err("expected a table".to_string()) };
+            if let Some(k) = t.keys().find(|k| !["select", "attribute", "where"].contains(&k.as_str())) {
+                return Err(format!("unknown key `{k}` (select, attribute, where)"));
+            }
+            let path_of = |k: &str| match t.get(k) {
+                Some(Toml::String(s)) => Path::parse(s),
+                _ => Err(format!("`referenced_by.{k}` must be a path string")),
+            };
+            Test::ReferencedBy {
+                select: path_of("select")?,
+                attribute: path_of("attribute")?,
+                filter: t.get("where").map(condition).transpose()?.map(Box::new),
+            }
+        }
+        _ => return Err(unknown_key(key)),
+    })
+}
+
+fn literal(v: &Toml) -> Result<Literal, String> {
+    Ok(match v {
+        Toml::Boolean(b) => Literal::Bool(*b),
+        Toml::Integer(i) => Literal::Number(*i as f64),
+        Toml::Float(f) => Literal::Number(*f),
+        Toml::String(s) => Literal::Str(s.clone()),
+        _ => return Err(format!("expected a string, number or boolean, found `{v}`")),
+    })
+}
+
+fn regex(s: &str) -> Result<Regex, String> {
+    Regex::new(s).map_err(|e| format!("invalid regex: {e}"))
+}

@@ -1,0 +1,169 @@
+//! Rules: data files under `rules/` (and user folders), the condition language, and native checks.
+//!
+//! A rule file holds everything about a rule: metadata, the condition (or the name of a native check
+//! written in Rust), its docs and its examples. Built-in rules are embedded at build time; every one of
+//! their examples runs as a test (`examples.rs`).
+
+pub mod condition;
+pub mod examples;
+pub mod load;
+pub mod meta;
+pub mod native;
+pub mod path;
+pub mod registry;
+pub mod docs;
+
+use crate::model::{Node, ParsedFile};
+use crate::source::FileKind;
+use crate::span::Span;
+use condition::{Condition, Scope, Truth, block_address};
+use meta::RuleMeta;
+use path::{Hit, Path};
+use std::sync::Arc;
+
+pub use load::{LoadError, load_rule};
+
+#[derive(Debug)]
+pub struct Rule {
+    pub meta: Arc<RuleMeta>,
+    /// Message template: `{key}`, `{value}`, `{subject}` and `{detail}` are filled from the match.
+    pub message: String,
+    pub kinds: Vec<FileKind>,
+    /// Paths from each document root to the subjects the rule looks at (none: the document itself).
+    pub select: Vec<Path>,
+    /// Subjects must satisfy this first (e.g. a Kubernetes `kind`).
+    pub filter: Option<Condition>,
+    pub check: Check,
+    pub examples: Vec<Example>,
+}
+
+#[derive(Debug)]
+pub enum Check {
+    Condition(Condition),
+    Native(native::NativeFn),
+}
+
+/// A rule's own example: `bad` ones mark each line that must fire with a trailing `# expect`; `good`
+/// ones must produce nothing.
+#[derive(Clone, Debug)]
+pub struct Example {
+    pub good: bool,
+    pub path: String,
+    pub code: String,
+}
+
+/// One file as a rule sees it.
+pub struct FileView<'a> {
+    pub path: &'a str,
+    pub kind: FileKind,
+    pub text: &'a str,
+    pub parsed: &'a ParsedFile,
+}
+
+/// What a rule reports, before the engine turns it into a [`crate::finding::Finding`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RawFinding {
+    pub span: Span,
+    pub key: Option<String>,
+    pub value: Option<String>,
+    pub subject: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl Rule {
+    pub fn applies_to(&self, kind: FileKind) -> bool {
+        self.kinds.contains(&kind)
+    }
+
+    /// Runs the rule on one file. `unit` holds every document of the file's unit (its Terraform module),
+    /// for references between blocks.
+    pub fn run(&self, file: &FileView<'_>, unit: &[&Node]) -> Vec<RawFinding> {
+        match &self.check {
+            Check::Native(f) => f(file),
+            Check::Condition(cond) => {
+                let scope = Scope { docs: unit };
+                let mut out = Vec::new();
+                for doc in documents(file) {
+                    let root = Hit::root(doc);
+                    let subjects = if self.select.is_empty() {
+                        vec![root]
+                    } else {
+                        self.select.iter().flat_map(|p| p.resolve(root.clone()).hits).collect()
+                    };
+                    for subject in subjects {
+                        if let Some(f) = &self.filter {
+                            if !f.eval(&subject, &scope).is_true() {
+                                continue;
+                            }
+                        }
+                        if let Truth::True(witness) = cond.eval(&subject, &scope) {
+                            out.push(raw_finding(&subject, witness.as_ref()));
+                        }
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// The finding's message with its placeholders filled.
+    pub fn message_for(&self, raw: &RawFinding) -> String {
+        let mut msg = self.message.clone();
+        for (name, value) in [("{key}", &raw.key), ("{value}", &raw.value), ("{subject}", &raw.subject), ("{detail}", &raw.detail)]
+        {
+            if msg.contains(name) {
+                msg = msg.replace(name, value.as_deref().unwrap_or("?"));
+            }
+        }
+        msg
+    }
+}
+
+/// The documents rules see: every one, except that Kubernetes rules only see manifests.
+pub fn documents<'a>(file: &FileView<'a>) -> impl Iterator<Item = &'a Node> {
+    let manifests_only = file.kind == FileKind::Kubernetes;
+    file.parsed.docs.iter().filter(move |d| !manifests_only || is_manifest(d))
+}
+
+pub fn is_manifest(doc: &Node) -> bool {
+    doc.get("apiVersion").is_some_and(|v| v.as_str().is_some()) && doc.get("kind").is_some_and(|v| v.as_str().is_some())
+}
+
+fn raw_finding(subject: &Hit<'_>, witness: Option<&Hit<'_>>) -> RawFinding {
+    let at = witness.unwrap_or(subject);
+    let span = match (at.node.scalar_text(), at.key_span) {
+        (Some(_), _) | (None, None) => at.node.span,
+        (None, Some(k)) => k.cover(at.node.span),
+    };
+    RawFinding {
+        span,
+        key: at.key.map(str::to_string),
+        value: at.node.scalar_text().map(|v| truncate(&v, 80)),
+        subject: Some(subject_name(subject)),
+        detail: None,
+    }
+}
+
+/// `aws_s3_bucket.logs` for Terraform blocks, else the path of keys (`spec.containers`).
+fn subject_name(subject: &Hit<'_>) -> String {
+    if let Some(addr) = block_address(&subject.keys) {
+        return addr.join(".");
+    }
+    if subject.keys.is_empty() {
+        if let (Some(kind), Some(name)) = (
+            subject.node.get("kind").and_then(Node::as_str),
+            subject.node.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str),
+        ) {
+            return format!("{kind}/{name}");
+        }
+    }
+    subject.keys.join(".")
+}
+
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max.saturating_sub(1)).collect();
+    format!("{cut}…")
+}

@@ -1,0 +1,189 @@
+//! Hard-coded secrets: literal values that are credentials, found two ways.
+//!
+//! 1. Known token formats anywhere in a literal string (AWS access key IDs, GitHub and GitLab tokens,
+//!    Slack and Stripe keys, Google API keys, private key blocks, JWTs), whatever the key is called.
+//! 2. Secret-named keys (`password`, `client_secret`, `DB_PASSWORD` in an env list…) holding a literal
+//!    that is not a placeholder; for weakly named keys (`token`, `key`, `auth`) only a random-looking
+//!    (high-entropy) value counts.
+//!
+//! Never a reference: variables, data sources, `${{ secrets.X }}` and `$(VAR)` are `Expr` nodes or are
+//! recognised as placeholders, so they never fire.
+
+use crate::model::{Node, Value};
+use crate::rules::{FileView, RawFinding, documents};
+use crate::span::Span;
+use regex::Regex;
+use std::sync::LazyLock;
+
+struct Patterns {
+    tokens: Vec<(&'static str, Regex)>,
+    strong_key: Regex,
+    weak_key: Regex,
+    not_secret_key: Regex,
+    placeholder: Regex,
+}
+
+static PATTERNS: LazyLock<Option<Patterns>> = LazyLock::new(|| {
+    let tokens = [
+        ("AWS access key ID", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
+        ("GitHub token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b"),
+        ("GitLab token", r"\bglpat-[0-9A-Za-z_-]{20,}\b"),
+        ("Slack token", r"\bxox[baprs]-[0-9A-Za-z-]{10,}\b"),
+        ("Stripe secret key", r"\b[sr]k_live_[0-9A-Za-z]{20,}\b"),
+        ("Google API key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
+        ("private key", r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----"),
+        ("JSON Web Token", r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
+    ];
+    let tokens = tokens
+        .into_iter()
+        .map(|(name, re)| Regex::new(re).ok().map(|r| (name, r)))
+        .collect::<Option<Vec<_>>>()?;
+    Some(Patterns {
+        tokens,
+        strong_key: Regex::new(
+            r"(?i)(passw(or)?d|passwd|\bpwd\b|_pwd$|secret|private[_-]?key|api[_-]?key|access[_-]?key|client[_-]?secret|credentials?$|auth[_-]?token|access[_-]?token|bearer)",
+        )
+        .ok()?,
+        weak_key: Regex::new(r"(?i)(token|(^|[_-])key$|^auth$|signature|salt)").ok()?,
+        // Keys that name, locate, size or configure a secret rather than hold one.
+        not_secret_key: Regex::new(
+            r"(?i)(_arn|arn$|_ids?$|_name$|^name$|_names$|_file$|_path$|_paths$|_length$|_len$|_version$|_type$|_policy$|_count$|_ttl$|_enabled$|^enabled?_|_rotation|_days$|_url$|_uri$|_endpoint$|_kms|kms_|_ref$|secretref|_env$|_hash$|_source$|_policy_|_id_|_mode$|_format$|_header|_expir|_timeout|_reset|_required|_regex|_pattern|_prompt|_description|_prefix$|_suffix$|_key_name$|_location$|_store|_vault|_manager|_provider$|_min|_max|_changed|_set$|^use_|_usage$)",
+        )
+        .ok()?,
+        placeholder: Regex::new(
+            r"(?ix)^(
+                \$\{.*\} | \$\(.*\) | \$[A-Za-z_][A-Za-z0-9_]*
+              | \{\{.*\}\}
+              | <[^>]*>
+              | .*\$\{\{.*\}\}.*
+              | (x+|\*+|\.+|-+|_+|\#+|\?+)
+              | (change[-_ ]?me|changeit|replace[-_ ]?me|your[-_ ].*|example.*|.*example|dummy|placeholder|redacted|none|null|nil|undefined|todo|tbd|fixme|test|secret|password|passwd|string|value|true|false|yes|no|on|off|enabled|disabled|required|optional)
+              | (arn|vault|secret|ssm|awskms|gcpkms|azurekv|ref|env|file|sops|op)://?.* | arn:.*
+              | /.* | \./.* | ~/.*
+            )$",
+        )
+        .ok()?,
+    })
+});
+
+pub fn check(file: &FileView<'_>) -> Vec<RawFinding> {
+    let Some(p) = PATTERNS.as_ref() else { return Vec::new() };
+    let mut out = Vec::new();
+    for doc in documents(file) {
+        doc.walk(&mut |node| check_node(p, node, &mut out));
+    }
+    out.sort_by_key(|f| f.span);
+    out.dedup_by_key(|f| f.span);
+    out
+}
+
+fn check_node(p: &Patterns, node: &Node, out: &mut Vec<RawFinding>) {
+    // Token formats, in any literal string.
+    if let Value::Str(s) = &node.value {
+        if let Some(name) = token_kind(p, s) {
+            out.push(found(node.span, None, name));
+            return;
+        }
+    }
+    let Value::Map(entries) = &node.value else { return };
+    // `{name: DB_PASSWORD, value: hunter2}`: environment lists in Kubernetes and ECS.
+    if let (Some(name), Some(value)) = (node.get("name").and_then(Node::as_str), node.get("value")) {
+        if let Some(what) = secret_in(p, name, value) {
+            out.push(found(value.span, Some(name), what));
+        }
+    }
+    for e in entries {
+        if let Some(what) = secret_in(p, &e.key, &e.value) {
+            out.push(found(e.value.span, Some(&e.key), what));
+        }
+    }
+}
+
+fn found(span: Span, key: Option<&str>, what: &str) -> RawFinding {
+    RawFinding {
+        span,
+        key: key.map(str::to_string),
+        detail: Some(what.to_string()),
+        ..RawFinding::default()
+    }
+}
+
+fn token_kind(p: &Patterns, s: &str) -> Option<&'static str> {
+    let (name, re) = p.tokens.iter().find(|(_, re)| re.is_match(s))?;
+    // AWS documents its example keys with the suffix EXAMPLE; they are not credentials.
+    let example = re.find(s).is_some_and(|m| m.as_str().ends_with("EXAMPLE"));
+    (!example).then_some(*name)
+}
+
+/// What kind of secret a literal under `key` is, if it is one.
+fn secret_in(p: &Patterns, key: &str, value: &Node) -> Option<&'static str> {
+    let Value::Str(s) = &value.value else { return None };
+    let s = s.trim();
+    if s.is_empty() || p.not_secret_key.is_match(key) || p.placeholder.is_match(s) || token_kind(p, s).is_some() {
+        return None;
+    }
+    if p.strong_key.is_match(key) {
+        let what = if key.to_ascii_lowercase().contains("pass") || key.to_ascii_lowercase().contains("pwd") {
+            "password"
+        } else {
+            "secret"
+        };
+        return (s.chars().count() >= 4 && !s.contains(char::is_whitespace)).then_some(what);
+    }
+    (p.weak_key.is_match(key) && looks_random(s)).then_some("secret")
+}
+
+/// Long, single-word, mixing letters and digits, and high in Shannon entropy: what generated keys and
+/// tokens look like (and label keys such as `app.kubernetes.io/name` do not).
+fn looks_random(s: &str) -> bool {
+    if s.len() < 16 || s.contains(char::is_whitespace) {
+        return false;
+    }
+    if !(s.bytes().any(|b| b.is_ascii_digit()) && s.bytes().any(|b| b.is_ascii_alphabetic())) {
+        return false;
+    }
+    let mut counts = [0usize; 256];
+    s.bytes().for_each(|b| counts[b as usize] += 1);
+    let n = s.len() as f64;
+    let entropy: f64 =
+        counts.iter().filter(|&&c| c > 0).map(|&c| c as f64 / n).map(|q| -q * q.log2()).sum();
+    entropy >= 3.5
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> &'static Patterns {
+        PATTERNS.as_ref().expect("patterns compile")
+    }
+    fn s(v: &str) -> Node {
+        Node::new(Span::default(), Value::Str(v.into()))
+    }
+
+    #[test]
+    fn token_formats() {
+        assert_eq!(token_kind(p(), "AKIAABCDEFGHIJKLMNOP"), Some("AWS access key ID"));
+        assert_eq!(token_kind(p(), "AKIAIOSFODNN7EXAMPLE"), None);
+        assert_eq!(token_kind(p(), &format!("ghp_{}", "a1B2".repeat(9))), Some("GitHub token"));
+        assert_eq!(token_kind(p(), "-----BEGIN RSA PRIVATE KEY-----\nMIIE"), Some("private key"));
+        assert_eq!(token_kind(p(), "not a token"), None);
+    }
+
+    #[test]
+    fn secret_named_keys() {
+        assert_eq!(secret_in(p(), "master_password", &s("hunter22")), Some("password"));
+        assert_eq!(secret_in(p(), "DB_PASSWORD", &s("s3cr3t!")), Some("password"));
+        assert_eq!(secret_in(p(), "client_secret", &s("9f8e7d6c5b4a")), Some("secret"));
+        assert_eq!(secret_in(p(), "password", &s("${{ secrets.DB }}")), None);
+        assert_eq!(secret_in(p(), "password", &s("changeme")), None);
+        assert_eq!(secret_in(p(), "password", &s("<your password>")), None);
+        assert_eq!(secret_in(p(), "password_length", &s("16")), None);
+        assert_eq!(secret_in(p(), "secret_name", &s("prod/db")), None);
+        assert_eq!(secret_in(p(), "kms_key_id", &s("alias/aws/rds")), None);
+        assert_eq!(secret_in(p(), "password", &s("")), None);
+        assert_eq!(secret_in(p(), "token", &s("short")), None);
+        assert_eq!(secret_in(p(), "token", &s("q8Zr2LmX9vTb4KpW7nYc")), Some("secret"));
+        assert_eq!(secret_in(p(), "key", &s("app.kubernetes.io/name")), None);
+    }
+}

@@ -1,0 +1,248 @@
+//! Paths into the model: `resource.aws_s3_bucket.*`, `spec.template.spec.containers[*].image`,
+//! `**.password`, `metadata.annotations."nginx.ingress.kubernetes.io/ssl-redirect"`.
+//!
+//! Steps are separated by dots. `name` (or `"quoted.name"`) selects map entries with that key — every
+//! one of them, since Terraform blocks repeat keys — and applied to a list it selects from each item, so
+//! `ingress.cidr_blocks` reads the same whether `ingress` is one block, several, or a JSON list. `*`
+//! selects every entry of a map or item of a list, `[*]` every item of a list, `[N]` one item, and `**`
+//! the node itself and everything below it. An empty path (or `.`) is the node itself.
+
+use crate::model::{Node, Value};
+use crate::span::Span;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    Key(String),
+    AnyKey,
+    AnyItem,
+    Index(usize),
+    Descendants,
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Path {
+    pub steps: Vec<Step>,
+    source: String,
+}
+
+/// One node a path reached, with the key it sits under and the keys its wildcards matched.
+#[derive(Clone, Debug)]
+pub struct Hit<'a> {
+    pub node: &'a Node,
+    pub key: Option<&'a str>,
+    pub key_span: Option<Span>,
+    /// Every key on the way from the document root: `["resource", "aws_s3_bucket", "logs"]`.
+    pub keys: Vec<&'a str>,
+}
+
+impl<'a> Hit<'a> {
+    pub fn root(node: &'a Node) -> Hit<'a> {
+        Hit { node, key: None, key_span: None, keys: Vec::new() }
+    }
+}
+
+/// Everything a path reached, and whether it crossed a value that cannot be known statically (so an
+/// empty result does not prove absence).
+#[derive(Debug, Default)]
+pub struct Resolution<'a> {
+    pub hits: Vec<Hit<'a>>,
+    pub unknown: bool,
+}
+
+impl Path {
+    pub fn parse(source: &str) -> Result<Path, String> {
+        let source = source.trim();
+        let mut steps = Vec::new();
+        let mut rest = source;
+        if rest == "." || rest.is_empty() {
+            return Ok(Path { steps, source: source.to_string() });
+        }
+        while !rest.is_empty() {
+            if let Some(r) = rest.strip_prefix('"') {
+                let end = r.find('"').ok_or_else(|| format!("unterminated quote in path `{source}`"))?;
+                steps.push(Step::Key(r[..end].to_string()));
+                rest = &r[end + 1..];
+            } else if let Some(r) = rest.strip_prefix('[') {
+                let end = r.find(']').ok_or_else(|| format!("unclosed `[` in path `{source}`"))?;
+                let inner = r[..end].trim();
+                steps.push(if inner == "*" {
+                    Step::AnyItem
+                } else {
+                    Step::Index(
+                        inner.parse().map_err(|_| format!("bad index `[{inner}]` in path `{source}`"))?,
+                    )
+                });
+                rest = &r[end + 1..];
+            } else {
+                let end = rest.find(['.', '[']).unwrap_or(rest.len());
+                let name = &rest[..end];
+                steps.push(match name {
+                    "" => return Err(format!("empty step in path `{source}`")),
+                    "*" => Step::AnyKey,
+                    "**" => Step::Descendants,
+                    _ => Step::Key(name.to_string()),
+                });
+                rest = &rest[end..];
+            }
+            rest = rest.strip_prefix('.').unwrap_or(rest);
+        }
+        Ok(Path { steps, source: source.to_string() })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// The first key this path requires, if it starts with a plain key (used to index rules).
+    pub fn first_key(&self) -> Option<&str> {
+        match self.steps.first() {
+            Some(Step::Key(k)) => Some(k),
+            _ => None,
+        }
+    }
+
+    pub fn resolve<'a>(&self, start: Hit<'a>) -> Resolution<'a> {
+        let mut res = Resolution { hits: vec![start], unknown: false };
+        for step in &self.steps {
+            let mut next = Vec::new();
+            for hit in res.hits {
+                apply(step, hit, &mut next, &mut res.unknown);
+            }
+            // `**` reaches a list and its items; a key step then flattens the list into the same items.
+            let mut seen = std::collections::HashSet::new();
+            next.retain(|h| seen.insert(std::ptr::from_ref(h.node) as usize));
+            res.hits = next;
+        }
+        res
+    }
+}
+
+fn apply<'a>(step: &Step, hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
+    let node = hit.node;
+    match (&node.value, step) {
+        (Value::Expr(_), _) => *unknown = true,
+        (Value::List(items), Step::Key(_)) => {
+            for item in items {
+                apply(step, Hit { node: item, ..hit.clone() }, out, unknown);
+            }
+        }
+        (Value::Map(entries), Step::Key(k)) => {
+            let before = out.len();
+            for e in entries.iter().filter(|e| e.key == *k) {
+                out.push(child(&hit, e.key.as_str(), e.key_span, &e.value));
+            }
+            // A Terraform `dynamic "k"` block generates `k` blocks we cannot count.
+            if out.len() == before && dynamic_block(entries, k) {
+                *unknown = true;
+            }
+        }
+        (Value::Map(entries), Step::AnyKey) => {
+            for e in entries {
+                out.push(child(&hit, e.key.as_str(), e.key_span, &e.value));
+            }
+        }
+        (Value::List(items), Step::AnyKey | Step::AnyItem) => {
+            out.extend(items.iter().map(|n| Hit { node: n, ..hit.clone() }));
+        }
+        (Value::List(items), Step::Index(i)) => {
+            if let Some(n) = items.get(*i) {
+                out.push(Hit { node: n, ..hit.clone() });
+            }
+        }
+        (_, Step::Descendants) => descend(hit, out, unknown),
+        _ => {}
+    }
+}
+
+fn child<'a>(parent: &Hit<'a>, key: &'a str, key_span: Span, node: &'a Node) -> Hit<'a> {
+    let mut keys = parent.keys.clone();
+    keys.push(key);
+    Hit { node, key: Some(key), key_span: Some(key_span), keys }
+}
+
+fn dynamic_block(entries: &[crate::model::Entry], key: &str) -> bool {
+    entries.iter().any(|e| e.key == "dynamic" && e.value.entries().iter().any(|d| d.key == key))
+}
+
+/// The node and all below it, iteratively so deep input cannot exhaust the stack.
+fn descend<'a>(hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
+    let mut stack = vec![hit];
+    while let Some(h) = stack.pop() {
+        match &h.node.value {
+            Value::Map(entries) => {
+                stack.extend(entries.iter().rev().map(|e| child(&h, &e.key, e.key_span, &e.value)));
+            }
+            Value::List(items) => {
+                stack.extend(items.iter().rev().map(|n| Hit { node: n, ..h.clone() }));
+            }
+            Value::Expr(_) => *unknown = true,
+            _ => {}
+        }
+        out.push(h);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Entry;
+
+    fn s(v: &str) -> Node {
+        Node::new(Span::default(), Value::Str(v.into()))
+    }
+    fn map(entries: Vec<(&str, Node)>) -> Node {
+        let entries = entries
+            .into_iter()
+            .map(|(k, v)| Entry { key: k.into(), key_span: Span::default(), value: v })
+            .collect();
+        Node::new(Span::default(), Value::Map(entries))
+    }
+    fn list(items: Vec<Node>) -> Node {
+        Node::new(Span::default(), Value::List(items))
+    }
+    fn texts(p: &str, root: &Node) -> (Vec<String>, bool) {
+        let r = Path::parse(p).unwrap().resolve(Hit::root(root));
+        (r.hits.iter().filter_map(|h| h.node.scalar_text()).collect(), r.unknown)
+    }
+
+    #[test]
+    fn keys_repeat_and_lists_flatten() {
+        let root = map(vec![
+            ("ingress", map(vec![("cidr", s("a"))])),
+            ("ingress", map(vec![("cidr", s("b"))])),
+            ("egress", list(vec![map(vec![("cidr", s("c"))]), map(vec![("cidr", s("d"))])])),
+        ]);
+        assert_eq!(texts("ingress.cidr", &root).0, ["a", "b"]);
+        assert_eq!(texts("egress.cidr", &root).0, ["c", "d"]);
+        assert_eq!(texts("egress[*].cidr", &root).0, ["c", "d"]);
+        assert_eq!(texts("egress[1].cidr", &root).0, ["d"]);
+        assert_eq!(texts("**.cidr", &root).0, ["a", "b", "c", "d"]);
+        assert_eq!(texts("*.cidr", &root).0, ["a", "b"]);
+    }
+
+    #[test]
+    fn captures_and_quoted_keys() {
+        let root = map(vec![("resource", map(vec![("aws_s3_bucket", map(vec![("logs", map(vec![("a.b", s("x"))]))]))]))]);
+        let p = Path::parse("resource.*.*").unwrap();
+        let r = p.resolve(Hit::root(&root));
+        assert_eq!(r.hits[0].keys, ["resource", "aws_s3_bucket", "logs"]);
+        assert_eq!(texts("resource.*.*.\"a.b\"", &root).0, ["x"]);
+    }
+
+    #[test]
+    fn unknown_values_and_dynamic_blocks_are_not_absence() {
+        let expr = Node::new(Span::default(), Value::Expr(Box::new(crate::model::Expr::Other("x".into()))));
+        let root = map(vec![("a", expr), ("dynamic", map(vec![("ingress", map(vec![]))]))]);
+        assert!(texts("a.b", &root).1);
+        assert!(texts("ingress", &root).1);
+        assert!(!texts("egress", &root).1);
+    }
+
+    #[test]
+    fn bad_paths_are_errors() {
+        assert!(Path::parse("a..b").is_err());
+        assert!(Path::parse("a[x]").is_err());
+        assert!(Path::parse("\"a").is_err());
+        assert_eq!(Path::parse(".").unwrap().steps, vec![]);
+    }
+}

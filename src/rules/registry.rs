@@ -1,0 +1,156 @@
+//! The built-in rules (embedded from `rules/` at build time), user rule folders, and selection.
+
+use super::meta::Severity;
+use super::{LoadError, Rule, load_rule};
+use include_dir::{Dir, include_dir};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/rules");
+
+/// Every built-in rule, sorted by code.
+pub fn builtin() -> Result<Vec<Rule>, Vec<LoadError>> {
+    let mut files = Vec::new();
+    collect_embedded(&BUILTIN, &mut files);
+    load_all(files.into_iter().map(|(p, t)| (format!("rules/{p}"), t.to_string())))
+}
+
+fn collect_embedded(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static str)>) {
+    for f in dir.files() {
+        let path = f.path().to_string_lossy().replace('\\', "/");
+        if path.ends_with(".toml") {
+            if let Some(text) = f.contents_utf8() {
+                out.push((path, text));
+            }
+        }
+    }
+    dir.dirs().for_each(|d| collect_embedded(d, out));
+}
+
+/// Every `*.toml` rule file under `dir`, recursively.
+pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<LoadError>> {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for entry in ignore::WalkBuilder::new(dir).hidden(false).build() {
+        match entry {
+            Ok(e) if e.path().extension().is_some_and(|x| x == "toml") && e.path().is_file() => {
+                let origin = crate::discover::display_path(e.path());
+                match std::fs::read_to_string(e.path()) {
+                    Ok(text) => files.push((origin, text)),
+                    Err(err) => errors.push(LoadError { origin, line: 1, message: err.to_string() }),
+                }
+            }
+            Ok(_) => {}
+            Err(err) => errors.push(LoadError { origin: dir.display().to_string(), line: 1, message: err.to_string() }),
+        }
+    }
+    if !dir.is_dir() {
+        errors.push(LoadError { origin: dir.display().to_string(), line: 1, message: "not a directory".into() });
+    }
+    match (load_all(files.into_iter()), errors.is_empty()) {
+        (Ok(rules), true) => Ok(rules),
+        (Ok(_), false) => Err(errors),
+        (Err(mut more), _) => {
+            errors.append(&mut more);
+            Err(errors)
+        }
+    }
+}
+
+fn load_all(files: impl Iterator<Item = (String, String)>) -> Result<Vec<Rule>, Vec<LoadError>> {
+    let mut rules = Vec::new();
+    let mut errors = Vec::new();
+    for (origin, text) in files {
+        match load_rule(&origin, &text) {
+            Ok(r) => rules.push(r),
+            Err(e) => errors.push(e),
+        }
+    }
+    errors.extend(duplicates(&rules));
+    if errors.is_empty() {
+        rules.sort_by(|a, b| a.meta.code.cmp(&b.meta.code));
+        Ok(rules)
+    } else {
+        errors.sort_by(|a, b| (&a.origin, a.line).cmp(&(&b.origin, b.line)));
+        Err(errors)
+    }
+}
+
+fn duplicates(rules: &[Rule]) -> Vec<LoadError> {
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for r in rules {
+        for id in [r.meta.code.as_str(), r.meta.name.as_str()] {
+            if let Some(first) = seen.insert(id, &r.meta.origin) {
+                errors.push(LoadError {
+                    origin: r.meta.origin.clone(),
+                    line: 1,
+                    message: format!("`{id}` is already used by {first}"),
+                });
+            }
+        }
+    }
+    errors
+}
+
+/// Merges built-in and user rules, checking that names and codes stay unique.
+pub fn combine(mut builtin: Vec<Rule>, user: Vec<Rule>) -> Result<Vec<Rule>, Vec<LoadError>> {
+    builtin.extend(user);
+    let errors = duplicates(&builtin);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    builtin.sort_by(|a, b| a.meta.code.cmp(&b.meta.code));
+    Ok(builtin)
+}
+
+/// The rules a run uses.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Arc<Rule>>,
+    /// Names and codes of every loaded rule, enabled or not (suppressions may name disabled rules).
+    pub known: Vec<String>,
+}
+
+/// Picks rules by `--select`/`--ignore` selectors (rule name, code, family or smell; `all`) and by
+/// minimum severity. An unknown selector is an error that suggests the nearest one.
+pub fn select(
+    rules: Vec<Rule>,
+    select: &[String],
+    ignore: &[String],
+    min_severity: Severity,
+) -> Result<RuleSet, String> {
+    let matches = |r: &Rule, sel: &str| {
+        sel == "all"
+            || sel == r.meta.name
+            || sel.eq_ignore_ascii_case(&r.meta.code)
+            || sel == r.meta.family.to_string()
+            || sel == r.meta.smell.to_string()
+    };
+    for sel in select.iter().chain(ignore) {
+        let known = rules.iter().any(|r| matches(r, sel))
+            || super::meta::Smell::ALL.iter().any(|s| s.to_string() == *sel)
+            || ["security", "drift", "rollback"].contains(&sel.as_str());
+        if !known {
+            let nearest = rules.iter().map(|r| r.meta.name.as_str()).min_by_key(|n| distance(sel, n)).unwrap_or("all");
+            return Err(format!("unknown rule, family or smell `{sel}` (did you mean `{nearest}`?)"));
+        }
+    }
+    let mut known: Vec<String> = rules.iter().flat_map(|r| [r.meta.name.clone(), r.meta.code.clone()]).collect();
+    known.sort();
+    let rules = rules
+        .into_iter()
+        .filter(|r| select.is_empty() || select.iter().any(|s| matches(r, s)))
+        .filter(|r| !ignore.iter().any(|s| matches(r, s)))
+        .filter(|r| r.meta.severity >= min_severity)
+        .map(Arc::new)
+        .collect();
+    Ok(RuleSet { rules, known })
+}
+
+fn distance(a: &str, b: &str) -> usize {
+    // Cheap similarity: shared prefix and length difference are enough to suggest a rule name.
+    let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    a.len().max(b.len()) - common
+}
