@@ -351,3 +351,97 @@ fn any_reference(nodes: &[Node], address: &[&str]) -> Option<bool> {
     }
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::{Limits, hcl};
+    use crate::rules::load::compile_condition;
+
+    /// Evaluates `cond` (TOML) on every block `select` reaches in `tf`; returns one verdict per block.
+    fn verdicts(tf: &str, select: &str, cond: &str) -> Vec<&'static str> {
+        let parsed = hcl::parse(tf, &Limits::default());
+        assert!(parsed.issues.is_empty(), "{:?}", parsed.issues);
+        let docs: Vec<&Node> = parsed.docs.iter().collect();
+        let cond = compile_condition(cond).unwrap_or_else(|e| panic!("{e}"));
+        let scope = Scope { docs: &docs };
+        Path::parse(select)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .resolve(Hit::root(docs[0]))
+            .hits
+            .iter()
+            .map(|h| match cond.eval(h, &scope) {
+                Truth::True(_) => "true",
+                Truth::False => "false",
+                Truth::Unknown => "unknown",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn unknown_values_never_fire() {
+        let tf = r#"
+resource "x" "lit" { flag = true }
+resource "x" "var" { flag = var.flag }
+resource "x" "none" { }
+resource "x" "dyn" {
+  dynamic "flag" {
+    for_each = var.flags
+  }
+}
+"#;
+        assert_eq!(verdicts(tf, "resource.x.*", "path = 'flag'\nequals = true"), ["true", "unknown", "false", "unknown"]);
+        assert_eq!(verdicts(tf, "resource.x.*", "not = { path = 'flag', equals = true }"), ["false", "unknown", "true", "unknown"]);
+        assert_eq!(verdicts(tf, "resource.x.*", "path = 'flag'\nexists = false"), ["false", "false", "true", "unknown"]);
+        assert_eq!(
+            verdicts(tf, "resource.x.*", "any = [{ path = 'flag', equals = true }, { path = 'flag', exists = false }]"),
+            ["true", "unknown", "true", "unknown"]
+        );
+        assert_eq!(
+            verdicts(tf, "resource.x.*", "all = [{ path = 'flag', exists = true }, { path = 'flag', equals = false }]"),
+            ["false", "unknown", "false", "unknown"]
+        );
+    }
+
+    #[test]
+    fn numbers_versions_and_cidrs() {
+        let tf = r#"
+resource "x" "a" {
+  bits    = 1024
+  version = "v1.2.3"
+  cidrs   = ["10.0.0.0/8", "0.0.0.0/0"]
+}
+resource "x" "b" {
+  bits    = "4096"
+  version = "1.10"
+  cidrs   = ["192.168.1.0/24"]
+}
+"#;
+        assert_eq!(verdicts(tf, "resource.x.*", "path = 'bits'\nlt = 2048"), ["true", "false"]);
+        assert_eq!(verdicts(tf, "resource.x.*", "path = 'version'\nversion_lt = '1.9'"), ["true", "false"]);
+        assert_eq!(verdicts(tf, "resource.x.*", "path = 'cidrs'\ncidr_prefix_max = 0"), ["true", "false"]);
+        assert_eq!(verdicts(tf, "resource.x.*", "path = 'cidrs'\ncidr_contains = '10.1.2.3'"), ["true", "false"]);
+    }
+
+    #[test]
+    fn references_between_blocks() {
+        let tf = r#"
+resource "aws_s3_bucket" "versioned" { bucket = "a" }
+resource "aws_s3_bucket" "suspended" { bucket = "b" }
+resource "aws_s3_bucket" "bare" { bucket = "c" }
+resource "aws_s3_bucket" "via_local" { bucket = "d" }
+resource "aws_s3_bucket_versioning" "v1" {
+  bucket = aws_s3_bucket.versioned.id
+  versioning_configuration { status = "Enabled" }
+}
+resource "aws_s3_bucket_versioning" "v2" {
+  bucket = aws_s3_bucket.suspended.id
+  versioning_configuration { status = "Suspended" }
+}
+"#;
+        let cond = "referenced_by = { select = 'resource.aws_s3_bucket_versioning.*', attribute = 'bucket', where = { path = 'versioning_configuration.status', equals = 'Enabled' } }";
+        assert_eq!(verdicts(tf, "resource.aws_s3_bucket.*", cond), ["true", "false", "false", "false"]);
+        let with_local = format!("{tf}\nresource \"aws_s3_bucket_versioning\" \"v3\" {{\n  bucket = local.bucket_id\n}}\n");
+        assert_eq!(verdicts(&with_local, "resource.aws_s3_bucket.*", cond), ["true", "unknown", "unknown", "unknown"]);
+    }
+}

@@ -166,6 +166,12 @@ const LEAF_TESTS: &[&str] = &[
     "version_gt", "version_ge", "cidr_prefix_max", "cidr_contains", "type", "where", "referenced_by",
 ];
 
+/// Compiles a condition written as a TOML document (the body of a `[when]` table).
+pub fn compile_condition(toml_text: &str) -> Result<Condition, String> {
+    let value: Toml = toml::from_str(toml_text).map_err(|e| e.to_string())?;
+    condition(&value)
+}
+
 /// Compiles a condition table: `{ all = [...] }`, `{ any = [...] }`, `{ not = {...} }`, or a leaf
 /// `{ path = "...", <test> = ..., ... }`.
 fn condition(v: &Toml) -> Result<Condition, String> {

@@ -100,12 +100,11 @@ fn check_node(p: &Patterns, node: &Node, out: &mut Vec<RawFinding>) {
 }
 
 fn found(span: Span, key: Option<&str>, what: &str) -> RawFinding {
-    RawFinding {
-        span,
-        key: key.map(str::to_string),
-        detail: Some(what.to_string()),
-        ..RawFinding::default()
-    }
+    let detail = match key {
+        Some(k) => format!("{what} in `{k}`"),
+        None => what.to_string(),
+    };
+    RawFinding { span, key: key.map(str::to_string), detail: Some(detail), ..RawFinding::default() }
 }
 
 fn token_kind(p: &Patterns, s: &str) -> Option<&'static str> {
