@@ -109,9 +109,9 @@ pub fn discover(
         .collect();
     let mut inputs = Vec::new();
     for (path, shown) in paths.into_iter().zip(display) {
-        let in_templates = charts.iter().any(|c| {
-            shown.strip_prefix(c.as_str()).is_some_and(|rest| rest.starts_with("templates/"))
-        });
+        let in_templates = charts
+            .iter()
+            .any(|c| shown.strip_prefix(c.as_str()).is_some_and(|rest| rest.starts_with("templates/")));
         let class = if in_templates { Classified::HelmTemplate } else { classify(&shown) };
         if matches!(class, Classified::Unknown | Classified::HelmTemplate) {
             continue;
@@ -133,7 +133,7 @@ pub fn display_path(path: &Path) -> String {
 }
 
 fn walk_problem(err: &ignore::Error) -> Diagnostic {
-    let path = walk_error_path(err).map(|p| display_path(p)).unwrap_or_default();
+    let path = walk_error_path(err).map(display_path).unwrap_or_default();
     Diagnostic {
         code: DiagnosticCode::ReadError,
         level: Level::Warning,

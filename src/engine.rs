@@ -57,7 +57,16 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
         .par_iter()
         .map(|input| {
             catch_unwind(AssertUnwindSafe(|| load(input, opts))).unwrap_or_else(|_| {
-                (None, vec![diag(DiagnosticCode::InternalError, Level::Error, &input.path, None, internal_message("parsing"))])
+                (
+                    None,
+                    vec![diag(
+                        DiagnosticCode::InternalError,
+                        Level::Error,
+                        &input.path,
+                        None,
+                        internal_message("parsing"),
+                    )],
+                )
             })
         })
         .collect();
@@ -76,7 +85,15 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
                 let diags = unit
                     .iter()
                     .filter_map(|&i| files.get(i))
-                    .map(|f| diag(DiagnosticCode::InternalError, Level::Error, &f.path, None, internal_message("checking")))
+                    .map(|f| {
+                        diag(
+                            DiagnosticCode::InternalError,
+                            Level::Error,
+                            &f.path,
+                            None,
+                            internal_message("checking"),
+                        )
+                    })
                     .collect();
                 (Vec::new(), diags)
             })
@@ -92,17 +109,27 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
     }
 
     findings.sort_by(|a, b| {
-        (&a.location.path, a.location.start, a.location.end, &a.rule.name)
-            .cmp(&(&b.location.path, b.location.start, b.location.end, &b.rule.name))
+        (&a.location.path, a.location.start, a.location.end, &a.rule.name).cmp(&(
+            &b.location.path,
+            b.location.start,
+            b.location.end,
+            &b.rule.name,
+        ))
     });
     diagnostics.sort_by(|a, b| {
-        (&a.path, a.location.as_ref().map(|l| l.start), a.code, &a.message)
-            .cmp(&(&b.path, b.location.as_ref().map(|l| l.start), b.code, &b.message))
+        (&a.path, a.location.as_ref().map(|l| l.start), a.code, &a.message).cmp(&(
+            &b.path,
+            b.location.as_ref().map(|l| l.start),
+            b.code,
+            &b.message,
+        ))
     });
     diagnostics.dedup();
     let mut sources = BTreeMap::new();
     for f in &files {
-        let referenced = findings.iter().any(|x| x.location.path == f.path || x.related.iter().any(|r| r.location.path == f.path))
+        let referenced = findings
+            .iter()
+            .any(|x| x.location.path == f.path || x.related.iter().any(|r| r.location.path == f.path))
             || diagnostics.iter().any(|d| d.path == f.path && d.location.is_some());
         if referenced {
             sources.insert(f.path.clone(), f.text.clone());
@@ -114,10 +141,18 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
 }
 
 fn internal_message(phase: &str) -> String {
-    format!("internal error while {phase} this file; the rest of the run went on. Please report it with the file attached.")
+    format!(
+        "internal error while {phase} this file; the rest of the run went on. Please report it with the file attached."
+    )
 }
 
-fn diag(code: DiagnosticCode, level: Level, path: &str, location: Option<Location>, message: String) -> Diagnostic {
+fn diag(
+    code: DiagnosticCode,
+    level: Level,
+    path: &str,
+    location: Option<Location>,
+    message: String,
+) -> Diagnostic {
     Diagnostic { code, level, path: path.to_string(), location, message }
 }
 
@@ -129,11 +164,16 @@ fn load(input: &Input, opts: &CheckOptions) -> (Option<Loaded>, Vec<Diagnostic>)
         Classified::Kind(FileKind::HelmChart, _) => {
             let chart = path.strip_suffix("Chart.yaml").unwrap_or(path).trim_end_matches('/');
             let chart = if chart.is_empty() { "." } else { chart };
-            return (None, note(
-                DiagnosticCode::NotChecked,
-                Level::Note,
-                format!("Helm chart `{chart}` found: smelt does not render charts yet, so its templates were not checked"),
-            ));
+            return (
+                None,
+                note(
+                    DiagnosticCode::NotChecked,
+                    Level::Note,
+                    format!(
+                        "Helm chart `{chart}` found: smelt does not render charts yet, so its templates were not checked"
+                    ),
+                ),
+            );
         }
         Classified::Kind(kind, syntax) => (Some(kind), syntax),
         Classified::MaybeKubernetes => (None, Syntax::Yaml),
@@ -144,32 +184,57 @@ fn load(input: &Input, opts: &CheckOptions) -> (Option<Loaded>, Vec<Diagnostic>)
         Origin::Disk(p) => {
             match std::fs::metadata(p) {
                 Ok(m) if m.len() > opts.max_file_size => {
-                    return (None, note(
-                        DiagnosticCode::FileTooLarge,
-                        Level::Note,
-                        format!("skipped: {} bytes is over the {}-byte limit (--max-file-size)", m.len(), opts.max_file_size),
-                    ));
+                    return (
+                        None,
+                        note(
+                            DiagnosticCode::FileTooLarge,
+                            Level::Note,
+                            format!(
+                                "skipped: {} bytes is over the {}-byte limit (--max-file-size)",
+                                m.len(),
+                                opts.max_file_size
+                            ),
+                        ),
+                    );
                 }
                 Ok(_) => {}
-                Err(e) => return (None, note(DiagnosticCode::ReadError, Level::Error, format!("cannot read: {e}"))),
+                Err(e) => {
+                    return (None, note(DiagnosticCode::ReadError, Level::Error, format!("cannot read: {e}")));
+                }
             }
             match std::fs::read(p) {
                 Ok(b) => b.into(),
-                Err(e) => return (None, note(DiagnosticCode::ReadError, Level::Error, format!("cannot read: {e}"))),
+                Err(e) => {
+                    return (None, note(DiagnosticCode::ReadError, Level::Error, format!("cannot read: {e}")));
+                }
             }
         }
     };
     if bytes.len() as u64 > opts.max_file_size {
-        return (None, note(
-            DiagnosticCode::FileTooLarge,
-            Level::Note,
-            format!("skipped: {} bytes is over the {}-byte limit (--max-file-size)", bytes.len(), opts.max_file_size),
-        ));
+        return (
+            None,
+            note(
+                DiagnosticCode::FileTooLarge,
+                Level::Note,
+                format!(
+                    "skipped: {} bytes is over the {}-byte limit (--max-file-size)",
+                    bytes.len(),
+                    opts.max_file_size
+                ),
+            ),
+        );
     }
     let (text, invalid_at) = match decode(&bytes) {
         Decoded::Binary if kind.is_none() => return (None, Vec::new()),
         Decoded::Binary => {
-            return (None, note(DiagnosticCode::BinaryFile, Level::Warning, "skipped: binary data (NUL bytes), not a text file".into()));
+            return (
+                None,
+                note(
+                    DiagnosticCode::BinaryFile,
+                    Level::Warning,
+                    "skipped: binary data (NUL bytes), not a text file".into(),
+                ),
+            );
         }
         Decoded::Text { text, invalid_utf8_at } => (text, invalid_utf8_at),
     };
@@ -206,7 +271,9 @@ fn load(input: &Input, opts: &CheckOptions) -> (Option<Loaded>, Vec<Diagnostic>)
 /// In Terraform's JSON syntax a string holding `${…}` is an expression, not a literal.
 fn json_templates(node: &mut Node) {
     match &mut node.value {
-        Value::Str(s) if s.contains("${") => node.value = Value::Expr(Box::new(Expr::Other(std::mem::take(s)))),
+        Value::Str(s) if s.contains("${") => {
+            node.value = Value::Expr(Box::new(Expr::Other(std::mem::take(s))))
+        }
         Value::List(items) => items.iter_mut().for_each(json_templates),
         Value::Map(entries) => entries.iter_mut().for_each(|e| json_templates(&mut e.value)),
         _ => {}
@@ -277,7 +344,12 @@ fn finding(rule: &crate::rules::Rule, file: &Loaded, raw: &RawFinding) -> Findin
 }
 
 pub fn location(path: &str, text: &str, index: &LineIndex, span: Span) -> Location {
-    Location { path: path.to_string(), span, start: index.position(text, span.start), end: index.position(text, span.end) }
+    Location {
+        path: path.to_string(),
+        span,
+        start: index.position(text, span.start),
+        end: index.position(text, span.end),
+    }
 }
 
 fn apply_suppressions(file: &Loaded, findings: &mut [Finding], rules: &RuleSet) -> Vec<Diagnostic> {
@@ -286,14 +358,25 @@ fn apply_suppressions(file: &Loaded, findings: &mut [Finding], rules: &RuleSet) 
     let mut out: Vec<Diagnostic> = problems
         .into_iter()
         .map(|p| {
-            let level = if p.code == DiagnosticCode::SuppressionWithoutReason { Level::Error } else { Level::Warning };
-            diag(p.code, level, &file.path, Some(location(&file.path, &file.text, &file.index, p.span)), p.message)
+            let level = if p.code == DiagnosticCode::SuppressionWithoutReason {
+                Level::Error
+            } else {
+                Level::Warning
+            };
+            diag(
+                p.code,
+                level,
+                &file.path,
+                Some(location(&file.path, &file.text, &file.index, p.span)),
+                p.message,
+            )
         })
         .collect();
     for f in findings.iter_mut() {
         let line = f.location.start.line as usize - 1;
         let Some(s) = sups.iter_mut().find(|s| {
-            (s.lines.0..=s.lines.1).contains(&line) && s.rules.iter().any(|r| *r == f.rule.name || r.eq_ignore_ascii_case(&f.rule.code))
+            (s.lines.0..=s.lines.1).contains(&line)
+                && s.rules.iter().any(|r| *r == f.rule.name || r.eq_ignore_ascii_case(&f.rule.code))
         }) else {
             continue;
         };
@@ -303,7 +386,9 @@ fn apply_suppressions(file: &Loaded, findings: &mut [Finding], rules: &RuleSet) 
             location: location(&file.path, &file.text, &file.index, s.span),
         });
     }
-    let enabled = |name: &str| rules.rules.iter().any(|r| r.meta.name == name || r.meta.code.eq_ignore_ascii_case(name));
+    let enabled = |name: &str| {
+        rules.rules.iter().any(|r| r.meta.name == name || r.meta.code.eq_ignore_ascii_case(name))
+    };
     for s in sups.iter().filter(|s| !s.used && s.rules.iter().all(|r| enabled(r))) {
         out.push(diag(
             DiagnosticCode::UnusedSuppression,
@@ -335,4 +420,87 @@ fn fingerprint(file: &Loaded, findings: &mut [Finding]) {
 
 fn normalise(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::meta::{Family, Precision, RuleMeta, Severity, Smell};
+    use crate::rules::{Check, Rule};
+
+    fn boom(file: &FileView<'_>) -> Vec<RawFinding> {
+        assert!(!file.path.contains("boom"), "a bug in a rule");
+        vec![RawFinding { span: Span::new(0, 1), ..RawFinding::default() }]
+    }
+
+    fn rule_set() -> RuleSet {
+        let meta = RuleMeta {
+            code: "T1".into(),
+            name: "test-rule".into(),
+            family: Family::Security,
+            smell: Smell::HardcodedSecret,
+            severity: Severity::High,
+            precision: Precision::High,
+            cwe: None,
+            summary: "s".into(),
+            help: "h".into(),
+            docs: "d".into(),
+            origin: "test".into(),
+        };
+        let rule = Rule {
+            meta: Arc::new(meta),
+            message: "found".into(),
+            kinds: vec![FileKind::Terraform],
+            select: Vec::new(),
+            filter: None,
+            check: Check::Native(boom),
+            examples: Vec::new(),
+        };
+        RuleSet { rules: vec![Arc::new(rule)], known: vec!["T1".into(), "test-rule".into()] }
+    }
+
+    /// A panic inside a rule costs the unit it was checking an internal-error diagnostic; every other
+    /// file is still checked.
+    #[test]
+    fn a_panicking_rule_costs_only_its_unit() {
+        let inputs = vec![
+            Input::from_memory("a/ok.tf", b"x = 1\n".to_vec()),
+            Input::from_memory("b/boom.tf", b"x = 1\n".to_vec()),
+            Input::from_memory("c/ok.tf", b"x = 1\n".to_vec()),
+        ];
+        let report = check(inputs, &rule_set(), &CheckOptions { jobs: 2, ..CheckOptions::default() });
+        let found: Vec<&str> = report.findings.iter().map(|f| f.location.path.as_str()).collect();
+        assert_eq!(found, ["a/ok.tf", "c/ok.tf"]);
+        assert_eq!(report.diagnostics.len(), 1);
+        assert_eq!(report.diagnostics[0].code, DiagnosticCode::InternalError);
+        assert_eq!(report.diagnostics[0].path, "b/boom.tf");
+    }
+
+    #[test]
+    fn fingerprints_survive_edits_above_and_differ_between_twins() {
+        let run = |text: &str| {
+            let inputs = vec![Input::from_memory("main.tf", text.as_bytes().to_vec())];
+            let rules = crate::rules::registry::builtin().unwrap_or_else(|e| panic!("{e:?}"));
+            let set = crate::rules::registry::select(
+                rules,
+                &["tf-db-skip-final-snapshot".into()],
+                &[],
+                Severity::Info,
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+            check(inputs, &set, &CheckOptions::default())
+                .findings
+                .iter()
+                .map(|f| (f.location.start.line, f.fingerprint.clone()))
+                .collect::<Vec<_>>()
+        };
+        let body = "resource \"aws_db_instance\" \"a\" {\n  skip_final_snapshot = true\n}\nresource \"aws_db_instance\" \"b\" {\n  skip_final_snapshot = true\n}\n";
+        let before = run(body);
+        let after = run(&format!("# a new comment\n\nvariable \"x\" {{}}\n{body}"));
+        assert_eq!(before.len(), 2);
+        assert_ne!(before[0].1, before[1].1, "identical lines still get distinct fingerprints");
+        assert_eq!(before[0].1, after[0].1);
+        assert_eq!(before[1].1, after[1].1);
+        assert_eq!(after[0].0, before[0].0 + 3);
+    }
 }

@@ -4,14 +4,14 @@
 //! the model into findings, [`engine`] runs it all in parallel and applies suppressions, and [`report`]
 //! renders the result. The CLI in [`cli`] is a thin layer over [`engine::check`]; nothing below it prints.
 
+pub mod cli;
+pub mod discover;
+pub mod engine;
+pub mod finding;
 pub mod model;
 pub mod parse;
-pub mod span;
-pub mod finding;
-pub mod rules;
-pub mod discover;
-pub mod source;
 pub mod report;
-pub mod engine;
+pub mod rules;
+pub mod source;
+pub mod span;
 pub mod suppress;
-pub mod cli;

@@ -111,7 +111,10 @@ pub fn looks_like_kubernetes(text: &str) -> bool {
 /// Text decoded from a file's bytes, and what had to be done to it.
 #[derive(Debug)]
 pub enum Decoded {
-    Text { text: String, invalid_utf8_at: Option<usize> },
+    Text {
+        text: String,
+        invalid_utf8_at: Option<usize>,
+    },
     /// NUL bytes: not a text file.
     Binary,
 }

@@ -63,9 +63,7 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
-        starts.extend(
-            text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| clamp_u32(i + 1)),
-        );
+        starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| clamp_u32(i + 1)));
         LineIndex { starts }
     }
 
@@ -125,7 +123,7 @@ mod tests {
         assert_eq!(idx.line_count(), 3);
         let x = text.find('x').unwrap() as u32;
         let p = idx.position(text, x);
-        assert_eq!((p.line, p.column, p.utf16_column), (2, 6, 7));
+        assert_eq!((p.line, p.column, p.utf16_column), (2, 7, 8));
         assert_eq!(&text[idx.line_span(text, 1).range()], "bé: \"𝄞x\"");
         assert_eq!(idx.position(text, text.len() as u32).line, 3);
     }

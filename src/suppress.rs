@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 static DIRECTIVE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"^(?:#|//|/\*)\s*smelt:\s*ignore\[([^\]]*)\]\s*(?:[-:]\s*)?(.*?)\s*(?:\*/)?\s*$").ok()
+    Regex::new(r"^(?:#|//|/\*)\s*smelt:\s*ignore\[([^\]]*)\]\s*(?:(?:--|[-:—])\s*)?(.*?)\s*(?:\*/)?\s*$").ok()
 });
 
 #[derive(Clone, Debug, PartialEq)]
@@ -90,7 +90,9 @@ pub fn collect(
         }
         let extents = extents.get_or_insert_with(|| block_extents(index, parsed));
         let line = index.line_of(comment.span.start);
-        let own_line = text.get(index.line_start(line) as usize..comment.span.start as usize).is_some_and(|p| p.trim().is_empty());
+        let own_line = text
+            .get(index.line_start(line) as usize..comment.span.start as usize)
+            .is_some_and(|p| p.trim().is_empty());
         let target = if own_line { next_code_line(text, index, line) } else { line };
         let end = extents.get(&target).copied().unwrap_or(target).max(target);
         found.push(Suppression { rules, reason, span: comment.span, lines: (target, end), used: false });
@@ -123,7 +125,11 @@ fn next_code_line(text: &str, index: &LineIndex, line: usize) -> usize {
     let mut l = line + 1;
     while l < index.line_count() {
         let content = text.get(index.line_span(text, l).range()).unwrap_or("").trim_start();
-        if !(content.is_empty() || content.starts_with('#') || content.starts_with("//") || content.starts_with("/*")) {
+        if !(content.is_empty()
+            || content.starts_with('#')
+            || content.starts_with("//")
+            || content.starts_with("/*"))
+        {
             return l;
         }
         l += 1;
@@ -142,7 +148,10 @@ mod tests {
         for line in text.split_inclusive('\n') {
             if let Some(i) = line.find('#') {
                 let body = line[i..].trim_end();
-                comments.push(Comment { span: Span::new(offset + i, offset + i + body.len()), text: body.to_string() });
+                comments.push(Comment {
+                    span: Span::new(offset + i, offset + i + body.len()),
+                    text: body.to_string(),
+                });
             }
             offset += line.len();
         }
@@ -151,7 +160,8 @@ mod tests {
 
     #[test]
     fn parses_rules_and_reasons() {
-        let text = "# smelt: ignore[a, b] -- legacy bucket\nx: 1\ny: 2 # smelt: ignore[c]\n# smelt: ignore a\n";
+        let text =
+            "# smelt: ignore[a, b] -- legacy bucket\nx: 1\ny: 2 # smelt: ignore[c]\n# smelt: ignore a\n";
         let idx = LineIndex::new(text);
         let (found, problems) = collect(text, &idx, &parsed_with(text), |r| r != "c");
         assert_eq!(found.len(), 2);
@@ -162,7 +172,11 @@ mod tests {
         let codes: Vec<_> = problems.iter().map(|p| p.code).collect();
         assert_eq!(
             codes,
-            [DiagnosticCode::InvalidSuppression, DiagnosticCode::SuppressionWithoutReason, DiagnosticCode::InvalidSuppression]
+            [
+                DiagnosticCode::InvalidSuppression,
+                DiagnosticCode::SuppressionWithoutReason,
+                DiagnosticCode::InvalidSuppression
+            ]
         );
     }
 }

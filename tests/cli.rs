@@ -79,7 +79,13 @@ fn example_shows_every_sin_on_its_line() {
         .expect("findings")
         .iter()
         .filter(|f| f["suppressed"].is_null())
-        .map(|f| (f["smell"].as_str().unwrap_or("").to_string(), f["path"].as_str().unwrap_or("").to_string(), f["line"].as_u64().unwrap_or(0)))
+        .map(|f| {
+            (
+                f["smell"].as_str().unwrap_or("").to_string(),
+                f["path"].as_str().unwrap_or("").to_string(),
+                f["line"].as_u64().unwrap_or(0),
+            )
+        })
         .collect();
     let expected = [
         ("hardcoded-secret", "fixtures/example/infra/prod/providers.tf", 13),
@@ -88,10 +94,10 @@ fn example_shows_every_sin_on_its_line() {
         ("admin-by-default", "fixtures/example/infra/prod/database.tf", 7),
         ("unrestricted-network", "fixtures/example/infra/prod/network.tf", 12),
         ("suspicious-comment", "fixtures/example/infra/prod/network.tf", 6),
-        ("plaintext-transport", "fixtures/example/infra/prod/network.tf", 37),
+        ("plaintext-transport", "fixtures/example/infra/prod/network.tf", 38),
         ("weak-crypto", "fixtures/example/infra/prod/network.tf", 50),
         ("unpinned-version", "fixtures/example/k8s/api.yaml", 18),
-        ("unpinned-version", "fixtures/example/.github/workflows/deploy.yml", 21),
+        ("unpinned-version", "fixtures/example/.github/workflows/deploy.yml", 23),
         ("unprotected-stateful-resource", "fixtures/example/infra/prod/database.tf", 9),
     ];
     for (smell, path, line) in expected {
@@ -142,7 +148,10 @@ fn min_severity_and_selection_filter_findings() {
         all.extend_from_slice(args);
         let out = smelt(&all, &root());
         let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("valid JSON");
-        json["findings"].as_array().map(|a| a.iter().filter(|f| f["suppressed"].is_null()).count()).unwrap_or(0)
+        json["findings"]
+            .as_array()
+            .map(|a| a.iter().filter(|f| f["suppressed"].is_null()).count())
+            .unwrap_or(0)
     };
     let all = count(&[]);
     let critical = count(&["--min-severity", "critical"]);
@@ -159,10 +168,14 @@ fn sarif_to_a_file_and_human_to_stdout_in_one_run() {
     let dir = tempfile::tempdir().expect("tempdir");
     let sarif = dir.path().join("out.sarif");
     let arg = format!("sarif={}", sarif.display());
-    let out = smelt(&["check", "fixtures/example", "--format", "human", "--format", &arg, "--color", "never"], &root());
+    let out = smelt(
+        &["check", "fixtures/example", "--format", "human", "--format", &arg, "--color", "never"],
+        &root(),
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("hardcoded-secret"));
-    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).expect("sarif written")).expect("json");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).expect("sarif written")).expect("json");
     assert_eq!(written["version"], "2.1.0");
     let two_stdout = smelt(&["check", "fixtures/example", "--format", "json", "--format", "sarif"], &root());
     assert_eq!(two_stdout.status.code(), Some(2));
@@ -217,20 +230,41 @@ fn rules_and_explain() {
 
 #[test]
 fn user_rule_folders_load_and_broken_rules_fail_loudly() {
-    let out = smelt(&["check", "fixtures/example/infra", "--rules", "fixtures/rules/company", "--select", "s3-data-classification", "--format", "json"], &root());
+    let out = smelt(
+        &[
+            "check",
+            "fixtures/example/infra",
+            "--rules",
+            "fixtures/rules/company",
+            "--select",
+            "s3-data-classification",
+            "--format",
+            "json",
+        ],
+        &root(),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("s3.tf"), "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"logs\"\n}\n").expect("write");
+    std::fs::write(
+        dir.path().join("s3.tf"),
+        "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"logs\"\n}\n",
+    )
+    .expect("write");
     let rules = root().join("fixtures/rules/company");
-    let out = smelt(&["check", ".", "--rules", rules.to_str().expect("utf8"), "--format", "json"], dir.path());
+    let out =
+        smelt(&["check", ".", "--rules", rules.to_str().expect("utf8"), "--format", "json"], dir.path());
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
     assert_eq!(json["findings"][0]["rule"], "ACME001");
     assert_eq!(json["findings"][0]["line"], 1);
 
     let broken = tempfile::tempdir().expect("tempdir");
-    std::fs::write(broken.path().join("bad-rule.toml"), "code = \"X1\"\nname = \"bad-rule\"\nfamily = \"security\"\nsmell = \"hardcoded-secrets\"\n").expect("write");
+    std::fs::write(
+        broken.path().join("bad-rule.toml"),
+        "code = \"X1\"\nname = \"bad-rule\"\nfamily = \"security\"\nsmell = \"hardcoded-secrets\"\n",
+    )
+    .expect("write");
     let out = smelt(&["check", "fixtures/clean", "--rules", broken.path().to_str().expect("utf8")], &root());
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
@@ -270,13 +304,26 @@ fn bad_files_cost_only_themselves() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path();
     std::fs::create_dir_all(p.join("k8s")).expect("mkdir");
-    std::fs::write(p.join("good.tf"), "resource \"aws_db_instance\" \"a\" {\n  skip_final_snapshot = true\n}\n").expect("write");
-    std::fs::write(p.join("broken.tf"), "resource \"aws_db_instance\" \"b\" {\n  skip_final_snapshot = true\n  password = \n").expect("write");
+    std::fs::write(
+        p.join("good.tf"),
+        "resource \"aws_db_instance\" \"a\" {\n  skip_final_snapshot = true\n}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        p.join("broken.tf"),
+        "resource \"aws_db_instance\" \"b\" {\n  skip_final_snapshot = true\n  password = \n",
+    )
+    .expect("write");
     std::fs::write(p.join("binary.tf"), b"\x00\x01\x02\x03garbage\xff\xfe").expect("write");
     std::fs::write(p.join("empty.tf"), b"").expect("write");
-    std::fs::write(p.join("bom-crlf.tf"), b"\xEF\xBB\xBFresource \"aws_db_instance\" \"c\" {\r\n  deletion_protection = false\r\n}\r\n").expect("write");
+    std::fs::write(
+        p.join("bom-crlf.tf"),
+        b"\xEF\xBB\xBFresource \"aws_db_instance\" \"c\" {\r\n  deletion_protection = false\r\n}\r\n",
+    )
+    .expect("write");
     std::fs::write(p.join("k8s/latin1.yaml"), b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: caf\xe9\nspec:\n  containers:\n    - name: app\n      image: nginx\n").expect("write");
-    std::fs::write(p.join("k8s/random.bin.yaml"), [0x89u8, 0x50, 0x4e, 0x47, 0x00, 0x1a, 0xff]).expect("write");
+    std::fs::write(p.join("k8s/random.bin.yaml"), [0x89u8, 0x50, 0x4e, 0x47, 0x00, 0x1a, 0xff])
+        .expect("write");
     let out = smelt(&["check", ".", "--format", "json"], p);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
@@ -284,7 +331,13 @@ fn bad_files_cost_only_themselves() {
         .as_array()
         .expect("findings")
         .iter()
-        .map(|f| (f["path"].as_str().unwrap_or("").into(), f["line"].as_u64().unwrap_or(0), f["name"].as_str().unwrap_or("").into()))
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or("").into(),
+                f["line"].as_u64().unwrap_or(0),
+                f["name"].as_str().unwrap_or("").into(),
+            )
+        })
         .collect();
     assert!(at.contains(&("good.tf".into(), 2, "tf-db-skip-final-snapshot".into())), "{at:?}");
     assert!(at.contains(&("bom-crlf.tf".into(), 2, "tf-deletion-protection-disabled".into())), "{at:?}");
@@ -299,7 +352,12 @@ fn bad_files_cost_only_themselves() {
     assert!(errors.contains(&("binary.tf".into(), "binary-file".into())), "{errors:?}");
     assert!(errors.contains(&("k8s/latin1.yaml".into(), "invalid-utf8".into())), "{errors:?}");
     assert!(!errors.iter().any(|(p, _)| p == "empty.tf" || p == "k8s/random.bin.yaml"), "{errors:?}");
-    let parse_error = json["errors"].as_array().expect("errors").iter().find(|e| e["code"] == "parse-error").expect("parse error");
+    let parse_error = json["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .find(|e| e["code"] == "parse-error")
+        .expect("parse error");
     assert!(parse_error["line"].as_u64().is_some(), "{parse_error}");
 }
 

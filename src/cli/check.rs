@@ -102,7 +102,9 @@ enum ColorArg {
 
 pub fn run(args: CheckArgs) -> u8 {
     if args.formats.iter().filter(|f| f.file.is_none()).count() > 1 {
-        return fail("at most one --format can write to standard output; give the others a file (`sarif=out.sarif`)");
+        return fail(
+            "at most one --format can write to standard output; give the others a file (`sarif=out.sarif`)",
+        );
     }
     let min_severity = match args.min_severity {
         SeverityArg::Info => Severity::Info,
@@ -111,10 +113,11 @@ pub fn run(args: CheckArgs) -> u8 {
         SeverityArg::High => Severity::High,
         SeverityArg::Critical => Severity::Critical,
     };
-    let rules = match load_rules(&args.rule_dirs).and_then(|r| select(r, &args.select, &args.ignore, min_severity)) {
-        Ok(r) => r,
-        Err(e) => return fail(e),
-    };
+    let rules =
+        match load_rules(&args.rule_dirs).and_then(|r| select(r, &args.select, &args.ignore, min_severity)) {
+            Ok(r) => r,
+            Err(e) => return fail(e),
+        };
     let jobs = args.jobs.unwrap_or(0);
     let (inputs, mut walk_diagnostics) = match inputs(&args, jobs) {
         Ok(x) => x,
@@ -123,7 +126,9 @@ pub fn run(args: CheckArgs) -> u8 {
     let opts = CheckOptions { jobs, max_file_size: args.max_file_size, ..CheckOptions::default() };
     let mut report = check(inputs, &rules, &opts);
     report.diagnostics.append(&mut walk_diagnostics);
-    report.diagnostics.sort_by(|a, b| (&a.path, a.location.as_ref().map(|l| l.start)).cmp(&(&b.path, b.location.as_ref().map(|l| l.start))));
+    report.diagnostics.sort_by(|a, b| {
+        (&a.path, a.location.as_ref().map(|l| l.start)).cmp(&(&b.path, b.location.as_ref().map(|l| l.start)))
+    });
 
     let width = 100;
     for f in &args.formats {
@@ -136,14 +141,17 @@ pub fn run(args: CheckArgs) -> u8 {
         let opts = RenderOptions { color, tool_version: env!("CARGO_PKG_VERSION"), width };
         let text = render(&report, f.format, &opts);
         let written = match &f.file {
-            Some(path) => std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display())),
+            Some(path) => {
+                std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+            }
             None => write_stdout(&text).map_err(|e| format!("cannot write output: {e}")),
         };
         if let Err(e) = written {
             return fail(e);
         }
     }
-    let failed = report.active_findings().next().is_some() || report.diagnostics.iter().any(|d| d.level == Level::Error);
+    let failed = report.active_findings().next().is_some()
+        || report.diagnostics.iter().any(|d| d.level == Level::Error);
     if failed { EXIT_FINDINGS } else { EXIT_CLEAN }
 }
 
@@ -155,7 +163,9 @@ fn inputs(args: &CheckArgs, jobs: usize) -> Result<Inputs, u8> {
             return Err(fail("`-` (standard input) cannot be combined with other paths"));
         }
         let Some(name) = &args.stdin_filename else {
-            return Err(fail("reading standard input needs --stdin-filename (e.g. main.tf) to know what kind of file it is"));
+            return Err(fail(
+                "reading standard input needs --stdin-filename (e.g. main.tf) to know what kind of file it is",
+            ));
         };
         let mut bytes = Vec::new();
         if let Err(e) = std::io::stdin().lock().read_to_end(&mut bytes) {
@@ -163,7 +173,8 @@ fn inputs(args: &CheckArgs, jobs: usize) -> Result<Inputs, u8> {
         }
         return Ok((vec![Input::from_memory(name, bytes)], Vec::new()));
     }
-    let threads = if jobs == 0 { std::thread::available_parallelism().map(usize::from).unwrap_or(2) } else { jobs };
+    let threads =
+        if jobs == 0 { std::thread::available_parallelism().map(usize::from).unwrap_or(2) } else { jobs };
     let opts = DiscoverOptions { honour_ignore_files: !args.no_ignore, threads };
     discover(&args.paths, &opts).map_err(fail)
 }

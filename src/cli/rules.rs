@@ -88,7 +88,11 @@ fn table(rules: &[Rule]) -> String {
     let name_w = rules.iter().map(|r| r.meta.name.len()).max().unwrap_or(4).max(4);
     let smell_w = rules.iter().map(|r| r.meta.smell.to_string().len()).max().unwrap_or(5).max(5);
     let mut out = String::new();
-    let _ = writeln!(out, "{:<6} {:<name_w$} {:<8} {:<smell_w$} {:<8} SUMMARY", "CODE", "NAME", "FAMILY", "SMELL", "SEVERITY");
+    let _ = writeln!(
+        out,
+        "{:<6} {:<name_w$} {:<8} {:<smell_w$} {:<8} SUMMARY",
+        "CODE", "NAME", "FAMILY", "SMELL", "SEVERITY"
+    );
     for r in rules {
         let m = &r.meta;
         let _ = writeln!(
@@ -111,9 +115,15 @@ pub fn explain(args: ExplainArgs) -> u8 {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    let Some(rule) = rules.iter().find(|r| r.meta.name == args.rule || r.meta.code.eq_ignore_ascii_case(&args.rule)) else {
+    let Some(rule) =
+        rules.iter().find(|r| r.meta.name == args.rule || r.meta.code.eq_ignore_ascii_case(&args.rule))
+    else {
         let names: Vec<&str> = rules.iter().map(|r| r.meta.name.as_str()).collect();
-        return fail(format!("no rule named `{}`; `smelt rules` lists them ({} in all)", args.rule, names.len()));
+        return fail(format!(
+            "no rule named `{}`; `smelt rules` lists them ({} in all)",
+            args.rule,
+            names.len()
+        ));
     };
     match write_stdout(&crate::rules::docs::render_markdown(rule)) {
         Ok(()) => EXIT_CLEAN,

@@ -44,8 +44,7 @@ pub fn parse(text: &str, limits: &Limits) -> ParsedFile {
             comments: Vec::new(),
             issues: vec![ParseIssue {
                 span: whole,
-                message: "file too complex to parse within the time budget; it was not checked"
-                    .to_string(),
+                message: "file too complex to parse within the time budget; it was not checked".to_string(),
                 kind: ParseIssueKind::Limit,
             }],
         };
@@ -55,47 +54,28 @@ pub fn parse(text: &str, limits: &Limits) -> ParsedFile {
 
     // Lower from a repaired copy when tree-sitter's recovery may have swallowed intact text.
     let (repaired_text, repaired_tree) = repair(text, tree, scanned.broken_lines);
-    let mut lowerer = Lowerer {
-        text: &repaired_text,
-        limits,
-        issues: Vec::new(),
-    };
+    let mut lowerer = Lowerer { text: &repaired_text, limits, issues: Vec::new() };
     let root = repaired_tree.root_node();
     let entries = lowerer.root(root);
     issues.append(&mut lowerer.issues);
     issues.sort_by_key(|i| i.span.start);
 
-    ParsedFile {
-        docs: vec![Node::new(whole, Value::Map(entries))],
-        comments: scanned.comments,
-        issues,
-    }
+    ParsedFile { docs: vec![Node::new(whole, Value::Map(entries))], comments: scanned.comments, issues }
 }
 
 /// Parses `text`, or `None` when the grammar fails to load or the operation budget runs out.
 fn parse_tree(text: &str) -> Option<Tree> {
     let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_hcl::LANGUAGE.into())
-        .ok()?;
-    let budget =
-        PROGRESS_CALLS_MIN.saturating_add(text.len().saturating_mul(PROGRESS_CALLS_PER_BYTE));
+    parser.set_language(&tree_sitter_hcl::LANGUAGE.into()).ok()?;
+    let budget = PROGRESS_CALLS_MIN.saturating_add(text.len().saturating_mul(PROGRESS_CALLS_PER_BYTE));
     let mut calls = 0usize;
     let mut progress = |_: &ParseState| {
         calls += 1;
-        if calls > budget {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
+        if calls > budget { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     };
     let bytes = text.as_bytes();
     let mut read = |offset: usize, _| bytes.get(offset..).unwrap_or_default();
-    parser.parse_with_options(
-        &mut read,
-        None,
-        Some(ParseOptions::new().progress_callback(&mut progress)),
-    )
+    parser.parse_with_options(&mut read, None, Some(ParseOptions::new().progress_callback(&mut progress)))
 }
 
 /// Blanks `broken` lines (byte ranges) and re-parses until no new ERROR lines turn up. Returns the
@@ -114,9 +94,7 @@ fn repair(text: &str, tree: Tree, mut broken: Vec<(usize, usize)>) -> (String, T
             // Whole lines only: every multi-byte character is replaced entirely, so the bytes
             // stay valid UTF-8 and every offset keeps its meaning.
             if let Some(line) = bytes.get_mut(start..end) {
-                line.iter_mut()
-                    .filter(|b| !matches!(b, b'\n' | b'\r'))
-                    .for_each(|b| *b = b' ');
+                line.iter_mut().filter(|b| !matches!(b, b'\n' | b'\r')).for_each(|b| *b = b' ');
             }
         }
         let Ok(next_text) = String::from_utf8(bytes) else {
@@ -136,9 +114,7 @@ fn repair(text: &str, tree: Tree, mut broken: Vec<(usize, usize)>) -> (String, T
 /// The children of `node` that carry syntax, without comments (which the scan collects).
 fn kids<'t>(node: TsNode<'t>) -> Vec<TsNode<'t>> {
     let mut cursor = node.walk();
-    node.children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
-        .collect()
+    node.children(&mut cursor).filter(|n| n.kind() != "comment").collect()
 }
 
 fn span_of(node: TsNode) -> Span {
@@ -152,12 +128,7 @@ fn unwrap_single(mut node: TsNode) -> TsNode {
     loop {
         let wrapper = matches!(
             node.kind(),
-            "expression"
-                | "collection_value"
-                | "literal_value"
-                | "template_expr"
-                | "operation"
-                | "for_expr"
+            "expression" | "collection_value" | "literal_value" | "template_expr" | "operation" | "for_expr"
         );
         if !wrapper {
             return node;
@@ -183,10 +154,7 @@ impl Lowerer<'_> {
     }
 
     fn other(&self, node: TsNode) -> Node {
-        Node::new(
-            span_of(node),
-            Value::Expr(Box::new(Expr::Other(self.src(node).to_string()))),
-        )
+        Node::new(span_of(node), Value::Expr(Box::new(Expr::Other(self.src(node).to_string()))))
     }
 
     /// The node that stands for a subtree nested deeper than the limit.
@@ -240,11 +208,7 @@ impl Lowerer<'_> {
             return;
         };
         let value = self.expr(value, depth + 1);
-        out.push(Entry {
-            key: self.src(name).to_string(),
-            key_span: span_of(name),
-            value,
-        });
+        out.push(Entry { key: self.src(name).to_string(), key_span: span_of(name), value });
     }
 
     /// `type "l1" "l2" { body }` → `type` → `l1` → `l2` → body, every map spanning the block.
@@ -266,24 +230,14 @@ impl Lowerer<'_> {
         self.push_block(children, value, out);
     }
 
-    fn finish_block(
-        &self,
-        block: TsNode,
-        children: &[TsNode],
-        body: Vec<Entry>,
-        out: &mut Vec<Entry>,
-    ) {
+    fn finish_block(&self, block: TsNode, children: &[TsNode], body: Vec<Entry>, out: &mut Vec<Entry>) {
         let value = self.wrap_in_labels(block, children, body);
         self.push_block(children, value, out);
     }
 
     fn push_block(&self, children: &[TsNode], value: Node, out: &mut Vec<Entry>) {
         if let Some(&kind) = children.first().filter(|n| n.kind() == "identifier") {
-            out.push(Entry {
-                key: self.src(kind).to_string(),
-                key_span: span_of(kind),
-                value,
-            });
+            out.push(Entry { key: self.src(kind).to_string(), key_span: span_of(kind), value });
         }
     }
 
@@ -291,23 +245,14 @@ impl Lowerer<'_> {
     fn wrap_in_labels(&self, block: TsNode, children: &[TsNode], body: Vec<Entry>) -> Node {
         let span = span_of(block);
         let mut value = Node::new(span, Value::Map(body));
-        let labels = children
-            .iter()
-            .skip(1)
-            .take_while(|n| n.kind() != "block_start");
-        let labels: Vec<_> = labels
-            .filter(|n| matches!(n.kind(), "string_lit" | "identifier"))
-            .collect();
+        let labels = children.iter().skip(1).take_while(|n| n.kind() != "block_start");
+        let labels: Vec<_> = labels.filter(|n| matches!(n.kind(), "string_lit" | "identifier")).collect();
         for label in labels.into_iter().rev() {
             let key = match label.kind() {
                 "string_lit" => self.string_lit(*label),
                 _ => self.src(*label).to_string(),
             };
-            let entry = Entry {
-                key,
-                key_span: span_of(*label),
-                value,
-            };
+            let entry = Entry { key, key_span: span_of(*label), value };
             value = Node::new(span, Value::Map(vec![entry]));
         }
         value
@@ -359,9 +304,7 @@ impl Lowerer<'_> {
     fn compound(&mut self, node: TsNode) -> Node {
         let children = kids(node);
         match children.first().map(|n| n.kind()) {
-            Some("variable_expr") => self
-                .traversal(node, &children)
-                .unwrap_or_else(|| self.other(node)),
+            Some("variable_expr") => self.traversal(node, &children).unwrap_or_else(|| self.other(node)),
             Some("(") => self.parenthesised(node),
             _ => self.other(node),
         }
@@ -421,9 +364,7 @@ impl Lowerer<'_> {
         }
         let simple = match inner.kind() {
             "numeric_lit" | "bool_lit" | "null_lit" | "string_lit" | "variable_expr" => true,
-            "expression" => kids(inner)
-                .first()
-                .is_some_and(|n| n.kind() == "variable_expr"),
+            "expression" => kids(inner).first().is_some_and(|n| n.kind() == "variable_expr"),
             _ => false,
         };
         if !simple || inner == node {
@@ -457,10 +398,8 @@ impl Lowerer<'_> {
             if elem.kind() != "object_elem" {
                 continue;
             }
-            let (Some(key), Some(val)) = (
-                elem.child_by_field_name("key"),
-                elem.child_by_field_name("val"),
-            ) else {
+            let (Some(key), Some(val)) = (elem.child_by_field_name("key"), elem.child_by_field_name("val"))
+            else {
                 continue;
             };
             let bare = unwrap_single(key);
@@ -468,21 +407,14 @@ impl Lowerer<'_> {
                 "string_lit" => self.string_lit(bare),
                 _ => self.src(key).to_string(),
             };
-            entries.push(Entry {
-                key: key_text,
-                key_span: span_of(key),
-                value: self.expr(val, depth + 1),
-            });
+            entries.push(Entry { key: key_text, key_span: span_of(key), value: self.expr(val, depth + 1) });
         }
         Node::new(span_of(node), Value::Map(entries))
     }
 
     fn call(&mut self, node: TsNode, depth: usize) -> Node {
         let children = kids(node);
-        let name = children
-            .first()
-            .map(|n| self.src(*n).to_string())
-            .unwrap_or_default();
+        let name = children.first().map(|n| self.src(*n).to_string()).unwrap_or_default();
         let mut args = Vec::new();
         for list in children.iter().filter(|n| n.kind() == "function_arguments") {
             for arg in kids(*list) {
@@ -491,10 +423,7 @@ impl Lowerer<'_> {
                 }
             }
         }
-        Node::new(
-            span_of(node),
-            Value::Expr(Box::new(Expr::Call { name, args })),
-        )
+        Node::new(span_of(node), Value::Expr(Box::new(Expr::Call { name, args })))
     }
 
     /// `-1` is how Terraform spells a negative number (`from_port = -1`): rules need its value.
@@ -530,19 +459,8 @@ impl Lowerer<'_> {
             .last()
             .filter(|n| n.kind() == "quoted_template_end")
             .map_or(node.end_byte(), |n| n.start_byte());
-        let parts: Vec<TsNode> = children
-            .iter()
-            .copied()
-            .filter(|n| is_template_part(*n))
-            .collect();
-        self.template(
-            node,
-            (open_end, close_start),
-            &parts,
-            &[],
-            depth,
-            text::decode_quoted,
-        )
+        let parts: Vec<TsNode> = children.iter().copied().filter(|n| is_template_part(*n)).collect();
+        self.template(node, (open_end, close_start), &parts, &[], depth, text::decode_quoted)
     }
 
     /// `<<EOF` / `<<-EOF` heredocs: the content runs from the line after the opening marker to the
@@ -550,11 +468,8 @@ impl Lowerer<'_> {
     fn heredoc(&mut self, node: TsNode, depth: usize) -> Node {
         let children = kids(node);
         let flush = children.first().is_some_and(|n| self.src(*n) == "<<-");
-        let markers: Vec<TsNode> = children
-            .iter()
-            .copied()
-            .filter(|n| n.kind() == "heredoc_identifier")
-            .collect();
+        let markers: Vec<TsNode> =
+            children.iter().copied().filter(|n| n.kind() == "heredoc_identifier").collect();
         let after_marker = markers.first().map_or(node.start_byte(), |n| n.end_byte());
         let start = self
             .text
@@ -570,37 +485,17 @@ impl Lowerer<'_> {
             None => node.end_byte(),
         }
         .max(start);
-        let parts: Vec<TsNode> = children
-            .iter()
-            .copied()
-            .filter(|n| is_template_part(*n))
-            .collect();
-        let cuts = if flush {
-            self.heredoc_cuts(start, end, &parts)
-        } else {
-            Vec::new()
-        };
-        self.template(
-            node,
-            (start, end),
-            &parts,
-            &cuts,
-            depth,
-            text::decode_heredoc,
-        )
+        let parts: Vec<TsNode> = children.iter().copied().filter(|n| is_template_part(*n)).collect();
+        let cuts = if flush { self.heredoc_cuts(start, end, &parts) } else { Vec::new() };
+        self.template(node, (start, end), &parts, &cuts, depth, text::decode_heredoc)
     }
 
     /// The indentation `<<-` strips, as absolute byte ranges.
     fn heredoc_cuts(&self, start: usize, end: usize, parts: &[TsNode]) -> Vec<(usize, usize)> {
         let content = self.text.get(start..end).unwrap_or("");
-        let literals: Vec<(usize, usize)> = literal_gaps((start, end), parts)
-            .into_iter()
-            .map(|(s, e)| (s - start, e - start))
-            .collect();
-        let part_starts: Vec<usize> = parts
-            .iter()
-            .map(|p| p.start_byte().saturating_sub(start))
-            .collect();
+        let literals: Vec<(usize, usize)> =
+            literal_gaps((start, end), parts).into_iter().map(|(s, e)| (s - start, e - start)).collect();
+        let part_starts: Vec<usize> = parts.iter().map(|p| p.start_byte().saturating_sub(start)).collect();
         text::heredoc_indent_cuts(content, &literals, &part_starts)
             .into_iter()
             .map(|(s, e)| (s + start, e + start))
@@ -630,18 +525,8 @@ impl Lowerer<'_> {
                     break;
                 }
                 pending_gap.next();
-                let prev_strips = i > 0
-                    && parts
-                        .get(i - 1)
-                        .is_some_and(|p| self.src(*p).ends_with("~}"));
-                out.extend(self.literal_part(
-                    s,
-                    e,
-                    cuts,
-                    prev_strips,
-                    strips_left(self.src(*part)),
-                    decode,
-                ));
+                let prev_strips = i > 0 && parts.get(i - 1).is_some_and(|p| self.src(*p).ends_with("~}"));
+                out.extend(self.literal_part(s, e, cuts, prev_strips, strips_left(self.src(*part)), decode));
             }
             out.push(self.template_part(*part, depth));
         }

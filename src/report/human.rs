@@ -5,18 +5,14 @@ use super::{RenderOptions, code_name, level_name, summary};
 use crate::finding::{Diagnostic, Finding, Level, Location, Report};
 use crate::rules::meta::Severity;
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
-    SourceCode, SourceSpan, SpanContents,
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
+    SourceSpan, SpanContents,
 };
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
-    let theme = if opts.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
+    let theme = if opts.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(opts.width)
         .with_urls(false)
@@ -54,11 +50,7 @@ fn push_heading(out: &mut String, title: &str, opts: &RenderOptions) {
 }
 
 fn bold(text: &str, color: bool) -> String {
-    if color {
-        format!("\u{1b}[1m{text}\u{1b}[0m")
-    } else {
-        text.to_string()
-    }
+    if color { format!("\u{1b}[1m{text}\u{1b}[0m") } else { text.to_string() }
 }
 
 /// Renders one frame with miette, or as a plain `path:line:col: message` line if miette cannot read
@@ -100,16 +92,12 @@ fn finding_frame(report: &Report, finding: &Finding) -> Frame {
         frame.notes.push(format!("at {}", at(&finding.location)));
         frame.fallback_at = None;
         for related in &finding.related {
-            frame
-                .notes
-                .push(format!("{} at {}", related.message, at(&related.location)));
+            frame.notes.push(format!("{} at {}", related.message, at(&related.location)));
         }
         return frame;
     };
-    frame.labels.push(LabeledSpan::new_primary_with_span(
-        Some(finding.message.clone()),
-        first_line(text, &finding.location),
-    ));
+    // The message is already the frame's headline; repeating it under the span is noise.
+    frame.labels.push(LabeledSpan::new_primary_with_span(None, first_line(text, &finding.location)));
     for related in &finding.related {
         if related.location.path == finding.location.path {
             frame.labels.push(LabeledSpan::new_with_span(
@@ -117,15 +105,10 @@ fn finding_frame(report: &Report, finding: &Finding) -> Frame {
                 first_line(text, &related.location),
             ));
         } else {
-            frame
-                .notes
-                .push(format!("{} at {}", related.message, at(&related.location)));
+            frame.notes.push(format!("{} at {}", related.message, at(&related.location)));
         }
     }
-    frame.source = Some(FileSource {
-        name: finding.location.path.clone(),
-        text: text.clone(),
-    });
+    frame.source = Some(FileSource { name: finding.location.path.clone(), text: text.clone() });
     frame
 }
 
@@ -136,11 +119,7 @@ fn diagnostic_frame(report: &Report, diagnostic: &Diagnostic) -> Frame {
         Level::Note => miette::Severity::Advice,
     };
     let mut frame = Frame {
-        header: format!(
-            "{}  {}",
-            level_name(diagnostic.level),
-            code_name(diagnostic.code)
-        ),
+        header: format!("{}  {}", level_name(diagnostic.level), code_name(diagnostic.code)),
         message: diagnostic.message.clone(),
         severity,
         help: None,
@@ -158,14 +137,8 @@ fn diagnostic_frame(report: &Report, diagnostic: &Diagnostic) -> Frame {
         return frame;
     };
     frame.fallback_at = Some(at(location));
-    frame.labels.push(LabeledSpan::new_primary_with_span(
-        None,
-        first_line(text, location),
-    ));
-    frame.source = Some(FileSource {
-        name: location.path.clone(),
-        text: text.clone(),
-    });
+    frame.labels.push(LabeledSpan::new_primary_with_span(None, first_line(text, location)));
+    frame.source = Some(FileSource { name: location.path.clone(), text: text.clone() });
     frame
 }
 
@@ -179,10 +152,7 @@ fn miette_severity(severity: Severity) -> miette::Severity {
 
 /// `path:line:column`, columns in characters.
 fn at(location: &Location) -> String {
-    format!(
-        "{}:{}:{}",
-        location.path, location.start.line, location.start.column
-    )
+    format!("{}:{}:{}", location.path, location.start.line, location.start.column)
 }
 
 /// The location's byte span clamped to the text and to the end of its first line, so a finding on a
@@ -190,10 +160,7 @@ fn at(location: &Location) -> String {
 fn first_line(text: &str, location: &Location) -> SourceSpan {
     let start = floor_char_boundary(text, location.span.start as usize);
     let end = floor_char_boundary(text, location.span.end as usize).max(start);
-    let line_end = text
-        .get(start..end)
-        .and_then(|s| s.find(['\n', '\r']))
-        .map_or(end, |i| start + i);
+    let line_end = text.get(start..end).and_then(|s| s.find(['\n', '\r'])).map_or(end, |i| start + i);
     SourceSpan::new(start.into(), line_end - start)
 }
 
@@ -239,9 +206,7 @@ impl miette::Diagnostic for Frame {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {

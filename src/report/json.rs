@@ -101,10 +101,7 @@ struct BySeverity {
 pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
     let output = Output {
         version: JSON_VERSION,
-        tool: Tool {
-            name: "smelt",
-            version: opts.tool_version,
-        },
+        tool: Tool { name: "smelt", version: opts.tool_version },
         findings: report.findings.iter().map(finding).collect(),
         errors: report.diagnostics.iter().map(error).collect(),
         summary: json_summary(report),
@@ -144,24 +141,12 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
 
 fn related(r: &Related) -> JsonRelated<'_> {
     let (line, column, end_line, end_column) = range(&r.location);
-    JsonRelated {
-        path: &r.location.path,
-        line,
-        column,
-        end_line,
-        end_column,
-        message: &r.message,
-    }
+    JsonRelated { path: &r.location.path, line, column, end_line, end_column, message: &r.message }
 }
 
 /// 1-based lines, 1-based columns in Unicode scalar values; the end is exclusive.
 fn range(location: &Location) -> (u32, u32, u32, u32) {
-    (
-        location.start.line,
-        location.start.column,
-        location.end.line,
-        location.end.column,
-    )
+    (location.start.line, location.start.column, location.end.line, location.end.column)
 }
 
 fn error(d: &Diagnostic) -> JsonError<'_> {

@@ -36,11 +36,7 @@ pub struct RenderOptions {
 
 impl Default for RenderOptions {
     fn default() -> Self {
-        RenderOptions {
-            color: false,
-            tool_version: env!("CARGO_PKG_VERSION"),
-            width: 100,
-        }
+        RenderOptions { color: false, tool_version: env!("CARGO_PKG_VERSION"), width: 100 }
     }
 }
 
@@ -57,13 +53,8 @@ pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
 pub const FAMILIES: [Family; 3] = [Family::Security, Family::Drift, Family::Rollback];
 
 /// The severities in the order every output lists them: most severe first.
-pub const SEVERITIES: [Severity; 5] = [
-    Severity::Critical,
-    Severity::High,
-    Severity::Medium,
-    Severity::Low,
-    Severity::Info,
-];
+pub const SEVERITIES: [Severity; 5] =
+    [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
 
 /// Counts over a report. Finding counts cover active (unsuppressed) findings only.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,17 +76,11 @@ pub struct Summary {
 
 impl Summary {
     pub fn family(&self, family: Family) -> usize {
-        self.by_family
-            .iter()
-            .find(|(f, _)| *f == family)
-            .map_or(0, |(_, n)| *n)
+        self.by_family.iter().find(|(f, _)| *f == family).map_or(0, |(_, n)| *n)
     }
 
     pub fn severity(&self, severity: Severity) -> usize {
-        self.by_severity
-            .iter()
-            .find(|(s, _)| *s == severity)
-            .map_or(0, |(_, n)| *n)
+        self.by_severity.iter().find(|(s, _)| *s == severity).map_or(0, |(_, n)| *n)
     }
 }
 
@@ -170,11 +155,8 @@ impl fmt::Display for Summary {
 }
 
 fn nonzero<T: fmt::Display>(counts: &[(T, usize)]) -> String {
-    let parts: Vec<String> = counts
-        .iter()
-        .filter(|(_, n)| *n > 0)
-        .map(|(what, n)| format!("{what} {n}"))
-        .collect();
+    let parts: Vec<String> =
+        counts.iter().filter(|(_, n)| *n > 0).map(|(what, n)| format!("{what} {n}")).collect();
     parts.join(", ")
 }
 

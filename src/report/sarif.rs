@@ -187,11 +187,7 @@ struct SarifSuppression<'a> {
 
 pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
     let rules = rule_list(report);
-    let index: BTreeMap<&str, usize> = rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.code.as_str(), i))
-        .collect();
+    let index: BTreeMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.code.as_str(), i)).collect();
     let notification_ids = notification_ids(&report.diagnostics);
     let log = Log {
         schema: SCHEMA,
@@ -253,37 +249,18 @@ fn rule(meta: &RuleMeta) -> Rule<'_> {
     Rule {
         id: &meta.code,
         name: &meta.name,
-        short_description: Text {
-            text: meta.summary.clone(),
-        },
-        full_description: Text {
-            text: if first.is_empty() {
-                meta.summary.clone()
-            } else {
-                first
-            },
-        },
+        short_description: Text { text: meta.summary.clone() },
+        full_description: Text { text: if first.is_empty() { meta.summary.clone() } else { first } },
         help: Help {
-            text: if text.is_empty() {
-                meta.help.clone()
-            } else {
-                text
-            },
-            markdown: if meta.docs.is_empty() {
-                &meta.help
-            } else {
-                &meta.docs
-            },
+            text: if text.is_empty() { meta.help.clone() } else { text },
+            markdown: if meta.docs.is_empty() { &meta.help } else { &meta.docs },
         },
-        default_configuration: Configuration {
-            level: level(meta.severity),
-        },
+        default_configuration: Configuration { level: level(meta.severity) },
         properties: RuleProperties {
             tags: meta.tags(),
             precision: meta.precision.to_string(),
             problem_severity: problem_severity(meta.severity),
-            security_severity: (meta.family == Family::Security)
-                .then(|| meta.severity.security_score()),
+            security_severity: (meta.family == Family::Security).then(|| meta.severity.security_score()),
         },
     }
 }
@@ -293,13 +270,8 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> SarifResult<'_> {
         rule_id: &finding.rule.code,
         rule_index,
         level: level(finding.severity),
-        message: Text {
-            text: result_message(finding),
-        },
-        locations: [SarifLocation {
-            physical_location: physical(&finding.location),
-            message: None,
-        }],
+        message: Text { text: result_message(finding) },
+        locations: [SarifLocation { physical_location: physical(&finding.location), message: None }],
         related_locations: finding.related.iter().enumerate().map(related).collect(),
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, finding.fingerprint.as_str())]),
         suppressions: finding
@@ -308,10 +280,7 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> SarifResult<'_> {
             .map(|s| SarifSuppression {
                 kind: "inSource",
                 justification: &s.reason,
-                location: SarifLocation {
-                    physical_location: physical(&s.location),
-                    message: None,
-                },
+                location: SarifLocation { physical_location: physical(&s.location), message: None },
             })
             .collect(),
     }
@@ -334,9 +303,7 @@ fn result_message(finding: &Finding) -> String {
 
 /// Brackets inside an embedded link's text must be escaped (SARIF §3.11.6).
 fn escape_link_text(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('[', "\\[")
-        .replace(']', "\\]")
+    text.replace('\\', "\\\\").replace('[', "\\[").replace(']', "\\]")
 }
 
 fn related((i, r): (usize, &Related)) -> RelatedLocation<'_> {
@@ -353,23 +320,15 @@ fn notification<'a>(d: &'a Diagnostic, ids: &[String]) -> Notification<'a> {
     let physical_location = match &d.location {
         Some(location) => physical(location),
         None => PhysicalLocation {
-            artifact_location: ArtifactLocation {
-                uri: encode_uri(&d.path),
-                uri_base_id: SRCROOT,
-            },
+            artifact_location: ArtifactLocation { uri: encode_uri(&d.path), uri_base_id: SRCROOT },
             region: None,
         },
     };
     Notification {
         descriptor: DescriptorReference { id, index },
         level: level_name(d.level),
-        message: Text {
-            text: d.message.clone(),
-        },
-        locations: vec![SarifLocation {
-            physical_location,
-            message: None,
-        }],
+        message: Text { text: d.message.clone() },
+        locations: vec![SarifLocation { physical_location, message: None }],
     }
 }
 
@@ -383,10 +342,7 @@ fn notification_ids(diagnostics: &[Diagnostic]) -> Vec<String> {
 
 fn physical(location: &Location) -> PhysicalLocation {
     PhysicalLocation {
-        artifact_location: ArtifactLocation {
-            uri: encode_uri(&location.path),
-            uri_base_id: SRCROOT,
-        },
+        artifact_location: ArtifactLocation { uri: encode_uri(&location.path), uri_base_id: SRCROOT },
         region: Some(Region {
             start_line: location.start.line.max(1),
             start_column: location.start.utf16_column.max(1),
@@ -513,27 +469,19 @@ mod tests {
     fn uris_are_percent_encoded() {
         assert_eq!(encode_uri("infra/main.tf"), "infra/main.tf");
         assert_eq!(encode_uri("my dir/a#b%c.yaml"), "my%20dir/a%23b%25c.yaml");
-        assert_eq!(
-            encode_uri("charts/café/values.yaml"),
-            "charts/caf%C3%A9/values.yaml"
-        );
+        assert_eq!(encode_uri("charts/café/values.yaml"), "charts/caf%C3%A9/values.yaml");
     }
 
     #[test]
     fn link_text_brackets_are_escaped() {
-        assert_eq!(
-            escape_link_text(r#"cidr ["0.0.0.0/0"] \ here"#),
-            r#"cidr \["0.0.0.0/0"\] \\ here"#
-        );
+        assert_eq!(escape_link_text(r#"cidr ["0.0.0.0/0"] \ here"#), r#"cidr \["0.0.0.0/0"\] \\ here"#);
     }
 
     #[test]
     fn docs_become_plain_text() {
-        let docs = "# Title\n\nFlags `x` and **y**,\nsee [the docs](https://e.com).\n\n```yaml\na: [1]\n```\n";
-        assert_eq!(
-            first_paragraph(docs),
-            "Flags x and y, see the docs (https://e.com)."
-        );
+        let docs =
+            "# Title\n\nFlags `x` and **y**,\nsee [the docs](https://e.com).\n\n```yaml\na: [1]\n```\n";
+        assert_eq!(first_paragraph(docs), "Flags x and y, see the docs (https://e.com).");
         assert_eq!(
             markdown_to_text(docs),
             "Title\n\nFlags x and y,\nsee the docs (https://e.com).\n\n    a: [1]"

@@ -4,9 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::{Format, RenderOptions, render, summary};
-use crate::finding::{
-    Diagnostic, DiagnosticCode, Finding, Level, Location, Related, Report, Suppression,
-};
+use crate::finding::{Diagnostic, DiagnosticCode, Finding, Level, Location, Related, Report, Suppression};
 use crate::rules::meta::{Family, Precision, RuleMeta, Severity, Smell};
 use crate::span::{LineIndex, Span};
 use std::collections::BTreeMap;
@@ -53,13 +51,9 @@ const BROKEN_YAML: &str = "steps:\n  - run: echo \"unterminated\n";
 
 /// The location of the `nth` (0-based) occurrence of `needle` in `text`.
 fn loc_nth(path: &str, text: &str, needle: &str, nth: usize) -> Location {
-    let start = text
-        .match_indices(needle)
-        .nth(nth)
-        .map(|(i, _)| i)
-        .unwrap_or_else(|| {
-            panic!("{needle:?} not found in {path}");
-        });
+    let start = text.match_indices(needle).nth(nth).map(|(i, _)| i).unwrap_or_else(|| {
+        panic!("{needle:?} not found in {path}");
+    });
     span_loc(path, text, Span::new(start, start + needle.len()))
 }
 
@@ -77,13 +71,7 @@ fn span_loc(path: &str, text: &str, span: Span) -> Location {
     }
 }
 
-fn rule(
-    code: &str,
-    name: &str,
-    smell: Smell,
-    severity: Severity,
-    precision: Precision,
-) -> Arc<RuleMeta> {
+fn rule(code: &str, name: &str, smell: Smell, severity: Severity, precision: Precision) -> Arc<RuleMeta> {
     Arc::new(RuleMeta {
         code: code.to_string(),
         name: name.to_string(),
@@ -124,13 +112,7 @@ pub(super) fn sample_report() -> Report {
     let app = "deploy/web app.yaml";
     let main = "infra/main.tf";
     let vars = "infra/variables.tf";
-    let unpinned = rule(
-        "D101",
-        "unpinned-image",
-        Smell::UnpinnedVersion,
-        Severity::Medium,
-        Precision::High,
-    );
+    let unpinned = rule("D101", "unpinned-image", Smell::UnpinnedVersion, Severity::Medium, Precision::High);
     let final_snapshot = rule(
         "R104",
         "skip-final-snapshot",
@@ -138,35 +120,14 @@ pub(super) fn sample_report() -> Report {
         Severity::Medium,
         Precision::VeryHigh,
     );
-    let secret = rule(
-        "S101",
-        "hardcoded-secret",
-        Smell::HardcodedSecret,
-        Severity::Critical,
-        Precision::High,
-    );
-    let open = rule(
-        "S105",
-        "open-ingress",
-        Smell::UnrestrictedNetwork,
-        Severity::High,
-        Precision::Medium,
-    );
-    let privileged = rule(
-        "S110",
-        "privileged-container",
-        Smell::PrivilegedContainer,
-        Severity::High,
-        Precision::VeryHigh,
-    );
+    let secret =
+        rule("S101", "hardcoded-secret", Smell::HardcodedSecret, Severity::Critical, Precision::High);
+    let open = rule("S105", "open-ingress", Smell::UnrestrictedNetwork, Severity::High, Precision::Medium);
+    let privileged =
+        rule("S110", "privileged-container", Smell::PrivilegedContainer, Severity::High, Precision::VeryHigh);
 
-    let db_block_start = MAIN_TF
-        .find("resource \"aws_db_instance\"")
-        .unwrap_or_default();
-    let db_block_end = MAIN_TF
-        .find("}\n\nresource \"aws_security")
-        .unwrap_or_default()
-        + 1;
+    let db_block_start = MAIN_TF.find("resource \"aws_db_instance\"").unwrap_or_default();
+    let db_block_end = MAIN_TF.find("}\n\nresource \"aws_security").unwrap_or_default() + 1;
     let mut suppressed = finding(
         &secret,
         loc(main, MAIN_TF, "\"hunter2\""),
@@ -176,11 +137,7 @@ pub(super) fn sample_report() -> Report {
     );
     suppressed.suppressed = Some(Suppression {
         reason: "throwaway CI database".to_string(),
-        location: loc(
-            main,
-            MAIN_TF,
-            "# smelt: ignore[hardcoded-secret] throwaway CI database",
-        ),
+        location: loc(main, MAIN_TF, "# smelt: ignore[hardcoded-secret] throwaway CI database"),
     });
 
     let findings = vec![
@@ -203,11 +160,7 @@ pub(super) fn sample_report() -> Report {
         ),
         finding(
             &secret,
-            loc(
-                main,
-                MAIN_TF,
-                "\"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"",
-            ),
+            loc(main, MAIN_TF, "\"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\""),
             "hardcoded AWS secret key in provider `aws`",
             vec![],
             "2b3c4d5e6f708192a3b4c5d6e7f80912",
@@ -240,11 +193,7 @@ pub(super) fn sample_report() -> Report {
             code: DiagnosticCode::ParseError,
             level: Level::Error,
             path: ".github/workflows/broken.yaml".to_string(),
-            location: Some(loc(
-                ".github/workflows/broken.yaml",
-                BROKEN_YAML,
-                "\"unterminated",
-            )),
+            location: Some(loc(".github/workflows/broken.yaml", BROKEN_YAML, "\"unterminated")),
             message: "unterminated double-quoted string".to_string(),
         },
         Diagnostic {
@@ -257,10 +206,7 @@ pub(super) fn sample_report() -> Report {
     ];
 
     let sources = BTreeMap::from([
-        (
-            ".github/workflows/broken.yaml".to_string(),
-            Arc::from(BROKEN_YAML),
-        ),
+        (".github/workflows/broken.yaml".to_string(), Arc::from(BROKEN_YAML)),
         (app.to_string(), Arc::from(APP_YAML)),
         (main.to_string(), Arc::from(MAIN_TF)),
         (vars.to_string(), Arc::from(VARIABLES_TF)),
@@ -276,26 +222,13 @@ pub(super) fn sample_report() -> Report {
 }
 
 fn opts() -> RenderOptions {
-    RenderOptions {
-        color: false,
-        tool_version: "0.1.0-test",
-        width: 100,
-    }
+    RenderOptions { color: false, tool_version: "0.1.0-test", width: 100 }
 }
 
 #[test]
 fn summary_counts_active_findings_by_family_and_severity() {
     let s = summary(&sample_report());
-    assert_eq!(
-        (
-            s.findings,
-            s.suppressed,
-            s.errors,
-            s.warnings,
-            s.files_checked
-        ),
-        (5, 1, 1, 1, 5)
-    );
+    assert_eq!((s.findings, s.suppressed, s.errors, s.warnings, s.files_checked), (5, 1, 1, 1, 5));
     assert_eq!(s.family(Family::Security), 3);
     assert_eq!(s.family(Family::Drift), 1);
     assert_eq!(s.family(Family::Rollback), 1);
@@ -311,15 +244,9 @@ fn summary_counts_active_findings_by_family_and_severity() {
 
 #[test]
 fn summary_line_without_findings() {
-    let report = Report {
-        files_checked: 12,
-        ..Report::default()
-    };
+    let report = Report { files_checked: 12, ..Report::default() };
     assert_eq!(summary(&report).to_string(), "No findings in 12 files.");
-    let one = Report {
-        files_checked: 1,
-        ..Report::default()
-    };
+    let one = Report { files_checked: 1, ..Report::default() };
     assert_eq!(summary(&one).to_string(), "No findings in 1 file.");
 }
 
@@ -330,24 +257,15 @@ fn human() {
 
 #[test]
 fn human_without_findings() {
-    let report = Report {
-        files_checked: 12,
-        ..Report::default()
-    };
-    assert_eq!(
-        render(&report, Format::Human, &opts()),
-        "No findings in 12 files.\n"
-    );
+    let report = Report { files_checked: 12, ..Report::default() };
+    assert_eq!(render(&report, Format::Human, &opts()), "No findings in 12 files.\n");
 }
 
 #[test]
 fn human_color_uses_ansi_and_nocolor_does_not() {
     let report = sample_report();
     assert!(!render(&report, Format::Human, &opts()).contains('\u{1b}'));
-    let color = RenderOptions {
-        color: true,
-        ..opts()
-    };
+    let color = RenderOptions { color: true, ..opts() };
     assert!(render(&report, Format::Human, &color).contains('\u{1b}'));
 }
 
@@ -358,14 +276,8 @@ fn human_survives_locations_outside_the_source() {
     first.location.span = Span::new(10_000, 10_010);
     report.sources.remove("infra/variables.tf");
     let out = render(&report, Format::Human, &opts());
-    assert!(
-        out.contains("image `nginx:latest` is not pinned to a digest"),
-        "{out}"
-    );
-    assert!(
-        out.contains("note: this default at infra/variables.tf:2:13"),
-        "{out}"
-    );
+    assert!(out.contains("image `nginx:latest` is not pinned to a digest"), "{out}");
+    assert!(out.contains("note: this default at infra/variables.tf:2:13"), "{out}");
 }
 
 #[test]
@@ -377,17 +289,10 @@ fn json() {
 fn json_field_names_and_order() {
     let out = render(&sample_report(), Format::Json, &opts());
     let value: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let keys = |v: &serde_json::Value| -> Vec<String> {
-        v.as_object().unwrap().keys().cloned().collect::<Vec<_>>()
-    };
+    let keys =
+        |v: &serde_json::Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect::<Vec<_>>() };
     // serde_json's Map is sorted unless preserve_order is on, so check order on the text too.
-    let top = [
-        "\"version\"",
-        "\"tool\"",
-        "\"findings\"",
-        "\"errors\"",
-        "\"summary\"",
-    ];
+    let top = ["\"version\"", "\"tool\"", "\"findings\"", "\"errors\"", "\"summary\""];
     let positions: Vec<usize> = top.iter().map(|k| out.find(k).unwrap()).collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
     let finding = &value["findings"][0];
@@ -440,25 +345,20 @@ fn sarif_columns_count_utf16_units() {
     // 🚀 is one character but two UTF-16 code units.
     assert_eq!(region["startColumn"], 36);
     assert_eq!(region["endColumn"], 48);
-    let uri = &value["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
-        ["uri"];
+    let uri = &value["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
     assert_eq!(uri, "deploy/web%20app.yaml");
 }
 
 #[test]
 fn sarif_validates_against_the_schema() {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sarif-schema-2.1.0.json");
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sarif-schema-2.1.0.json");
+    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     for report in [sample_report(), Report::default()] {
         let sarif: serde_json::Value =
             serde_json::from_str(&render(&report, Format::Sarif, &opts())).unwrap();
-        let errors: Vec<String> = validator
-            .iter_errors(&sarif)
-            .map(|e| format!("{}: {e}", e.instance_path))
-            .collect();
+        let errors: Vec<String> =
+            validator.iter_errors(&sarif).map(|e| format!("{}: {e}", e.instance_path)).collect();
         assert!(errors.is_empty(), "{errors:#?}");
     }
 }
@@ -469,10 +369,7 @@ fn sarif_execution_fails_only_on_internal_errors() {
     let run = |r: &Report| -> serde_json::Value {
         serde_json::from_str(&render(r, Format::Sarif, &opts())).unwrap()
     };
-    assert_eq!(
-        run(&report)["runs"][0]["invocations"][0]["executionSuccessful"],
-        true
-    );
+    assert_eq!(run(&report)["runs"][0]["invocations"][0]["executionSuccessful"], true);
     report.diagnostics.push(Diagnostic {
         code: DiagnosticCode::InternalError,
         level: Level::Error,
@@ -480,18 +377,12 @@ fn sarif_execution_fails_only_on_internal_errors() {
         location: None,
         message: "panic in rule".to_string(),
     });
-    assert_eq!(
-        run(&report)["runs"][0]["invocations"][0]["executionSuccessful"],
-        false
-    );
+    assert_eq!(run(&report)["runs"][0]["invocations"][0]["executionSuccessful"], false);
 }
 
 #[test]
 fn machine_formats_are_deterministic() {
     for format in [Format::Human, Format::Json, Format::Sarif] {
-        assert_eq!(
-            render(&sample_report(), format, &opts()),
-            render(&sample_report(), format, &opts())
-        );
+        assert_eq!(render(&sample_report(), format, &opts()), render(&sample_report(), format, &opts()));
     }
 }

@@ -17,9 +17,14 @@ pub enum Condition {
     Any(Vec<Condition>),
     Not(Box<Condition>),
     /// Tests applied to the nodes `path` reaches from the subject; true when one node passes them all.
-    Leaf { path: Path, tests: Vec<Test> },
+    Leaf {
+        path: Path,
+        tests: Vec<Test>,
+    },
     /// True when no node that `path` reaches exists, and nothing unknown could hide one.
-    Absent { path: Path },
+    Absent {
+        path: Path,
+    },
 }
 
 #[derive(Debug)]
@@ -38,7 +43,11 @@ pub enum Test {
     Where(Box<Condition>),
     /// Terraform: some block selected by `select` (in the same module) has an `attribute` whose
     /// expression references this node's block, and satisfies `filter`.
-    ReferencedBy { select: Path, attribute: Path, filter: Option<Box<Condition>> },
+    ReferencedBy {
+        select: Path,
+        attribute: Path,
+        filter: Option<Box<Condition>>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,10 +76,11 @@ pub enum Literal {
     Str(String),
 }
 
-/// The outcome of a condition: true with the node that proves it (when there is one), false, or unknown.
+/// The outcome of a condition: true with the nodes that prove it (each becomes a finding; none means
+/// the subject itself), false, or unknown.
 #[derive(Debug)]
 pub enum Truth<'a> {
-    True(Option<Hit<'a>>),
+    True(Vec<Hit<'a>>),
     False,
     Unknown,
 }
@@ -90,32 +100,45 @@ pub struct Scope<'a> {
 impl Condition {
     pub fn eval<'a>(&self, subject: &Hit<'a>, scope: &Scope<'a>) -> Truth<'a> {
         match self {
+            // The witnesses of `all` are those of its last condition that has any: guards come first,
+            // the thing to flag last.
             Condition::All(items) => {
-                let mut witness = None;
+                let mut witnesses = Vec::new();
                 let mut unknown = false;
                 for c in items {
                     match c.eval(subject, scope) {
                         Truth::False => return Truth::False,
                         Truth::Unknown => unknown = true,
-                        Truth::True(w) => witness = w.or(witness),
+                        Truth::True(w) if !w.is_empty() => witnesses = w,
+                        Truth::True(_) => {}
                     }
                 }
-                if unknown { Truth::Unknown } else { Truth::True(witness) }
+                if unknown { Truth::Unknown } else { Truth::True(witnesses) }
             }
+            // Every true alternative contributes its witnesses, so two bad containers are two findings.
             Condition::Any(items) => {
+                let mut witnesses = Vec::new();
+                let mut any_true = false;
                 let mut unknown = false;
                 for c in items {
                     match c.eval(subject, scope) {
-                        Truth::True(w) => return Truth::True(w),
+                        Truth::True(w) => {
+                            any_true = true;
+                            witnesses.extend(w);
+                        }
                         Truth::Unknown => unknown = true,
                         Truth::False => {}
                     }
                 }
-                if unknown { Truth::Unknown } else { Truth::False }
+                match (any_true, unknown) {
+                    (true, _) => Truth::True(witnesses),
+                    (false, true) => Truth::Unknown,
+                    (false, false) => Truth::False,
+                }
             }
             Condition::Not(inner) => match inner.eval(subject, scope) {
                 Truth::True(_) => Truth::False,
-                Truth::False => Truth::True(None),
+                Truth::False => Truth::True(Vec::new()),
                 Truth::Unknown => Truth::Unknown,
             },
             Condition::Absent { path } => {
@@ -125,7 +148,7 @@ impl Condition {
                 } else if res.unknown {
                     Truth::Unknown
                 } else {
-                    Truth::True(None)
+                    Truth::True(Vec::new())
                 }
             }
             Condition::Leaf { path, tests } => eval_leaf(path.resolve(subject.clone()), tests, scope),
@@ -135,9 +158,11 @@ impl Condition {
 
 fn eval_leaf<'a>(res: Resolution<'a>, tests: &[Test], scope: &Scope<'a>) -> Truth<'a> {
     let mut unknown = res.unknown;
+    let mut witnesses = Vec::new();
+    let mut any_true = false;
     for hit in res.hits {
         let mut all = Some(true);
-        let mut witness = None;
+        let mut inner = Vec::new();
         for t in tests {
             match t.eval(&hit, scope) {
                 Truth::False => {
@@ -145,20 +170,32 @@ fn eval_leaf<'a>(res: Resolution<'a>, tests: &[Test], scope: &Scope<'a>) -> Trut
                     break;
                 }
                 Truth::Unknown => all = None,
-                Truth::True(w) => witness = w.or(witness),
+                Truth::True(w) if !w.is_empty() => inner = w,
+                Truth::True(_) => {}
             }
         }
         match all {
-            Some(true) => return Truth::True(Some(witness.unwrap_or(hit))),
+            Some(true) => {
+                any_true = true;
+                if inner.is_empty() {
+                    witnesses.push(hit);
+                } else {
+                    witnesses.extend(inner);
+                }
+            }
             None => unknown = true,
             Some(false) => {}
         }
     }
-    if unknown { Truth::Unknown } else { Truth::False }
+    match (any_true, unknown) {
+        (true, _) => Truth::True(witnesses),
+        (false, true) => Truth::Unknown,
+        (false, false) => Truth::False,
+    }
 }
 
 fn known(b: bool) -> Truth<'static> {
-    if b { Truth::True(None) } else { Truth::False }
+    if b { Truth::True(Vec::new()) } else { Truth::False }
 }
 
 impl Test {
@@ -166,7 +203,7 @@ impl Test {
         let node = hit.node;
         match self {
             Test::KeyMatches(re) => return known(hit.key.is_some_and(|k| re.is_match(k))),
-            Test::Exists => return Truth::True(None),
+            Test::Exists => return Truth::True(Vec::new()),
             Test::Type(t) => return known(type_of(node) == *t),
             Test::Where(cond) => return cond.eval(hit, scope),
             Test::ReferencedBy { select, attribute, filter } => {
@@ -180,15 +217,20 @@ impl Test {
         // A value test on a list asks about its items: `cidr_blocks = ["10.0.0.0/8", "0.0.0.0/0"]`.
         if let Value::List(items) = &node.value {
             let mut unknown = false;
+            let mut witnesses = Vec::new();
             for item in items {
                 let item_hit = Hit { node: item, ..hit.clone() };
                 match self.eval(&item_hit, scope) {
-                    Truth::True(w) => return Truth::True(Some(w.unwrap_or(item_hit))),
+                    Truth::True(_) => witnesses.push(item_hit),
                     Truth::Unknown => unknown = true,
                     Truth::False => {}
                 }
             }
-            return if unknown { Truth::Unknown } else { Truth::False };
+            return match (witnesses.is_empty(), unknown) {
+                (false, _) => Truth::True(witnesses),
+                (true, true) => Truth::Unknown,
+                (true, false) => Truth::False,
+            };
         }
         match self {
             Test::Equals(lit) => known(lit.matches(node)),
@@ -235,7 +277,10 @@ impl Cmp {
 
     fn holds_ord(self, o: std::cmp::Ordering) -> bool {
         use std::cmp::Ordering::*;
-        matches!((self, o), (Cmp::Lt, Less) | (Cmp::Le, Less | Equal) | (Cmp::Gt, Greater) | (Cmp::Ge, Greater | Equal))
+        matches!(
+            (self, o),
+            (Cmp::Lt, Less) | (Cmp::Le, Less | Equal) | (Cmp::Gt, Greater) | (Cmp::Ge, Greater | Equal)
+        )
     }
 }
 
@@ -307,7 +352,7 @@ fn referenced_by<'a>(
                 continue;
             }
             match filter.map(|f| f.eval(&candidate, scope)) {
-                None | Some(Truth::True(_)) => return Truth::True(None),
+                None | Some(Truth::True(_)) => return Truth::True(Vec::new()),
                 Some(Truth::Unknown) => unknown = true,
                 Some(Truth::False) => {}
             }
@@ -325,7 +370,10 @@ fn references(node: &Node, address: &[&str]) -> Option<bool> {
         Expr::Reference(parts) => {
             if parts.len() >= address.len() && parts.iter().zip(address).all(|(p, a)| p == a) {
                 Some(true)
-            } else if matches!(parts.first().map(String::as_str), Some("var" | "local" | "module" | "each" | "count")) {
+            } else if matches!(
+                parts.first().map(String::as_str),
+                Some("var" | "local" | "module" | "each" | "count")
+            ) {
                 None
             } else {
                 Some(false)
@@ -390,15 +438,32 @@ resource "x" "dyn" {
   }
 }
 "#;
-        assert_eq!(verdicts(tf, "resource.x.*", "path = 'flag'\nequals = true"), ["true", "unknown", "false", "unknown"]);
-        assert_eq!(verdicts(tf, "resource.x.*", "not = { path = 'flag', equals = true }"), ["false", "unknown", "true", "unknown"]);
-        assert_eq!(verdicts(tf, "resource.x.*", "path = 'flag'\nexists = false"), ["false", "false", "true", "unknown"]);
         assert_eq!(
-            verdicts(tf, "resource.x.*", "any = [{ path = 'flag', equals = true }, { path = 'flag', exists = false }]"),
+            verdicts(tf, "resource.x.*", "path = 'flag'\nequals = true"),
+            ["true", "unknown", "false", "unknown"]
+        );
+        assert_eq!(
+            verdicts(tf, "resource.x.*", "not = { path = 'flag', equals = true }"),
+            ["false", "unknown", "true", "unknown"]
+        );
+        assert_eq!(
+            verdicts(tf, "resource.x.*", "path = 'flag'\nexists = false"),
+            ["false", "false", "true", "unknown"]
+        );
+        assert_eq!(
+            verdicts(
+                tf,
+                "resource.x.*",
+                "any = [{ path = 'flag', equals = true }, { path = 'flag', exists = false }]"
+            ),
             ["true", "unknown", "true", "unknown"]
         );
         assert_eq!(
-            verdicts(tf, "resource.x.*", "all = [{ path = 'flag', exists = true }, { path = 'flag', equals = false }]"),
+            verdicts(
+                tf,
+                "resource.x.*",
+                "all = [{ path = 'flag', exists = true }, { path = 'flag', equals = false }]"
+            ),
             ["false", "unknown", "false", "unknown"]
         );
     }
@@ -420,7 +485,10 @@ resource "x" "b" {
         assert_eq!(verdicts(tf, "resource.x.*", "path = 'bits'\nlt = 2048"), ["true", "false"]);
         assert_eq!(verdicts(tf, "resource.x.*", "path = 'version'\nversion_lt = '1.9'"), ["true", "false"]);
         assert_eq!(verdicts(tf, "resource.x.*", "path = 'cidrs'\ncidr_prefix_max = 0"), ["true", "false"]);
-        assert_eq!(verdicts(tf, "resource.x.*", "path = 'cidrs'\ncidr_contains = '10.1.2.3'"), ["true", "false"]);
+        assert_eq!(
+            verdicts(tf, "resource.x.*", "path = 'cidrs'\ncidr_contains = '10.1.2.3'"),
+            ["true", "false"]
+        );
     }
 
     #[test]
@@ -441,7 +509,12 @@ resource "aws_s3_bucket_versioning" "v2" {
 "#;
         let cond = "referenced_by = { select = 'resource.aws_s3_bucket_versioning.*', attribute = 'bucket', where = { path = 'versioning_configuration.status', equals = 'Enabled' } }";
         assert_eq!(verdicts(tf, "resource.aws_s3_bucket.*", cond), ["true", "false", "false", "false"]);
-        let with_local = format!("{tf}\nresource \"aws_s3_bucket_versioning\" \"v3\" {{\n  bucket = local.bucket_id\n}}\n");
-        assert_eq!(verdicts(&with_local, "resource.aws_s3_bucket.*", cond), ["true", "unknown", "unknown", "unknown"]);
+        let with_local = format!(
+            "{tf}\nresource \"aws_s3_bucket_versioning\" \"v3\" {{\n  bucket = local.bucket_id\n}}\n"
+        );
+        assert_eq!(
+            verdicts(&with_local, "resource.aws_s3_bucket.*", cond),
+            ["true", "unknown", "unknown", "unknown"]
+        );
     }
 }

@@ -14,7 +14,16 @@ pub fn render_markdown(rule: &Rule) -> String {
     let _ = writeln!(out, "|---|---|---|---|---|---|");
     let cwe = m.cwe.map(|c| format!("CWE-{c}")).unwrap_or_else(|| "—".into());
     let kinds: Vec<String> = rule.kinds.iter().map(|k| k.to_string()).collect();
-    let _ = writeln!(out, "| {} | {} | {} | {} | {} | {} |\n", m.family, m.smell, m.severity, m.precision, cwe, kinds.join(", "));
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} | {} | {} |\n",
+        m.family,
+        m.smell,
+        m.severity,
+        m.precision,
+        cwe,
+        kinds.join(", ")
+    );
     let _ = writeln!(out, "{}\n", m.docs);
     let _ = writeln!(out, "## How to fix\n\n{}\n", m.help);
     for (title, good) in [("Flagged", false), ("Not flagged", true)] {
@@ -35,7 +44,11 @@ pub fn render_markdown(rule: &Rule) -> String {
             let _ = writeln!(out, "`{}`{marked}\n\n```{lang}\n{}\n```\n", e.path, code.trim_end());
         }
     }
-    let _ = writeln!(out, "Suppress a finding with a reason: `# smelt: ignore[{}] <why this is acceptable>`", m.name);
+    let _ = writeln!(
+        out,
+        "Suppress a finding with a reason: `# smelt: ignore[{}] <why this is acceptable>`",
+        m.name
+    );
     out
 }
 
@@ -63,12 +76,19 @@ mod tests {
         let update = std::env::var_os("SMELT_UPDATE_DOCS").is_some();
         let mut stale = Vec::new();
         let mut expected_files = vec!["README.md".to_string()];
-        let mut index = String::from("# Rules\n\nGenerated from `rules/`; do not edit. `smelt explain NAME` prints the same pages.\n\n| code | name | family | smell | severity | summary |\n|---|---|---|---|---|---|\n");
+        let mut index = String::from(
+            "# Rules\n\nGenerated from `rules/`; do not edit. `smelt explain NAME` prints the same pages.\n\n| code | name | family | smell | severity | summary |\n|---|---|---|---|---|---|\n",
+        );
         for r in &rules {
             let m = &r.meta;
-            let _ = writeln!(index, "| {} | [{}]({}.md) | {} | {} | {} | {} |", m.code, m.name, m.name, m.family, m.smell, m.severity, m.summary);
+            let _ = writeln!(
+                index,
+                "| {} | [{}]({}.md) | {} | {} | {} | {} |",
+                m.code, m.name, m.name, m.family, m.smell, m.severity, m.summary
+            );
         }
-        let mut pages: Vec<(String, String)> = rules.iter().map(|r| (format!("{}.md", r.meta.name), render_markdown(r))).collect();
+        let mut pages: Vec<(String, String)> =
+            rules.iter().map(|r| (format!("{}.md", r.meta.name), render_markdown(r))).collect();
         pages.push(("README.md".into(), index));
         expected_files.extend(rules.iter().map(|r| format!("{}.md", r.meta.name)));
         for (name, text) in pages {
@@ -87,6 +107,9 @@ mod tests {
             .unwrap_or_default();
         let orphans: Vec<&String> = orphans.iter().filter(|f| !expected_files.contains(f)).collect();
         assert!(orphans.is_empty(), "docs/rules has pages for no rule: {orphans:?}");
-        assert!(stale.is_empty(), "stale rule docs {stale:?}: run `SMELT_UPDATE_DOCS=1 cargo test rule_docs_are_current`");
+        assert!(
+            stale.is_empty(),
+            "stale rule docs {stale:?}: run `SMELT_UPDATE_DOCS=1 cargo test rule_docs_are_current`"
+        );
     }
 }

@@ -15,7 +15,13 @@ const MARKER: &str = "# expect";
 pub fn run_examples(rule: &Arc<Rule>, known: &[String]) -> Vec<String> {
     let mut failures = Vec::new();
     for (i, example) in rule.examples.iter().enumerate() {
-        let label = format!("{} {} example #{} ({})", rule.meta.name, if example.good { "good" } else { "bad" }, i + 1, example.path);
+        let label = format!(
+            "{} {} example #{} ({})",
+            rule.meta.name,
+            if example.good { "good" } else { "bad" },
+            i + 1,
+            example.path
+        );
         let (code, expected) = strip_markers(&example.code);
         if example.good && !expected.is_empty() {
             failures.push(format!("{label}: a good example must not mark lines with `{MARKER}`"));
@@ -26,14 +32,22 @@ pub fn run_examples(rule: &Arc<Rule>, known: &[String]) -> Vec<String> {
             continue;
         }
         let set = RuleSet { rules: vec![rule.clone()], known: known.to_vec() };
-        let report = check(vec![Input::from_memory(&example.path, code.into_bytes())], &set, &CheckOptions { jobs: 1, ..CheckOptions::default() });
+        let report = check(
+            vec![Input::from_memory(&example.path, code.into_bytes())],
+            &set,
+            &CheckOptions { jobs: 1, ..CheckOptions::default() },
+        );
         if report.files_checked == 0 {
             failures.push(format!("{label}: the path is not a file kind smelt checks"));
             continue;
         }
         for d in &report.diagnostics {
             let line = d.location.as_ref().map(|l| l.start.line).unwrap_or(0);
-            failures.push(format!("{label}: line {line}: {}: {}", serde_json::to_string(&d.code).unwrap_or_default(), d.message));
+            failures.push(format!(
+                "{label}: line {line}: {}: {}",
+                serde_json::to_string(&d.code).unwrap_or_default(),
+                d.message
+            ));
         }
         let fired: BTreeSet<u32> = report.active_findings().map(|f| f.location.start.line).collect();
         for missing in expected.difference(&fired) {
@@ -84,8 +98,10 @@ mod tests {
     fn builtin_rule_examples_hold() {
         let rules = builtin().unwrap_or_else(|errs| panic!("built-in rules must load: {errs:#?}"));
         assert!(!rules.is_empty());
-        let known: Vec<String> = rules.iter().flat_map(|r| [r.meta.name.clone(), r.meta.code.clone()]).collect();
-        let failures: Vec<String> = rules.into_iter().map(Arc::new).flat_map(|r| run_examples(&r, &known)).collect();
+        let known: Vec<String> =
+            rules.iter().flat_map(|r| [r.meta.name.clone(), r.meta.code.clone()]).collect();
+        let failures: Vec<String> =
+            rules.into_iter().map(Arc::new).flat_map(|r| run_examples(&r, &known)).collect();
         assert!(failures.is_empty(), "rule examples failed:\n{}", failures.join("\n"));
     }
 }

@@ -91,9 +91,15 @@ pub fn load_rule(origin: &str, text: &str) -> Result<Rule, LoadError> {
     let stem = origin.rsplit('/').next().and_then(|n| n.strip_suffix(".toml")).unwrap_or(origin);
     let problems = [
         (!is_kebab(&file.name)).then(|| format!("rule name `{}` must be kebab-case", file.name)),
-        (stem != file.name).then(|| format!("rule `{}` must live in a file named `{}.toml`", file.name, file.name)),
+        (stem != file.name)
+            .then(|| format!("rule `{}` must live in a file named `{}.toml`", file.name, file.name)),
         (file.smell.family() != file.family).then(|| {
-            format!("smell `{}` belongs to family `{}`, not `{}` (see SMELLS.md)", file.smell, file.smell.family(), file.family)
+            format!(
+                "smell `{}` belongs to family `{}`, not `{}` (see SMELLS.md)",
+                file.smell,
+                file.smell.family(),
+                file.family
+            )
         }),
         (file.scope.kinds.is_empty()).then(|| "`scope.kinds` must name at least one file kind".to_string()),
         (file.examples.bad.is_empty() || file.examples.good.is_empty())
@@ -116,7 +122,8 @@ pub fn load_rule(origin: &str, text: &str) -> Result<Rule, LoadError> {
         OneOrMany::One(s) => vec![s.clone()],
         OneOrMany::Many(v) => v.clone(),
     };
-    let select = select.iter().map(|s| Path::parse(s)).collect::<Result<Vec<_>, _>>().map_err(|m| err_at(0, m))?;
+    let select =
+        select.iter().map(|s| Path::parse(s)).collect::<Result<Vec<_>, _>>().map_err(|m| err_at(0, m))?;
     let filter = match &file.scope.filter {
         Some(w) => Some(condition(w.get_ref()).map_err(|m| err_at(w.span().start, m))?),
         None => None,
@@ -154,7 +161,8 @@ pub fn load_rule(origin: &str, text: &str) -> Result<Rule, LoadError> {
 
 fn is_kebab(s: &str) -> bool {
     !s.is_empty()
-        && s.split('-').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && s.split('-')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -162,8 +170,24 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 const LEAF_TESTS: &[&str] = &[
-    "exists", "equals", "one_of", "matches", "key_matches", "lt", "le", "gt", "ge", "version_lt", "version_le",
-    "version_gt", "version_ge", "cidr_prefix_max", "cidr_contains", "type", "where", "referenced_by",
+    "exists",
+    "equals",
+    "one_of",
+    "matches",
+    "key_matches",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "version_lt",
+    "version_le",
+    "version_gt",
+    "version_ge",
+    "cidr_prefix_max",
+    "cidr_contains",
+    "type",
+    "where",
+    "referenced_by",
 ];
 
 /// Compiles a condition written as a TOML document (the body of a `[when]` table).
@@ -209,7 +233,11 @@ fn condition(v: &Toml) -> Result<Condition, String> {
         tests.push(test(key, value).map_err(|m| format!("`{key}`: {m}"))?);
     }
     if tests.is_empty() {
-        return Err(format!("condition on `{}` has no test (one of: {})", path.as_str(), LEAF_TESTS.join(", ")));
+        return Err(format!(
+            "condition on `{}` has no test (one of: {})",
+            path.as_str(),
+            LEAF_TESTS.join(", ")
+        ));
     }
     Ok(Condition::Leaf { path, tests })
 }
@@ -294,7 +322,9 @@ fn test(key: &str, v: &Toml) -> Result<Test, String> {
             "list" => TypeName::List,
             "map" => TypeName::Map,
             "expr" => TypeName::Expr,
-            other => return Err(format!("unknown type `{other}` (string, number, bool, null, list, map, expr)")),
+            other => {
+                return Err(format!("unknown type `{other}` (string, number, bool, null, list, map, expr)"));
+            }
         }),
         "where" => Test::Where(Box::new(condition(v)?)),
         "referenced_by" => {

@@ -75,10 +75,15 @@ impl Smell {
     pub fn family(self) -> Family {
         use Smell::*;
         match self {
-            UnpinnedVersion | IgnoredChanges | UnmanagedState | ImperativeChange
-            | EnvironmentDivergence => Family::Drift,
-            NoRevisionHistory | MissingHealthCheck | UnsafeRollout | NonAtomicDeploy
-            | MissingRollbackPath | UnprotectedStatefulResource => Family::Rollback,
+            UnpinnedVersion | IgnoredChanges | UnmanagedState | ImperativeChange | EnvironmentDivergence => {
+                Family::Drift
+            }
+            NoRevisionHistory
+            | MissingHealthCheck
+            | UnsafeRollout
+            | NonAtomicDeploy
+            | MissingRollbackPath
+            | UnprotectedStatefulResource => Family::Rollback,
             _ => Family::Security,
         }
     }

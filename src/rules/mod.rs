@@ -5,13 +5,13 @@
 //! their examples runs as a test (`examples.rs`).
 
 pub mod condition;
+pub mod docs;
 pub mod examples;
 pub mod load;
 pub mod meta;
 pub mod native;
 pub mod path;
 pub mod registry;
-pub mod docs;
 
 use crate::model::{Node, ParsedFile};
 use crate::source::FileKind;
@@ -96,11 +96,19 @@ impl Rule {
                                 continue;
                             }
                         }
-                        if let Truth::True(witness) = cond.eval(&subject, &scope) {
-                            out.push(raw_finding(&subject, witness.as_ref()));
+                        if let Truth::True(witnesses) = cond.eval(&subject, &scope) {
+                            if witnesses.is_empty() {
+                                out.push(raw_finding(&subject, None));
+                            }
+                            for w in &witnesses {
+                                out.push(raw_finding(&subject, Some(w)));
+                            }
                         }
                     }
                 }
+                // Overlapping alternatives (`image` and `**.image`) reach the same node once.
+                out.sort_by_key(|f| f.span);
+                out.dedup_by_key(|f| f.span);
                 out
             }
         }
@@ -109,8 +117,12 @@ impl Rule {
     /// The finding's message with its placeholders filled.
     pub fn message_for(&self, raw: &RawFinding) -> String {
         let mut msg = self.message.clone();
-        for (name, value) in [("{key}", &raw.key), ("{value}", &raw.value), ("{subject}", &raw.subject), ("{detail}", &raw.detail)]
-        {
+        for (name, value) in [
+            ("{key}", &raw.key),
+            ("{value}", &raw.value),
+            ("{subject}", &raw.subject),
+            ("{detail}", &raw.detail),
+        ] {
             if msg.contains(name) {
                 msg = msg.replace(name, value.as_deref().unwrap_or("?"));
             }
@@ -126,7 +138,8 @@ pub fn documents<'a>(file: &FileView<'a>) -> impl Iterator<Item = &'a Node> {
 }
 
 pub fn is_manifest(doc: &Node) -> bool {
-    doc.get("apiVersion").is_some_and(|v| v.as_str().is_some()) && doc.get("kind").is_some_and(|v| v.as_str().is_some())
+    doc.get("apiVersion").is_some_and(|v| v.as_str().is_some())
+        && doc.get("kind").is_some_and(|v| v.as_str().is_some())
 }
 
 fn raw_finding(subject: &Hit<'_>, witness: Option<&Hit<'_>>) -> RawFinding {

@@ -217,12 +217,15 @@ mod tests {
         assert_eq!(texts("egress[*].cidr", &root).0, ["c", "d"]);
         assert_eq!(texts("egress[1].cidr", &root).0, ["d"]);
         assert_eq!(texts("**.cidr", &root).0, ["a", "b", "c", "d"]);
-        assert_eq!(texts("*.cidr", &root).0, ["a", "b"]);
+        assert_eq!(texts("*.cidr", &root).0, ["a", "b", "c", "d"]);
     }
 
     #[test]
     fn captures_and_quoted_keys() {
-        let root = map(vec![("resource", map(vec![("aws_s3_bucket", map(vec![("logs", map(vec![("a.b", s("x"))]))]))]))]);
+        let root = map(vec![(
+            "resource",
+            map(vec![("aws_s3_bucket", map(vec![("logs", map(vec![("a.b", s("x"))]))]))]),
+        )]);
         let p = Path::parse("resource.*.*").unwrap();
         let r = p.resolve(Hit::root(&root));
         assert_eq!(r.hits[0].keys, ["resource", "aws_s3_bucket", "logs"]);

@@ -42,11 +42,19 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<LoadError>> {
                 }
             }
             Ok(_) => {}
-            Err(err) => errors.push(LoadError { origin: dir.display().to_string(), line: 1, message: err.to_string() }),
+            Err(err) => errors.push(LoadError {
+                origin: dir.display().to_string(),
+                line: 1,
+                message: err.to_string(),
+            }),
         }
     }
     if !dir.is_dir() {
-        errors.push(LoadError { origin: dir.display().to_string(), line: 1, message: "not a directory".into() });
+        errors.push(LoadError {
+            origin: dir.display().to_string(),
+            line: 1,
+            message: "not a directory".into(),
+        });
     }
     match (load_all(files.into_iter()), errors.is_empty()) {
         (Ok(rules), true) => Ok(rules),
@@ -133,11 +141,13 @@ pub fn select(
             || super::meta::Smell::ALL.iter().any(|s| s.to_string() == *sel)
             || ["security", "drift", "rollback"].contains(&sel.as_str());
         if !known {
-            let nearest = rules.iter().map(|r| r.meta.name.as_str()).min_by_key(|n| distance(sel, n)).unwrap_or("all");
+            let nearest =
+                rules.iter().map(|r| r.meta.name.as_str()).min_by_key(|n| distance(sel, n)).unwrap_or("all");
             return Err(format!("unknown rule, family or smell `{sel}` (did you mean `{nearest}`?)"));
         }
     }
-    let mut known: Vec<String> = rules.iter().flat_map(|r| [r.meta.name.clone(), r.meta.code.clone()]).collect();
+    let mut known: Vec<String> =
+        rules.iter().flat_map(|r| [r.meta.name.clone(), r.meta.code.clone()]).collect();
     known.sort();
     let rules = rules
         .into_iter()

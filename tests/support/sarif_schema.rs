@@ -18,8 +18,8 @@ fn validator() -> &'static jsonschema::Validator {
         let path = schema_path();
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("cannot read the SARIF schema at {}: {e}", path.display()));
-        let schema: serde_json::Value = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("the SARIF schema is not JSON: {e}"));
+        let schema: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("the SARIF schema is not JSON: {e}"));
         jsonschema::validator_for(&schema)
             .unwrap_or_else(|e| panic!("the SARIF schema does not compile: {e}"))
     })
@@ -27,13 +27,7 @@ fn validator() -> &'static jsonschema::Validator {
 
 /// `Ok` when `sarif` validates; otherwise every violation as `"/json/pointer: message"`.
 pub fn validate_sarif(sarif: &serde_json::Value) -> Result<(), Vec<String>> {
-    let errors: Vec<String> = validator()
-        .iter_errors(sarif)
-        .map(|e| format!("{}: {e}", e.instance_path))
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
+    let errors: Vec<String> =
+        validator().iter_errors(sarif).map(|e| format!("{}: {e}", e.instance_path)).collect();
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
 }

@@ -25,12 +25,7 @@ pub(super) fn broken_lines(tree: &Tree, text: &str) -> Vec<(usize, usize)> {
 }
 
 pub(super) fn scan(tree: &Tree, text: &str) -> Scanned {
-    let mut scanner = Scanner {
-        text,
-        out: Scanned::default(),
-        last_row: None,
-        quiet_row: None,
-    };
+    let mut scanner = Scanner { text, out: Scanned::default(), last_row: None, quiet_row: None };
     // The tree can be hundreds of thousands of levels deep: walk it with a cursor, never recurse.
     let mut cursor = tree.walk();
     let mut ancestors: Vec<TsNode> = Vec::new();
@@ -45,9 +40,7 @@ pub(super) fn scan(tree: &Tree, text: &str) -> Scanned {
             // A missing `}` is a child of `block_end`, itself a child of the block it closes.
             let parent = ancestors.last().copied();
             let parent = match parent.map(|p| p.kind()) {
-                Some("block_end" | "tuple_end" | "object_end") => {
-                    ancestors.iter().rev().nth(1).copied()
-                }
+                Some("block_end" | "tuple_end" | "object_end") => ancestors.iter().rev().nth(1).copied(),
                 _ => parent,
             };
             enter_quiet = scanner.check(node, parent);
@@ -92,10 +85,7 @@ impl Scanner<'_> {
         // A `#`/`//` comment ends before the line break; with CRLF the `\r` is not part of it.
         let text = self.src(node).trim_end_matches(['\r', '\n']);
         let span = Span::new(node.start_byte(), node.start_byte() + text.len());
-        self.out.comments.push(Comment {
-            span,
-            text: text.to_string(),
-        });
+        self.out.comments.push(Comment { span, text: text.to_string() });
     }
 
     /// Reports `node` if it is broken; returns whether its subtree should stay quiet.
@@ -109,8 +99,7 @@ impl Scanner<'_> {
             let row = node.start_position().row;
             // Blank the line only where recovery may have swallowed text: at the level of blocks
             // and attributes, or when the broken region runs across lines.
-            let structural =
-                parent.is_none_or(|p| matches!(p.kind(), "config_file" | "body" | "block"));
+            let structural = parent.is_none_or(|p| matches!(p.kind(), "config_file" | "body" | "block"));
             if structural || node.end_position().row > row {
                 self.broken_line(node.start_byte());
             }
@@ -146,18 +135,11 @@ impl Scanner<'_> {
     }
 
     fn report(&mut self, span: Span, row: usize, message: String) {
-        if self.out.issues.len() >= MAX_ISSUES
-            || self.last_row == Some(row)
-            || self.quiet_row == Some(row)
-        {
+        if self.out.issues.len() >= MAX_ISSUES || self.last_row == Some(row) || self.quiet_row == Some(row) {
             return;
         }
         self.last_row = Some(row);
-        self.out.issues.push(ParseIssue {
-            span,
-            message,
-            kind: ParseIssueKind::Syntax,
-        });
+        self.out.issues.push(ParseIssue { span, message, kind: ParseIssueKind::Syntax });
     }
 
     fn line_end(&self, offset: usize) -> usize {
@@ -166,11 +148,7 @@ impl Scanner<'_> {
     }
 
     fn broken_line(&mut self, offset: usize) {
-        let start = self
-            .text
-            .get(..offset)
-            .and_then(|s| s.rfind('\n'))
-            .map_or(0, |i| i + 1);
+        let start = self.text.get(..offset).and_then(|s| s.rfind('\n')).map_or(0, |i| i + 1);
         let line = (start, self.line_end(offset));
         if !self.out.broken_lines.contains(&line) {
             self.out.broken_lines.push(line);
@@ -196,28 +174,18 @@ impl Scanner<'_> {
                     .into_iter()
                     .any(|k| k.kind() == "block_start" && k.end_byte() <= node.start_byte());
                 if opened {
-                    format!(
-                        "expected an attribute, a block or '}}' in {}",
-                        self.block_name(block)
-                    )
+                    format!("expected an attribute, a block or '}}' in {}", self.block_name(block))
                 } else {
                     format!("expected a label or '{{' after {}", self.block_name(block))
                 }
             }
-            ("tuple", Some(p)) => format!(
-                "expected ',' or ']' in the list opened on line {}",
-                line_of(p)
-            ),
+            ("tuple", Some(p)) => format!("expected ',' or ']' in the list opened on line {}", line_of(p)),
             ("object", Some(p)) => {
-                format!(
-                    "expected 'key = value', ',' or '}}' in the object opened on line {}",
-                    line_of(p)
-                )
+                format!("expected 'key = value', ',' or '}}' in the object opened on line {}", line_of(p))
             }
-            ("function_arguments", Some(p)) => format!(
-                "expected ',' or ')' in the function call opened on line {}",
-                line_of(p)
-            ),
+            ("function_arguments", Some(p)) => {
+                format!("expected ',' or ')' in the function call opened on line {}", line_of(p))
+            }
             ("function_call", Some(p)) => {
                 format!(
                     "expected ',' or ')' in the call to {}()",
@@ -235,15 +203,10 @@ impl Scanner<'_> {
     /// An ERROR inside an attribute usually holds its `=`: `b = ` with nothing after it reads as
     /// `b`, ERROR(`= c`), `= 3` when the next line is `c = 3`.
     fn attribute_error(&self, rest: &str, attr: Option<TsNode>) -> String {
-        let name = attr
-            .and_then(|a| kids(a).into_iter().next())
-            .map_or("", |n| self.src(n));
+        let name = attr.and_then(|a| kids(a).into_iter().next()).map_or("", |n| self.src(n));
         let after_eq = rest.trim_start().strip_prefix('=').unwrap_or(rest);
         let same_line = after_eq.trim_start_matches([' ', '\t']);
-        if same_line.is_empty()
-            || same_line.starts_with(['\n', '\r', '#'])
-            || same_line.starts_with("//")
-        {
+        if same_line.is_empty() || same_line.starts_with(['\n', '\r', '#']) || same_line.starts_with("//") {
             return format!("missing value for \"{name}\" — expected an expression after '='");
         }
         match first_token(after_eq) {
@@ -256,10 +219,7 @@ impl Scanner<'_> {
 
     fn body_expectation(&self, body: TsNode) -> String {
         // The body's own parent is not at hand; a body inside a block starts after its `{`.
-        let in_block = self
-            .text
-            .get(..body.start_byte())
-            .is_some_and(|s| s.trim_end().ends_with('{'));
+        let in_block = self.text.get(..body.start_byte()).is_some_and(|s| s.trim_end().ends_with('{'));
         if in_block {
             "expected an attribute, a block or '}'".to_string()
         } else {
@@ -270,11 +230,7 @@ impl Scanner<'_> {
     /// `the block "resource" "aws_s3_bucket" "b"`: the type and labels as the user wrote them.
     fn block_name(&self, block: TsNode) -> String {
         let mut name = String::from("the block");
-        for (i, part) in kids(block)
-            .into_iter()
-            .take_while(|k| k.kind() != "block_start")
-            .enumerate()
-        {
+        for (i, part) in kids(block).into_iter().take_while(|k| k.kind() != "block_start").enumerate() {
             let text = self.src(part);
             if i == 0 {
                 name.push_str(&format!(" \"{text}\""));
@@ -291,10 +247,9 @@ impl Scanner<'_> {
         let opened = parent.map_or(1, line_of);
         match (node.kind(), parent.map(|p| p.kind())) {
             ("block_end" | "}", Some("block")) => match parent {
-                Some(block) => format!(
-                    "expected '}}' to close {} opened on line {opened}",
-                    self.block_name(block)
-                ),
+                Some(block) => {
+                    format!("expected '}}' to close {} opened on line {opened}", self.block_name(block))
+                }
                 None => "expected '}'".to_string(),
             },
             ("tuple_end" | "]", _) => {
@@ -304,9 +259,7 @@ impl Scanner<'_> {
                 format!("expected '}}' to close the object opened on line {opened}")
             }
             (")", Some("function_call")) => {
-                let name = parent
-                    .and_then(|p| kids(p).into_iter().next())
-                    .map_or("", |n| self.src(n));
+                let name = parent.and_then(|p| kids(p).into_iter().next()).map_or("", |n| self.src(n));
                 format!("expected ')' to close the call to {name}() opened on line {opened}")
             }
             (")", _) => format!("expected ')' to close the '(' opened on line {opened}"),

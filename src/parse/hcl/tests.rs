@@ -12,9 +12,7 @@ fn root(file: &ParsedFile) -> &Node {
 
 /// Follows map keys (first match at each level).
 fn at<'a>(node: &'a Node, path: &[&str]) -> &'a Node {
-    path.iter().fold(node, |n, k| {
-        n.get(k).unwrap_or_else(|| panic!("no {k} in {n:?}"))
-    })
+    path.iter().fold(node, |n, k| n.get(k).unwrap_or_else(|| panic!("no {k} in {n:?}")))
 }
 
 fn expr(node: &Node) -> &Expr {
@@ -75,27 +73,14 @@ resource "aws_s3_bucket" "b" {}
 "#;
     let file = lower(text);
     let doc = root(&file);
-    let resources: Vec<_> = doc
-        .entries()
-        .iter()
-        .filter(|e| e.key == "resource")
-        .collect();
+    let resources: Vec<_> = doc.entries().iter().filter(|e| e.key == "resource").collect();
     assert_eq!(resources.len(), 2);
     let sg = at(doc, &["resource", "aws_security_group", "sg"]);
     let ingress: Vec<_> = sg.entries().iter().filter(|e| e.key == "ingress").collect();
     assert_eq!(ingress.len(), 2);
-    assert_eq!(
-        ingress[0].value.get("from_port").and_then(Node::as_number),
-        Some(22.0)
-    );
-    assert_eq!(
-        ingress[1].value.get("from_port").and_then(Node::as_number),
-        Some(443.0)
-    );
-    assert_eq!(
-        &text[ingress[0].value.span.range()],
-        "ingress { from_port = 22 }"
-    );
+    assert_eq!(ingress[0].value.get("from_port").and_then(Node::as_number), Some(22.0));
+    assert_eq!(ingress[1].value.get("from_port").and_then(Node::as_number), Some(443.0));
+    assert_eq!(&text[ingress[0].value.span.range()], "ingress { from_port = 22 }");
     let b = at(&resources[1].value, &["aws_s3_bucket", "b"]);
     assert!(b.entries().is_empty());
 }
@@ -127,13 +112,8 @@ fn string_escapes_are_decoded() {
 fn templates_keep_literal_parts_and_expressions() {
     let text = "a = \"pre-${var.env} ${upper(local.x)}-post\"\n";
     let a = value_of(text);
-    assert_eq!(
-        &text[a.span.range()],
-        "\"pre-${var.env} ${upper(local.x)}-post\""
-    );
-    let Expr::Template(parts) = expr(&a) else {
-        panic!("{a:?}")
-    };
+    assert_eq!(&text[a.span.range()], "\"pre-${var.env} ${upper(local.x)}-post\"");
+    let Expr::Template(parts) = expr(&a) else { panic!("{a:?}") };
     let shown: Vec<_> = parts.iter().map(|p| &text[p.span.range()]).collect();
     assert_eq!(shown, ["pre-", "var.env", " ", "upper(local.x)", "-post"]);
     assert_eq!(parts[0].as_str(), Some("pre-"));
@@ -145,9 +125,7 @@ fn templates_keep_literal_parts_and_expressions() {
 #[test]
 fn template_strip_markers_and_directives() {
     let a = value_of("a = \"x  ${~ var.y ~}  z%{ if true }t%{ endif }\"");
-    let Expr::Template(parts) = expr(&a) else {
-        panic!()
-    };
+    let Expr::Template(parts) = expr(&a) else { panic!() };
     assert_eq!(parts[0].as_str(), Some("x"));
     assert_eq!(reference(&parts[1]), ["var", "y"]);
     assert_eq!(parts[2].as_str(), Some("z"));
@@ -165,9 +143,7 @@ fn heredocs() {
     assert_eq!(&text[a.span.range()], "<<EOF\nhello\n  world $${x}\nEOF");
     assert_eq!(doc.get("b").and_then(Node::as_str), Some("one\n\n  two\n"));
     let c = doc.get("c").expect("c");
-    let Expr::Template(parts) = expr(c) else {
-        panic!("{c:?}")
-    };
+    let Expr::Template(parts) = expr(c) else { panic!("{c:?}") };
     assert_eq!(parts[0].as_str(), Some("  x "));
     assert_eq!(&text[parts[0].span.range()], "  x ");
     assert_eq!(reference(&parts[1]), ["var", "y"]);
@@ -178,9 +154,7 @@ fn heredocs() {
 #[test]
 fn flush_heredoc_with_interpolation_keeps_relative_indent() {
     let a = value_of("a = <<-EOT\n    x\n      ${var.y}\n    EOT\n");
-    let Expr::Template(parts) = expr(&a) else {
-        panic!("{a:?}")
-    };
+    let Expr::Template(parts) = expr(&a) else { panic!("{a:?}") };
     assert_eq!(parts[0].as_str(), Some("x\n  "));
     assert_eq!(parts[2].as_str(), Some("\n"));
 }
@@ -197,10 +171,7 @@ fn tuples_and_objects() {
     let keys: Vec<_> = items[3].entries().iter().map(|e| e.key.as_str()).collect();
     assert_eq!(keys, ["Name", "k-2", "(var.k)"]);
     assert_eq!(&text[items[3].entries()[1].key_span.range()], "\"k-2\"");
-    assert_eq!(
-        &text[items[3].span.range()],
-        "{ Name = \"n\", \"k-2\": 2, (var.k) = 3 }"
-    );
+    assert_eq!(&text[items[3].span.range()], "{ Name = \"n\", \"k-2\": 2, (var.k) = 3 }");
 }
 
 #[test]
@@ -223,25 +194,15 @@ fn references_with_index_and_splat() {
 fn function_calls_nest() {
     let text = "a = jsonencode({ k = lower(var.x) }, provider::aws::arn_parse(\"arn\"))\n";
     let a = value_of(text);
-    let Expr::Call { name, args } = expr(&a) else {
-        panic!()
-    };
+    let Expr::Call { name, args } = expr(&a) else { panic!() };
     assert_eq!(name, "jsonencode");
     assert_eq!(args.len(), 2);
     let inner = args[0].get("k").expect("k");
-    let Expr::Call {
-        name,
-        args: inner_args,
-    } = expr(inner)
-    else {
-        panic!()
-    };
+    let Expr::Call { name, args: inner_args } = expr(inner) else { panic!() };
     assert_eq!(name, "lower");
     assert_eq!(reference(&inner_args[0]), ["var", "x"]);
     assert_eq!(&text[inner.span.range()], "lower(var.x)");
-    assert!(
-        matches!(expr(&args[1]), Expr::Call { name, .. } if name == "provider::aws::arn_parse")
-    );
+    assert!(matches!(expr(&args[1]), Expr::Call { name, .. } if name == "provider::aws::arn_parse"));
 }
 
 #[test]
@@ -264,10 +225,7 @@ fn comments_of_all_kinds() {
     let text = "# hash\na = 1 // slashes\n/* block\n   comment */\nb = \"# not a comment\"\n";
     let file = lower(text);
     let comments: Vec<_> = file.comments.iter().map(|c| c.text.as_str()).collect();
-    assert_eq!(
-        comments,
-        ["# hash", "// slashes", "/* block\n   comment */"]
-    );
+    assert_eq!(comments, ["# hash", "// slashes", "/* block\n   comment */"]);
     for c in &file.comments {
         assert_eq!(&text[c.span.range()], c.text);
     }
@@ -284,13 +242,7 @@ fn missing_brace_is_reported_and_the_rest_is_lowered() {
     assert_eq!(file.issues.len(), 1, "{:?}", file.issues);
     let issue = &file.issues[0];
     assert_eq!(issue.kind, ParseIssueKind::Syntax);
-    assert!(
-        issue
-            .message
-            .contains("expected '}' to close the block \"resource\""),
-        "{}",
-        issue.message
-    );
+    assert!(issue.message.contains("expected '}' to close the block \"resource\""), "{}", issue.message);
     assert!(issue.message.contains("line 3"), "{}", issue.message);
     let doc = root(&file);
     assert!(doc.get("variable").is_some());
@@ -304,21 +256,11 @@ fn stray_token_does_not_swallow_the_next_block() {
     assert_eq!(file.issues.len(), 1, "{:?}", file.issues);
     let issue = &file.issues[0];
     assert_eq!(line_of(text, issue.span), 4);
-    assert_eq!(
-        issue.message,
-        "unexpected '=' — expected an attribute name or block"
-    );
+    assert_eq!(issue.message, "unexpected '=' — expected an attribute name or block");
     let doc = root(&file);
-    let resources: Vec<_> = doc
-        .entries()
-        .iter()
-        .filter(|e| e.key == "resource")
-        .collect();
+    let resources: Vec<_> = doc.entries().iter().filter(|e| e.key == "resource").collect();
     assert_eq!(resources.len(), 2);
-    assert_eq!(
-        at(&resources[1].value, &["c", "d", "y"]).as_number(),
-        Some(2.0)
-    );
+    assert_eq!(at(&resources[1].value, &["c", "d", "y"]).as_number(), Some(2.0));
 }
 
 #[test]
@@ -327,11 +269,7 @@ fn missing_value_is_reported() {
     let file = lower(text);
     assert_eq!(file.issues.len(), 1, "{:?}", file.issues);
     assert_eq!(line_of(text, file.issues[0].span), 2);
-    assert!(
-        file.issues[0].message.contains("missing value for \"b\""),
-        "{}",
-        file.issues[0].message
-    );
+    assert!(file.issues[0].message.contains("missing value for \"b\""), "{}", file.issues[0].message);
     let doc = root(&file);
     assert_eq!(doc.get("a").and_then(Node::as_number), Some(1.0));
     assert_eq!(doc.get("c").and_then(Node::as_number), Some(3.0));
@@ -344,11 +282,7 @@ fn unterminated_string() {
         assert_eq!(file.issues.len(), 1, "{text:?}: {:?}", file.issues);
         assert!(file.issues[0].message.starts_with("unterminated string"));
         assert_eq!(line_of(text, file.issues[0].span), 1);
-        assert!(
-            root(&file).get("b").is_some(),
-            "{text:?}: {:?}",
-            root(&file)
-        );
+        assert!(root(&file).get("b").is_some(), "{text:?}: {:?}", root(&file));
     }
 }
 
@@ -356,11 +290,7 @@ fn unterminated_string() {
 fn unclosed_list_is_reported_inside_a_block() {
     let text = "x {\n  a = [1, 2\n}\ny = 1\n";
     let file = lower(text);
-    assert!(
-        file.issues.iter().any(|i| i.message.contains("']'")),
-        "{:?}",
-        file.issues
-    );
+    assert!(file.issues.iter().any(|i| i.message.contains("']'")), "{:?}", file.issues);
     assert_eq!(root(&file).get("y").and_then(Node::as_number), Some(1.0));
 }
 
@@ -387,11 +317,7 @@ fn deep_nesting_is_cut_without_overflowing_the_stack() {
         let n = 100_000;
         let lists = format!("a = {}{}\n", "[".repeat(n), "]".repeat(n));
         let file = lower(&lists);
-        let limits: Vec<_> = file
-            .issues
-            .iter()
-            .filter(|i| i.kind == ParseIssueKind::Limit)
-            .collect();
+        let limits: Vec<_> = file.issues.iter().filter(|i| i.kind == ParseIssueKind::Limit).collect();
         assert_eq!(limits.len(), 1, "{:?}", file.issues);
         assert_eq!(limits[0].message, "nesting deeper than 256 levels");
         let mut deepest = root(&file).get("a").expect("a");
@@ -428,10 +354,7 @@ fn crlf_line_endings() {
 #[test]
 fn empty_file() {
     let file = lower("");
-    assert_eq!(
-        file.docs,
-        vec![Node::new(Span::new(0, 0), Value::Map(Vec::new()))]
-    );
+    assert_eq!(file.docs, vec![Node::new(Span::new(0, 0), Value::Map(Vec::new()))]);
     assert!(file.issues.is_empty() && file.comments.is_empty());
     let file = lower("  \n# only a comment\n");
     assert!(root(&file).entries().is_empty());
@@ -445,10 +368,7 @@ fn tfvars_files() {
     assert!(file.issues.is_empty());
     let doc = root(&file);
     assert_eq!(doc.get("region").and_then(Node::as_str), Some("eu-west-1"));
-    assert_eq!(
-        doc.get("instance_count").and_then(Node::as_number),
-        Some(3.0)
-    );
+    assert_eq!(doc.get("instance_count").and_then(Node::as_number), Some(3.0));
     assert_eq!(at(doc, &["tags", "team"]).as_str(), Some("x"));
 }
 
@@ -470,8 +390,5 @@ fn never_panics_on_odd_input() {
     ] {
         let _ = lower(text);
     }
-    assert_eq!(
-        root(&lower("a = 0x1F")).get("a").and_then(Node::as_number),
-        Some(31.0)
-    );
+    assert_eq!(root(&lower("a = 0x1F")).get("a").and_then(Node::as_number), Some(31.0));
 }

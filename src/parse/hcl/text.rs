@@ -113,10 +113,8 @@ pub(super) fn heredoc_indent_cuts(
             }
             continue;
         };
-        let line_end = content
-            .get(start..lit_end)
-            .and_then(|s| s.find('\n'))
-            .map_or(lit_end, |i| start + i + 1);
+        let line_end =
+            content.get(start..lit_end).and_then(|s| s.find('\n')).map_or(lit_end, |i| start + i + 1);
         let token = content.get(start..line_end).unwrap_or("");
         let trimmed = token.trim_start();
         if trimmed.is_empty() && token.ends_with('\n') {
@@ -145,22 +143,15 @@ pub(super) fn first_token(rest: &str) -> Option<&str> {
     let rest = rest.trim_start();
     let first = rest.chars().next()?;
     let end = if first.is_alphanumeric() || first == '_' {
-        rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == ':'))
-            .unwrap_or(rest.len())
+        rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == ':')).unwrap_or(rest.len())
     } else if first == '"' {
         // The quoted string up to its closing quote on the same line.
         let line = rest.find(['\n', '\r']).unwrap_or(rest.len());
-        rest.get(1..line)
-            .and_then(|s| s.find('"'))
-            .map_or(line, |i| i + 2)
+        rest.get(1..line).and_then(|s| s.find('"')).map_or(line, |i| i + 2)
     } else {
-        const OPERATORS: [&str; 13] = [
-            "...", "==", "!=", "<=", ">=", "&&", "||", "=>", "${", "%{", "<<", "::", "[*]",
-        ];
-        OPERATORS
-            .iter()
-            .find(|op| rest.starts_with(*op))
-            .map_or(first.len_utf8(), |op| op.len())
+        const OPERATORS: [&str; 13] =
+            ["...", "==", "!=", "<=", ">=", "&&", "||", "=>", "${", "%{", "<<", "::", "[*]"];
+        OPERATORS.iter().find(|op| rest.starts_with(*op)).map_or(first.len_utf8(), |op| op.len())
     };
     let token = rest.get(..end).unwrap_or(rest);
     // Keep messages short when the token is a long string or identifier.

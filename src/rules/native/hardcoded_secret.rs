@@ -118,7 +118,11 @@ fn token_kind(p: &Patterns, s: &str) -> Option<&'static str> {
 fn secret_in(p: &Patterns, key: &str, value: &Node) -> Option<&'static str> {
     let Value::Str(s) = &value.value else { return None };
     let s = s.trim();
-    if s.is_empty() || p.not_secret_key.is_match(key) || p.placeholder.is_match(s) || token_kind(p, s).is_some() {
+    if s.is_empty()
+        || p.not_secret_key.is_match(key)
+        || p.placeholder.is_match(s)
+        || token_kind(p, s).is_some()
+    {
         return None;
     }
     if p.strong_key.is_match(key) {
@@ -144,8 +148,7 @@ fn looks_random(s: &str) -> bool {
     let mut counts = [0usize; 256];
     s.bytes().for_each(|b| counts[b as usize] += 1);
     let n = s.len() as f64;
-    let entropy: f64 =
-        counts.iter().filter(|&&c| c > 0).map(|&c| c as f64 / n).map(|q| -q * q.log2()).sum();
+    let entropy: f64 = counts.iter().filter(|&&c| c > 0).map(|&c| c as f64 / n).map(|q| -q * q.log2()).sum();
     entropy >= 3.5
 }
 

@@ -9,10 +9,8 @@ use super::{FileView, RawFinding};
 pub type NativeFn = fn(&FileView<'_>) -> Vec<RawFinding>;
 
 /// The registry of native checks, by the name rule files use.
-const NATIVE: &[(&str, NativeFn)] = &[
-    ("hardcoded-secret", hardcoded_secret::check),
-    ("suspicious-comment", suspicious_comment::check),
-];
+const NATIVE: &[(&str, NativeFn)] =
+    &[("hardcoded-secret", hardcoded_secret::check), ("suspicious-comment", suspicious_comment::check)];
 
 pub fn lookup(name: &str) -> Option<NativeFn> {
     NATIVE.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
