@@ -54,7 +54,22 @@ fn example_json_output() {
     let text = stdout(&out);
     let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
     assert_eq!(json["version"], 1);
+    assert_matches_documented_schema(&json);
     snapshot!("example-json", text);
+}
+
+/// `docs/json-output.schema.json` is the checkable form of `docs/json-output.md`.
+fn assert_matches_documented_schema(json: &serde_json::Value) {
+    let schema_text = std::fs::read_to_string(root().join("docs/json-output.schema.json")).expect("schema");
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> =
+        validator.iter_errors(json).map(|e| format!("{}: {e}", e.instance_path)).collect();
+    assert!(
+        errors.is_empty(),
+        "JSON output does not match docs/json-output.schema.json:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]
@@ -352,6 +367,7 @@ fn bad_files_cost_only_themselves() {
     assert!(errors.contains(&("binary.tf".into(), "binary-file".into())), "{errors:?}");
     assert!(errors.contains(&("k8s/latin1.yaml".into(), "invalid-utf8".into())), "{errors:?}");
     assert!(!errors.iter().any(|(p, _)| p == "empty.tf" || p == "k8s/random.bin.yaml"), "{errors:?}");
+    assert_matches_documented_schema(&json);
     let parse_error = json["errors"]
         .as_array()
         .expect("errors")
@@ -370,4 +386,38 @@ fn oversized_files_are_skipped_with_a_note() {
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
     assert_eq!(json["errors"][0]["code"], "file-too-large");
     assert_eq!(json["errors"][0]["path"], "big.tf");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_are_not_followed_out_of_the_root() {
+    let outside = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        outside.path().join("secret.tf"),
+        "resource \"aws_db_instance\" \"x\" {\n  skip_final_snapshot = true\n}\n",
+    )
+    .expect("write");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("linked-dir")).expect("symlink");
+    std::os::unix::fs::symlink(outside.path().join("secret.tf"), dir.path().join("linked.tf"))
+        .expect("symlink");
+    std::os::unix::fs::symlink(dir.path().join("nowhere.tf"), dir.path().join("dangling.tf"))
+        .expect("symlink");
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).expect("symlink");
+    let out = smelt(&["check", ".", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn gitignored_files_are_skipped_unless_no_ignore() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join(".gitignore"), "generated/\n").expect("write");
+    std::fs::create_dir(dir.path().join("generated")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("generated/db.tf"),
+        "resource \"aws_db_instance\" \"x\" {\n  skip_final_snapshot = true\n}\n",
+    )
+    .expect("write");
+    assert_eq!(smelt(&["check", "."], dir.path()).status.code(), Some(0));
+    assert_eq!(smelt(&["check", ".", "--no-ignore"], dir.path()).status.code(), Some(1));
 }
