@@ -71,20 +71,32 @@ enum Phase {
     Walk,
     Read,
     Parse,
+    ParseHcl,
+    ParseYaml,
     Check,
     Render,
     EndToEnd,
 }
 
 impl Phase {
-    const ALL: [Phase; 6] =
-        [Phase::Walk, Phase::Read, Phase::Parse, Phase::Check, Phase::Render, Phase::EndToEnd];
+    const ALL: [Phase; 8] = [
+        Phase::Walk,
+        Phase::Read,
+        Phase::Parse,
+        Phase::ParseHcl,
+        Phase::ParseYaml,
+        Phase::Check,
+        Phase::Render,
+        Phase::EndToEnd,
+    ];
 
     fn label(self) -> &'static str {
         match self {
             Phase::Walk => "walk (`discover`)",
             Phase::Read => "read (all files into memory)",
             Phase::Parse => "parse-only (classify + parse)",
+            Phase::ParseHcl => "· parse-only, Terraform files alone",
+            Phase::ParseYaml => "· parse-only, YAML files alone",
             Phase::Check => "full check (`engine::check`)",
             Phase::Render => "render (JSON)",
             Phase::EndToEnd => "walk + check + render",
@@ -136,6 +148,10 @@ fn parse_one(path: &str, text: &str, limits: &Limits) -> ParseTally {
         comments: parsed.comments.len(),
         issues: parsed.issues.len(),
     }
+}
+
+fn is_hcl(path: &str) -> bool {
+    matches!(classify(path), Classified::Kind(_, Syntax::Hcl))
 }
 
 fn read_all(inputs: &[Input]) -> Vec<(String, String)> {
@@ -205,6 +221,7 @@ fn main() {
     let mut tally: Option<ParseTally> = None;
     let mut last_report: Option<Report> = None;
     let mut json_bytes = 0;
+    let mut subsets: Option<[(usize, u64); 2]> = None;
     for run in 0..args.warmup + args.runs {
         let t = Instant::now();
         let (inputs, walk_notes) = discover(&roots, &walk_opts).unwrap();
@@ -229,6 +246,25 @@ fn main() {
         });
         let parse = t.elapsed();
         assert_eq!(*tally.get_or_insert(seen), seen, "parse results differ between runs");
+        let (hcl, yaml): (Vec<_>, Vec<_>) = texts.iter().partition(|(p, _)| is_hcl(p));
+        let t = Instant::now();
+        std::hint::black_box(pool.install(|| {
+            hcl.par_iter()
+                .map(|(p, text)| parse_one(p, text, &limits))
+                .reduce(ParseTally::default, ParseTally::add)
+        }));
+        let parse_hcl = t.elapsed();
+        let t = Instant::now();
+        std::hint::black_box(pool.install(|| {
+            yaml.par_iter()
+                .map(|(p, text)| parse_one(p, text, &limits))
+                .reduce(ParseTally::default, ParseTally::add)
+        }));
+        let parse_yaml = t.elapsed();
+        if subsets.is_none() {
+            let bytes = |v: &[&(String, String)]| v.iter().map(|(_, t)| t.len() as u64).sum::<u64>();
+            subsets = Some([(hcl.len(), bytes(&hcl)), (yaml.len(), bytes(&yaml))]);
+        }
         drop(texts);
 
         let t = Instant::now();
@@ -249,6 +285,8 @@ fn main() {
                 (Phase::Walk, walk),
                 (Phase::Read, read),
                 (Phase::Parse, parse),
+                (Phase::ParseHcl, parse_hcl),
+                (Phase::ParseYaml, parse_yaml),
                 (Phase::Check, checked),
                 (Phase::Render, rendered),
                 (Phase::EndToEnd, walk + checked + rendered),
@@ -292,23 +330,30 @@ fn main() {
     );
     println!();
 
-    let mb = corpus.bytes as f64 / 1e6;
+    let [hcl, yaml] = subsets.unwrap();
     let parse_median = median(&samples[&Phase::Parse]);
+    let parse_mb_s = corpus.bytes as f64 / 1e6 / parse_median.as_secs_f64().max(1e-9);
     println!("| phase | median | min | max | files/s | MB/s | throughput vs parse-only |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for phase in Phase::ALL {
         let s = &samples[&phase];
         let med = median(s);
         let secs = med.as_secs_f64().max(1e-9);
+        let (files, bytes) = match phase {
+            Phase::ParseHcl => hcl,
+            Phase::ParseYaml => yaml,
+            _ => (corpus.files, corpus.bytes),
+        };
+        let mb_s = bytes as f64 / 1e6 / secs;
         println!(
             "| {} | {} | {} | {} | {:.0} | {:.1} | {:.2}x |",
             phase.label(),
             fmt_duration(med),
             fmt_duration(*s.iter().min().unwrap()),
             fmt_duration(*s.iter().max().unwrap()),
-            corpus.files as f64 / secs,
-            mb / secs,
-            parse_median.as_secs_f64() / secs,
+            files as f64 / secs,
+            mb_s,
+            mb_s / parse_mb_s,
         );
     }
     let ratio = parse_median.as_secs_f64() / median(&samples[&Phase::Check]).as_secs_f64().max(1e-9);
