@@ -47,7 +47,7 @@ static PATTERNS: LazyLock<Option<Patterns>> = LazyLock::new(|| {
         weak_key: Regex::new(r"(?i)(token|(^|[_-])key$|^auth$|signature|salt)").ok()?,
         // Keys that name, locate, size or configure a secret rather than hold one.
         not_secret_key: Regex::new(
-            r"(?i)(_arn|arn$|_ids?$|_name$|^name$|_names$|_file$|_path$|_paths$|_length$|_len$|_version$|_type$|_policy$|_count$|_ttl$|_enabled$|^enabled?_|_rotation|_days$|_url$|_uri$|_endpoint$|_kms|kms_|_ref$|secretref|_env$|_hash$|_source$|_policy_|_id_|_mode$|_format$|_header|_expir|_timeout|_reset|_required|_regex|_pattern|_prompt|_description|_prefix$|_suffix$|_key_name$|_location$|_store|_vault|_manager|_provider$|_min|_max|_changed|_set$|^use_|_usage$)",
+            r"(?i)(_arn|arn$|_ids?$|_name$|^name$|_names$|_file$|_path$|_paths$|_length$|_len$|_version$|_type$|_policy$|_count$|_ttl$|_enabled$|^enabled?_|_rotation|_days$|_url$|_uri$|_endpoint$|_kms|kms_|_ref$|secretref|_env$|_hash$|_source$|_policy_|_id_|_mode$|_format$|_header|_expir|_timeout|_reset|_required|_regex|_pattern|_prompt|_description|_prefix$|_suffix$|_key_name$|_location$|_store|_vault|_manager|_provider$|_min|_max|_changed|_set$|^use_|_usage$|^existing_|_secret_name|_selector|_annotation|_label)",
         )
         .ok()?,
         placeholder: Regex::new(
@@ -57,7 +57,7 @@ static PATTERNS: LazyLock<Option<Patterns>> = LazyLock::new(|| {
               | <[^>]*>
               | .*\$\{\{.*\}\}.*
               | (x+|\*+|\.+|-+|_+|\#+|\?+)
-              | (change[-_ ]?me|changeit|replace[-_ ]?me|your[-_ ].*|example.*|.*example|dummy|placeholder|redacted|none|null|nil|undefined|todo|tbd|fixme|test|secret|password|passwd|string|value|true|false|yes|no|on|off|enabled|disabled|required|optional)
+              | (change[-_ ]?me|changeit|replace[-_ ]?me|your[-_ ].*|example.*|.*example|dummy|placeholder|redacted|none|null|nil|undefined|todo|tbd|fixme|test|secret|password|passwd|string|value|true|false|yes|no|on|off|enabled|disabled|required|optional|inherit|read|write|none|auto|generated|random)
               | (arn|vault|secret|ssm|awskms|gcpkms|azurekv|ref|env|file|sops|op)://?.* | arn:.*
               | /.* | \./.* | ~/.*
             )$",
@@ -114,10 +114,25 @@ fn token_kind(p: &Patterns, s: &str) -> Option<&'static str> {
     (!example).then_some(*name)
 }
 
+/// `secretName` → `secret_name`, so camelCase keys (Kubernetes, Helm values) read like snake_case ones.
+fn snake_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    let mut prev_lower = false;
+    for c in key.chars() {
+        if c.is_ascii_uppercase() && prev_lower {
+            out.push('_');
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 /// What kind of secret a literal under `key` is, if it is one.
 fn secret_in(p: &Patterns, key: &str, value: &Node) -> Option<&'static str> {
     let Value::Str(s) = &value.value else { return None };
     let s = s.trim();
+    let key = &snake_case(key);
     if s.is_empty()
         || p.not_secret_key.is_match(key)
         || p.placeholder.is_match(s)
@@ -187,5 +202,11 @@ mod tests {
         assert_eq!(secret_in(p(), "token", &s("short")), None);
         assert_eq!(secret_in(p(), "token", &s("q8Zr2LmX9vTb4KpW7nYc")), Some("secret"));
         assert_eq!(secret_in(p(), "key", &s("app.kubernetes.io/name")), None);
+        assert_eq!(secret_in(p(), "secretName", &s("tls-cert")), None);
+        assert_eq!(secret_in(p(), "existingSecret", &s("db-credentials")), None);
+        assert_eq!(secret_in(p(), "secrets", &s("inherit")), None);
+        assert_eq!(secret_in(p(), "id-token", &s("write")), None);
+        assert_eq!(secret_in(p(), "ssh_authorized_key", &s("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG9 ops@example")), None);
+        assert_eq!(secret_in(p(), "adminPassword", &s("Pr0d-Adm1n!")), Some("password"));
     }
 }
