@@ -9,7 +9,7 @@ use crate::finding::{Diagnostic, DiagnosticCode, Finding, Level, Location, Relat
 use crate::model::{Expr, Node, ParseIssueKind, ParsedFile, Value};
 use crate::parse::{self, Limits};
 use crate::rules::registry::RuleSet;
-use crate::rules::{FileView, RawFinding};
+use crate::rules::{FileView, OtherFile, RawFinding};
 use crate::source::{Classified, Decoded, FileKind, Syntax, decode, looks_like_kubernetes};
 use crate::span::{LineIndex, Span};
 use crate::suppress;
@@ -52,6 +52,12 @@ pub fn check(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Report
     }
 }
 
+/// [`check`] in the current rayon pool (for callers already inside one, like the cache, which checks
+/// unit by unit).
+pub fn check_units(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Report {
+    check_in_pool(inputs, rules, opts)
+}
+
 fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Report {
     let loaded: Vec<(Option<Loaded>, Vec<Diagnostic>)> = inputs
         .par_iter()
@@ -78,7 +84,7 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
     }
 
     let units = group_units(&files);
-    let checked: Vec<(Vec<Finding>, Vec<Diagnostic>)> = units
+    let checked: Vec<UnitResult> = units
         .par_iter()
         .map(|unit| {
             catch_unwind(AssertUnwindSafe(|| check_unit(unit, &files, rules))).unwrap_or_else(|_| {
@@ -95,19 +101,53 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
                         )
                     })
                     .collect();
-                (Vec::new(), diags)
+                (Vec::new(), diags, Vec::new())
             })
         })
         .collect();
     let mut findings = Vec::new();
-    for (f, d) in checked {
+    let mut others = Vec::new();
+    for (f, d, o) in checked {
         findings.extend(f);
         diagnostics.extend(d);
+        others.extend(o);
     }
     for f in &files {
         diagnostics.extend(parse_diagnostics(f));
     }
 
+    sort(&mut findings, &mut diagnostics);
+    let mut sources = BTreeMap::new();
+    for f in &files {
+        let referenced = findings
+            .iter()
+            .any(|x| x.location.path == f.path || x.related.iter().any(|r| r.location.path == f.path))
+            || diagnostics.iter().any(|d| d.path == f.path && d.location.is_some());
+        if referenced {
+            sources.insert(f.path.clone(), f.text.clone());
+        }
+    }
+    // Files rules read themselves (GitLab local includes) that findings point into.
+    for o in others {
+        if findings.iter().any(|x| x.location.path == o.path) {
+            sources.entry(o.path.clone()).or_insert_with(|| o.text.clone());
+        }
+    }
+    let mut rule_metas: Vec<_> = rules.rules.iter().map(|r| r.meta.clone()).collect();
+    rule_metas.sort_by(|a, b| a.code.cmp(&b.code));
+    Report {
+        findings,
+        diagnostics,
+        rules: rule_metas,
+        sources,
+        files_checked: files.len(),
+        ..Report::default()
+    }
+}
+
+/// The order of every report: findings by path, line, column, rule name; diagnostics by path, line,
+/// column, code (duplicates dropped). Stable, so findings of one file keep the engine's order on ties.
+fn sort(findings: &mut [Finding], diagnostics: &mut Vec<Diagnostic>) {
     findings.sort_by(|a, b| {
         (&a.location.path, a.location.start, a.location.end, &a.rule.name).cmp(&(
             &b.location.path,
@@ -125,19 +165,11 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
         ))
     });
     diagnostics.dedup();
-    let mut sources = BTreeMap::new();
-    for f in &files {
-        let referenced = findings
-            .iter()
-            .any(|x| x.location.path == f.path || x.related.iter().any(|r| r.location.path == f.path))
-            || diagnostics.iter().any(|d| d.path == f.path && d.location.is_some());
-        if referenced {
-            sources.insert(f.path.clone(), f.text.clone());
-        }
-    }
-    let mut rule_metas: Vec<_> = rules.rules.iter().map(|r| r.meta.clone()).collect();
-    rule_metas.sort_by(|a, b| a.code.cmp(&b.code));
-    Report { findings, diagnostics, rules: rule_metas, sources, files_checked: files.len() }
+}
+
+/// Sorts a report assembled from parts (cached units) exactly as [`check`] sorts a whole run.
+pub fn sort_report(report: &mut Report) {
+    sort(&mut report.findings, &mut report.diagnostics);
 }
 
 fn internal_message(phase: &str) -> String {
@@ -199,13 +231,19 @@ fn load(input: &Input, opts: &CheckOptions) -> (Option<Loaded>, Vec<Diagnostic>)
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    return (None, note(DiagnosticCode::ReadError, Level::Error, format!("cannot read: {e}")));
+                    return (
+                        None,
+                        note(DiagnosticCode::ReadError, Level::Error, format!("cannot read: {e}")),
+                    );
                 }
             }
             match std::fs::read(p) {
                 Ok(b) => b.into(),
                 Err(e) => {
-                    return (None, note(DiagnosticCode::ReadError, Level::Error, format!("cannot read: {e}")));
+                    return (
+                        None,
+                        note(DiagnosticCode::ReadError, Level::Error, format!("cannot read: {e}")),
+                    );
                 }
             }
         }
@@ -311,16 +349,21 @@ fn group_units(files: &[Loaded]) -> Vec<Vec<usize>> {
     units
 }
 
-fn check_unit(unit: &[usize], files: &[Loaded], rules: &RuleSet) -> (Vec<Finding>, Vec<Diagnostic>) {
+/// A unit's findings, diagnostics, and the other files (GitLab includes) its findings point into.
+type UnitResult = (Vec<Finding>, Vec<Diagnostic>, Vec<Arc<OtherFile>>);
+
+fn check_unit(unit: &[usize], files: &[Loaded], rules: &RuleSet) -> UnitResult {
     let members: Vec<&Loaded> = unit.iter().filter_map(|&i| files.get(i)).collect();
     let docs: Vec<&Node> = members.iter().flat_map(|f| f.parsed.docs.iter()).collect();
     let mut findings = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut others = Vec::new();
     for file in members {
         let view = FileView { path: &file.path, kind: file.kind, text: &file.text, parsed: &file.parsed };
         let mut file_findings = Vec::new();
         for rule in rules.rules.iter().filter(|r| r.applies_to(file.kind)) {
             for raw in rule.run(&view, &docs) {
+                others.extend(raw.file.clone());
                 file_findings.push(finding(rule, file, &raw));
             }
         }
@@ -328,16 +371,21 @@ fn check_unit(unit: &[usize], files: &[Loaded], rules: &RuleSet) -> (Vec<Finding
         fingerprint(file, &mut file_findings);
         findings.extend(file_findings);
     }
-    (findings, diagnostics)
+    (findings, diagnostics, others)
 }
 
 fn finding(rule: &crate::rules::Rule, file: &Loaded, raw: &RawFinding) -> Finding {
+    let other_index = raw.file.as_ref().map(|o| LineIndex::new(&o.text));
+    let at = |span: Span| match (&raw.file, &other_index) {
+        (Some(o), Some(index)) => location(&o.path, &o.text, index, span),
+        _ => location(&file.path, &file.text, &file.index, span),
+    };
     Finding {
         rule: rule.meta.clone(),
-        location: location(&file.path, &file.text, &file.index, raw.span),
+        location: at(raw.span),
         message: rule.message_for(raw),
-        related: Vec::<Related>::new(),
-        severity: rule.meta.severity,
+        related: raw.related.iter().map(|(span, message)| Related { location: at(*span), message: message.clone() }).collect(),
+        severity: rule.severity,
         fingerprint: String::new(),
         suppressed: None,
     }
@@ -372,15 +420,49 @@ fn apply_suppressions(file: &Loaded, findings: &mut [Finding], rules: &RuleSet) 
             )
         })
         .collect();
+    let today = crate::date::Date::today_utc();
+    let expired = |s: &suppress::Suppression| s.until.is_some_and(|d| d < today);
+    for s in sups.iter().filter(|s| expired(s)) {
+        out.push(diag(
+            DiagnosticCode::ExpiredSuppression,
+            Level::Warning,
+            &file.path,
+            Some(location(&file.path, &file.text, &file.index, s.span)),
+            format!(
+                "suppression of `{}` expired on {}: its findings are reported again; fix them or renew the date",
+                s.rules.join("`, `"),
+                s.until.map(|d| d.to_string()).unwrap_or_default()
+            ),
+        ));
+    }
+    let unsuppressible = |name: &str| rules.rules.iter().any(|r| r.meta.name == name && !r.suppressible);
     for f in findings.iter_mut() {
+        // A finding in another file (a GitLab include) is not covered by this file's comments.
+        if f.location.path != file.path {
+            continue;
+        }
         let line = f.location.start.line as usize - 1;
         let Some(s) = sups.iter_mut().find(|s| {
-            (s.lines.0..=s.lines.1).contains(&line)
+            !expired(s)
+                && (s.lines.0..=s.lines.1).contains(&line)
                 && s.rules.iter().any(|r| *r == f.rule.name || r.eq_ignore_ascii_case(&f.rule.code))
         }) else {
             continue;
         };
         s.used = true;
+        if unsuppressible(&f.rule.name) {
+            out.push(diag(
+                DiagnosticCode::SuppressionNotAllowed,
+                Level::Warning,
+                &file.path,
+                Some(location(&file.path, &file.text, &file.index, s.span)),
+                format!(
+                    "policy forbids suppressing `{}` (`suppressible = false`): the finding stays; fix it instead",
+                    f.rule.name
+                ),
+            ));
+            continue;
+        }
         f.suppressed = Some(Suppression {
             reason: s.reason.clone(),
             location: location(&file.path, &file.text, &file.index, s.span),
@@ -389,7 +471,7 @@ fn apply_suppressions(file: &Loaded, findings: &mut [Finding], rules: &RuleSet) 
     let enabled = |name: &str| {
         rules.rules.iter().any(|r| r.meta.name == name || r.meta.code.eq_ignore_ascii_case(name))
     };
-    for s in sups.iter().filter(|s| !s.used && s.rules.iter().all(|r| enabled(r))) {
+    for s in sups.iter().filter(|s| !s.used && !expired(s) && s.rules.iter().all(|r| enabled(r))) {
         out.push(diag(
             DiagnosticCode::UnusedSuppression,
             Level::Warning,
@@ -408,8 +490,10 @@ fn fingerprint(file: &Loaded, findings: &mut [Finding]) {
     let mut seen: HashMap<String, usize> = HashMap::new();
     for f in findings.iter_mut() {
         let line_no = f.location.start.line as usize - 1;
-        let line = file.text.get(file.index.line_span(&file.text, line_no).range()).unwrap_or("");
-        let snippet = file.text.get(f.location.span.range()).unwrap_or("");
+        let own = f.location.path == file.path;
+        let line = if own { file.text.get(file.index.line_span(&file.text, line_no).range()) } else { None };
+        let line = line.unwrap_or("");
+        let snippet = if own { file.text.get(f.location.span.range()).unwrap_or("") } else { &f.message };
         let key = format!("{}\0{}\0{}", f.rule.name, normalise(line), normalise(snippet));
         let n = seen.entry(key.clone()).or_insert(0);
         *n += 1;
@@ -455,6 +539,10 @@ mod tests {
             filter: None,
             check: Check::Native(boom),
             examples: Vec::new(),
+            severity: Severity::High,
+            suppressible: true,
+            options: Vec::new(),
+            source: Default::default(),
         };
         RuleSet { rules: vec![Arc::new(rule)], known: vec!["T1".into(), "test-rule".into()] }
     }

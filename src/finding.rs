@@ -2,7 +2,7 @@
 
 use crate::rules::meta::{RuleMeta, Severity};
 use crate::span::{Position, Span};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -19,6 +19,15 @@ pub struct Location {
 pub struct Related {
     pub location: Location,
     pub message: String,
+}
+
+/// Where a suppression was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuppressionKind {
+    /// A `# smelt: ignore[…]` comment in the finding's own file.
+    InSource,
+    /// Outside the source: a `[[ignore-paths]]` entry of `smelt.toml`.
+    Config,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -43,7 +52,7 @@ pub struct Finding {
 }
 
 /// Problems with the input or the run that are not rule findings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DiagnosticCode {
     /// A file that does not parse in its language.
@@ -66,11 +75,15 @@ pub enum DiagnosticCode {
     InvalidSuppression,
     /// A suppression that matched no finding.
     UnusedSuppression,
+    /// A suppression whose `until=` date has passed: its findings are reported again.
+    ExpiredSuppression,
+    /// A suppression of a rule that policy (rule file or `smelt.toml`) makes unsuppressible.
+    SuppressionNotAllowed,
     /// Something found that a later version will check (a Helm chart before rendering lands).
     NotChecked,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Level {
     Error,
@@ -101,6 +114,21 @@ pub struct Report {
     pub sources: BTreeMap<String, Arc<str>>,
     /// How many files were checked.
     pub files_checked: usize,
+    /// What `--baseline` matched and left stale; `None` without a baseline.
+    pub baseline: Option<crate::baseline::Applied>,
+}
+
+impl Finding {
+    /// An in-source suppression sits in the finding's own file; any other (a `smelt.toml` entry, whose
+    /// location is that line of the configuration file) is a configuration suppression.
+    pub fn suppression_kind(&self) -> Option<SuppressionKind> {
+        let s = self.suppressed.as_ref()?;
+        Some(if s.location.path == self.location.path {
+            SuppressionKind::InSource
+        } else {
+            SuppressionKind::Config
+        })
+    }
 }
 
 impl Report {

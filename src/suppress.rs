@@ -3,7 +3,11 @@
 //! A suppression at the end of a line covers that line, and the whole block or key that starts there.
 //! On a line of its own it covers the next line of code and the block or key that starts there. The
 //! reason is required: a suppression is a decision someone must be able to read later.
+//!
+//! `# smelt: ignore[rule] until=2026-12-31 reason` expires: from the day after that date (UTC) it no
+//! longer applies, and the engine says so.
 
+use crate::date::Date;
 use crate::finding::DiagnosticCode;
 use crate::model::ParsedFile;
 use crate::span::{LineIndex, Span};
@@ -24,6 +28,8 @@ pub struct Suppression {
     /// 0-based first and last line covered.
     pub lines: (usize, usize),
     pub used: bool,
+    /// `until=YYYY-MM-DD`: the last day the suppression applies.
+    pub until: Option<Date>,
 }
 
 /// A malformed suppression or one without a reason.
@@ -62,7 +68,18 @@ pub fn collect(
             .get(1)
             .map(|m| m.as_str().split(',').map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect())
             .unwrap_or_default();
-        let reason = caps.get(2).map(|m| m.as_str().trim().to_string()).unwrap_or_default();
+        let text_after = caps.get(2).map(|m| m.as_str().trim()).unwrap_or_default();
+        let (until, reason) = match expiry(text_after) {
+            Ok(x) => x,
+            Err(message) => {
+                problems.push(Problem {
+                    span: comment.span,
+                    code: DiagnosticCode::InvalidSuppression,
+                    message,
+                });
+                continue;
+            }
+        };
         if rules.is_empty() {
             problems.push(Problem {
                 span: comment.span,
@@ -95,9 +112,28 @@ pub fn collect(
             .is_some_and(|p| p.trim().is_empty());
         let target = if own_line { next_code_line(text, index, line) } else { line };
         let end = extents.get(&target).copied().unwrap_or(target).max(target);
-        found.push(Suppression { rules, reason, span: comment.span, lines: (target, end), used: false });
+        found.push(Suppression {
+            rules,
+            reason,
+            span: comment.span,
+            lines: (target, end),
+            used: false,
+            until,
+        });
     }
     (found, problems)
+}
+
+/// Splits `until=2026-12-31 the reason` into the date and the reason.
+fn expiry(text: &str) -> Result<(Option<Date>, String), String> {
+    let Some(rest) = text.strip_prefix("until=") else { return Ok((None, text.to_string())) };
+    let (date, reason) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    match Date::parse(date) {
+        Some(d) => Ok((Some(d), reason.trim().to_string())),
+        None => Err(format!(
+            "malformed expiry date `{date}`: write `until=YYYY-MM-DD` (a real date), then the reason"
+        )),
+    }
 }
 
 /// For each line where a map entry, block or list item starts, the last line it spans.
@@ -156,6 +192,21 @@ mod tests {
             offset += line.len();
         }
         ParsedFile { comments, ..ParsedFile::default() }
+    }
+
+    #[test]
+    fn parses_expiry_dates() {
+        let text = "# smelt: ignore[a] until=2026-12-31 legacy\nx: 1\n# smelt: ignore[a] until=2026-02-30 oops\ny: 2\n# smelt: ignore[a] until=2026-01-01\nz: 3\n";
+        let idx = LineIndex::new(text);
+        let (found, problems) = collect(text, &idx, &parsed_with(text), |_| true);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].until, Date::parse("2026-12-31"));
+        assert_eq!(found[0].reason, "legacy");
+        assert_eq!(found[1].reason, "");
+        let got: Vec<_> = problems.iter().map(|p| (p.code, p.message.as_str())).collect();
+        assert_eq!(got[0].0, DiagnosticCode::InvalidSuppression);
+        assert!(got[0].1.contains("`2026-02-30`"), "{}", got[0].1);
+        assert_eq!(got[1].0, DiagnosticCode::SuppressionWithoutReason);
     }
 
     #[test]

@@ -18,7 +18,8 @@ pub struct CheckArgs {
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
 
-    /// Output format, optionally written to a file: `human`, `json`, `sarif`, `sarif=results.sarif`.
+    /// Output format, optionally written to a file: `human`, `json`, `sarif`, `gitlab` (Code Quality),
+    /// `github` (workflow-command annotations), `junit` (XML), e.g. `sarif=results.sarif`.
     /// Repeat to produce several in one run; at most one may go to standard output.
     #[arg(long = "format", short = 'f', value_name = "FORMAT[=FILE]", default_value = "human")]
     formats: Vec<FormatArg>,
@@ -31,9 +32,9 @@ pub struct CheckArgs {
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     ignore: Vec<String>,
 
-    /// Only report findings of rules at or above this severity.
-    #[arg(long, value_enum, default_value_t = SeverityArg::Info)]
-    min_severity: SeverityArg,
+    /// Only report findings of rules at or above this severity [default: info, or smelt.toml's].
+    #[arg(long, value_enum)]
+    min_severity: Option<SeverityArg>,
 
     /// Worker threads (default: one per core). Output is identical whatever the number.
     #[arg(long, short = 'j', value_name = "N")]
@@ -55,9 +56,39 @@ pub struct CheckArgs {
     #[arg(long = "rules", value_name = "DIR")]
     rule_dirs: Vec<PathBuf>,
 
-    /// Skip files larger than this many bytes (with a note naming them).
-    #[arg(long, value_name = "BYTES", default_value_t = 5 * 1024 * 1024)]
-    max_file_size: u64,
+    /// Skip files larger than this many bytes (with a note naming them) [default: 5 MiB, or smelt.toml's].
+    #[arg(long, value_name = "BYTES")]
+    max_file_size: Option<u64>,
+
+    /// Which smelt.toml to use (see `smelt config`).
+    #[command(flatten)]
+    config: super::config::ConfigFileArgs,
+
+    /// Baselines, sharding and caching (boxed: clap's arguments live in an enum).
+    #[command(flatten)]
+    scale: Box<ScaleArgs>,
+}
+
+#[derive(Debug, Args)]
+struct ScaleArgs {
+    /// Only report findings that are not in this baseline file (see --write-baseline); say how many it
+    /// matched and which of its entries match nothing any more.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
+    /// Write the run's active findings to this baseline file. They then do not fail the run.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+
+    /// Check only shard K of N (e.g. `2/3`): units (a Terraform module folder, or one file) are spread
+    /// by a stable hash of their path, so N parallel CI jobs together find what one full run finds.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<crate::shard::Shard>,
+
+    /// Keep each unit's results in this folder, keyed by its content and the rules; an unchanged unit
+    /// is not parsed or checked again. Written nowhere else.
+    #[arg(long, value_name = "DIR")]
+    cache: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug)]
@@ -78,7 +109,10 @@ impl FromStr for FormatArg {
             "human" => Format::Human,
             "json" => Format::Json,
             "sarif" => Format::Sarif,
-            _ => return Err(format!("unknown format `{name}` (human, json, sarif)")),
+            "gitlab" => Format::Gitlab,
+            "github" => Format::Github,
+            "junit" => Format::Junit,
+            _ => return Err(format!("unknown format `{name}` (human, json, sarif, gitlab, github, junit)")),
         };
         Ok(FormatArg { format, file })
     }
@@ -106,29 +140,71 @@ pub fn run(args: CheckArgs) -> u8 {
             "at most one --format can write to standard output; give the others a file (`sarif=out.sarif`)",
         );
     }
-    let min_severity = match args.min_severity {
+    let min_severity = args.min_severity.map(|s| match s {
         SeverityArg::Info => Severity::Info,
         SeverityArg::Low => Severity::Low,
         SeverityArg::Medium => Severity::Medium,
         SeverityArg::High => Severity::High,
         SeverityArg::Critical => Severity::Critical,
+    });
+    let overrides = crate::config::Overrides {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        min_severity,
+        rule_dirs: args.rule_dirs.clone(),
+        max_file_size: args.max_file_size,
+        jobs: args.jobs,
     };
-    let rules =
-        match load_rules(&args.rule_dirs).and_then(|r| select(r, &args.select, &args.ignore, min_severity)) {
-            Ok(r) => r,
-            Err(e) => return fail(e),
-        };
-    let jobs = args.jobs.unwrap_or(0);
-    let (inputs, mut walk_diagnostics) = match inputs(&args, jobs) {
+    let start = match (args.paths.first(), &args.stdin_filename) {
+        (Some(p), Some(name)) if p.as_os_str() == "-" => PathBuf::from(name),
+        (Some(p), _) => p.clone(),
+        (None, _) => PathBuf::from("."),
+    };
+    let config = match args.config.resolve(&start, overrides) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let rules = match load_rules(&config.rule_dirs.value)
+        .and_then(|r| config.configure_rules(r).map_err(crate::config::render_errors))
+        .and_then(|r| select(r, &config.select.value, &config.ignore.value, config.min_severity.value))
+    {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let baseline = match args.scale.baseline.as_deref().map(crate::baseline::read).transpose() {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    let jobs = config.jobs.value;
+    let (mut inputs, mut walk_diagnostics) = match inputs(&args, jobs) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let opts = CheckOptions { jobs, max_file_size: args.max_file_size, ..CheckOptions::default() };
-    let mut report = check(inputs, &rules, &opts);
+    if let Some(shard) = args.scale.shard {
+        inputs = shard.filter(inputs);
+        walk_diagnostics
+            .retain(|d| shard.owns(&crate::shard::unit_key(&d.path, crate::source::classify(&d.path))));
+    }
+    let checked: std::collections::HashSet<String> = inputs.iter().map(|i| i.path.clone()).collect();
+    let opts = CheckOptions { jobs, max_file_size: config.max_file_size.value, ..CheckOptions::default() };
+    let mut report = match &args.scale.cache {
+        Some(dir) => crate::cache::check_cached(inputs, &rules, &opts, dir).0,
+        None => check(inputs, &rules, &opts),
+    };
     report.diagnostics.append(&mut walk_diagnostics);
     report.diagnostics.sort_by(|a, b| {
         (&a.path, a.location.as_ref().map(|l| l.start)).cmp(&(&b.path, b.location.as_ref().map(|l| l.start)))
     });
+    config.apply_path_ignores(&mut report);
+    if let Some(path) = &args.scale.write_baseline {
+        let text = crate::baseline::write(&report, env!("CARGO_PKG_VERSION"));
+        if let Err(e) = std::fs::write(path, text) {
+            return fail(format!("cannot write baseline {}: {e}", path.display()));
+        }
+    }
+    if let (Some(entries), Some(path)) = (&baseline, &args.scale.baseline) {
+        apply_baseline(&mut report, path, entries, &checked, args.scale.shard);
+    }
 
     let width = 100;
     for f in &args.formats {
@@ -150,7 +226,7 @@ pub fn run(args: CheckArgs) -> u8 {
             return fail(e);
         }
     }
-    let failed = report.active_findings().next().is_some()
+    let failed = (args.scale.write_baseline.is_none() && report.active_findings().next().is_some())
         || report.diagnostics.iter().any(|d| d.level == Level::Error);
     if failed { EXIT_FINDINGS } else { EXIT_CLEAN }
 }
@@ -177,4 +253,19 @@ fn inputs(args: &CheckArgs, jobs: usize) -> Result<Inputs, u8> {
         if jobs == 0 { std::thread::available_parallelism().map(usize::from).unwrap_or(2) } else { jobs };
     let opts = DiscoverOptions { honour_ignore_files: !args.no_ignore, threads };
     discover(&args.paths, &opts).map_err(fail)
+}
+
+/// Drops the findings `entries` match. An unmatched entry is stale when its file was checked in this run,
+/// or when its file is gone (and, with --shard, its unit is this shard's, so one shard lists it).
+fn apply_baseline(
+    report: &mut crate::finding::Report,
+    file: &std::path::Path,
+    entries: &[crate::baseline::Entry],
+    checked: &std::collections::HashSet<String>,
+    shard: Option<crate::shard::Shard>,
+) {
+    let exists = |p: &str| std::path::Path::new(p).exists();
+    let ours = |p: &str| shard.is_none_or(|s| s.owns(&crate::shard::unit_key(p, crate::source::classify(p))));
+    let in_scope = |p: &str| checked.contains(p) || (!exists(p) && ours(p));
+    crate::baseline::apply(report, &file.display().to_string(), entries, exists, in_scope);
 }

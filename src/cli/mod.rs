@@ -2,7 +2,9 @@
 //! that prints.
 
 mod check;
+mod config;
 mod rules;
+mod test_rules;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -39,6 +41,12 @@ enum Command {
     Rules(rules::RulesArgs),
     /// Show a rule's documentation: what it flags, why it matters, how to fix it.
     Explain(rules::ExplainArgs),
+    /// Run the bad/good examples of rule folders (or of the built-in rules) and report each failure.
+    TestRules(test_rules::TestRulesArgs),
+    /// Show the effective configuration (smelt.toml and the command line) and where each setting came from.
+    Config(config::ConfigArgs),
+    /// Run the language server over stdio (diagnostics while typing, suppress actions, hover docs).
+    Lsp(crate::lsp::LspArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -54,6 +62,9 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Rules(args) => rules::list(args),
         Command::Explain(args) => rules::explain(args),
+        Command::TestRules(args) => test_rules::run(args),
+        Command::Config(args) => config::run(args),
+        Command::Lsp(args) => crate::lsp::run(args),
     };
     ExitCode::from(code)
 }

@@ -34,10 +34,34 @@ pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
         let frame = diagnostic_frame(report, diagnostic);
         push_frame(&mut out, &handler, &frame);
     }
+    if let Some(applied) = &report.baseline {
+        push_baseline(&mut out, applied, opts);
+    }
     let line = summary(report).to_string();
     out.push_str(&bold(&line, opts.color));
     out.push('\n');
     out
+}
+
+/// How many findings the baseline hid, and its stale entries (only when there are any).
+fn push_baseline(out: &mut String, applied: &crate::baseline::Applied, opts: &RenderOptions) {
+    if applied.stale.is_empty() {
+        return;
+    }
+    push_heading(out, &format!("baseline {}", applied.file), opts);
+    let _ = writeln!(
+        out,
+        "note  {} of the baseline match no finding any more (fixed, or their file is gone); write it again\n      with --write-baseline to prune them:\n",
+        if applied.stale.len() == 1 {
+            "1 entry".to_string()
+        } else {
+            format!("{} entries", applied.stale.len())
+        }
+    );
+    for e in &applied.stale {
+        let _ = writeln!(out, "  {}:{}  {}  {}", e.path, e.line, e.rule, e.message);
+    }
+    out.push('\n');
 }
 
 /// `── infra/main.tf ─────…`, as wide as the output (at most 80 columns).

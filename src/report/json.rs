@@ -15,6 +15,25 @@ struct Output<'a> {
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
     summary: JsonSummary,
+    /// Only with `--baseline`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<JsonBaseline<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonBaseline<'a> {
+    file: &'a str,
+    matched: usize,
+    stale: Vec<JsonStaleEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonStaleEntry<'a> {
+    rule: &'a str,
+    path: &'a str,
+    line: u32,
+    fingerprint: &'a str,
+    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -56,6 +75,8 @@ struct JsonRelated<'a> {
 
 #[derive(Serialize)]
 struct JsonSuppression<'a> {
+    /// `in-source` (a comment) or `config` (a `smelt.toml` `[[ignore-paths]]` entry).
+    kind: &'static str,
     reason: &'a str,
     path: &'a str,
     line: u32,
@@ -105,6 +126,21 @@ pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
         findings: report.findings.iter().map(finding).collect(),
         errors: report.diagnostics.iter().map(error).collect(),
         summary: json_summary(report),
+        baseline: report.baseline.as_ref().map(|b| JsonBaseline {
+            file: &b.file,
+            matched: b.matched,
+            stale: b
+                .stale
+                .iter()
+                .map(|e| JsonStaleEntry {
+                    rule: &e.rule,
+                    path: &e.path,
+                    line: e.line,
+                    fingerprint: &e.fingerprint,
+                    message: &e.message,
+                })
+                .collect(),
+        }),
     };
     // Serializing structs of strings and numbers to a String cannot fail.
     let mut text = serde_json::to_string_pretty(&output).unwrap_or_default();
@@ -132,6 +168,10 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
         fingerprint: &f.fingerprint,
         related: f.related.iter().map(related).collect(),
         suppressed: f.suppressed.as_ref().map(|s| JsonSuppression {
+            kind: match f.suppression_kind() {
+                Some(crate::finding::SuppressionKind::Config) => "config",
+                _ => "in-source",
+            },
             reason: &s.reason,
             path: &s.location.path,
             line: s.location.start.line,

@@ -3,8 +3,11 @@
 //! Nothing here prints. Every format is built from the same [`Report`]; `json` and `sarif` build their
 //! own output structs so a change to the internal model never changes a public format by accident.
 
+mod github;
+mod gitlab;
 mod human;
 mod json;
+mod junit;
 mod sarif;
 #[cfg(test)]
 mod tests;
@@ -22,6 +25,12 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
     Sarif,
+    /// GitLab Code Quality JSON (`artifacts:reports:codequality`).
+    Gitlab,
+    /// GitHub Actions workflow commands (`::error file=…,line=…::…`): annotations on the diff.
+    Github,
+    /// JUnit XML: one test suite per rule, one test case per finding.
+    Junit,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +55,9 @@ pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
         Format::Human => human::render(report, opts),
         Format::Json => json::render(report, opts),
         Format::Sarif => sarif::render(report, opts),
+        Format::Gitlab => gitlab::render(report, opts),
+        Format::Github => github::render(report, opts),
+        Format::Junit => junit::render(report, opts),
     }
 }
 
@@ -64,6 +76,10 @@ pub struct Summary {
     pub findings: usize,
     /// Findings silenced by a suppression comment.
     pub suppressed: usize,
+    /// Findings dropped because `--baseline` matched them.
+    pub baselined: usize,
+    /// Baseline entries that matched nothing (fixed or deleted code).
+    pub stale_baseline: usize,
     /// Active findings per family, every family listed, in [`FAMILIES`] order.
     pub by_family: [(Family, usize); 3],
     /// Active findings per severity, every severity listed, in [`SEVERITIES`] order.
@@ -89,6 +105,8 @@ pub fn summary(report: &Report) -> Summary {
         files_checked: report.files_checked,
         findings: 0,
         suppressed: 0,
+        baselined: report.baseline.as_ref().map_or(0, |b| b.matched),
+        stale_baseline: report.baseline.as_ref().map_or(0, |b| b.stale.len()),
         by_family: FAMILIES.map(|f| (f, 0)),
         by_severity: SEVERITIES.map(|s| (s, 0)),
         errors: 0,
@@ -136,6 +154,12 @@ impl fmt::Display for Summary {
         }
         if self.suppressed > 0 {
             write!(f, "; {} suppressed", self.suppressed)?;
+        }
+        if self.baselined > 0 {
+            write!(f, "; {} matched by the baseline", self.baselined)?;
+        }
+        if self.stale_baseline > 0 {
+            write!(f, "; {}", plural(self.stale_baseline, "stale baseline entry", "stale baseline entries"))?;
         }
         let mut problems = Vec::new();
         if self.errors > 0 {

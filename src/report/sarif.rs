@@ -278,7 +278,10 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> SarifResult<'_> {
             .suppressed
             .iter()
             .map(|s| SarifSuppression {
-                kind: "inSource",
+                kind: match finding.suppression_kind() {
+                    Some(crate::finding::SuppressionKind::Config) => "external",
+                    _ => "inSource",
+                },
                 justification: &s.reason,
                 location: SarifLocation { physical_location: physical(&s.location), message: None },
             })

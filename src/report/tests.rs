@@ -218,6 +218,7 @@ pub(super) fn sample_report() -> Report {
         rules: vec![unpinned, final_snapshot, secret, open, privileged],
         sources,
         files_checked: 5,
+        ..Report::default()
     }
 }
 

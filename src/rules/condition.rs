@@ -48,6 +48,8 @@ pub enum Test {
         attribute: Path,
         filter: Option<Box<Condition>>,
     },
+    /// Value tests applied to the first group the regex captures from the node's text.
+    Capture(Regex, Vec<Test>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -244,6 +246,13 @@ impl Test {
             ),
             Test::CidrPrefixMax(max) => known(cidr_of(node).is_some_and(|n| n.prefix_len() <= *max)),
             Test::CidrContains(net) => known(cidr_of(node).is_some_and(|n| n.contains(net))),
+            Test::Capture(re, tests) => {
+                let Some(text) = node.scalar_text() else { return Truth::False };
+                let Some(part) = re.captures(&text).and_then(|c| c.get(1)) else { return Truth::False };
+                let part = Node { value: Value::Str(part.as_str().to_string()), ..node.clone() };
+                let part_hit = Hit { node: &part, ..hit.clone() };
+                known(tests.iter().all(|t| t.eval(&part_hit, scope).is_true()))
+            }
             _ => Truth::False,
         }
     }

@@ -26,6 +26,18 @@ pub fn render_markdown(rule: &Rule) -> String {
     );
     let _ = writeln!(out, "{}\n", m.docs);
     let _ = writeln!(out, "## How to fix\n\n{}\n", m.help);
+    if !rule.options.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Options\n\nSet in `smelt.toml` with `[rules.{}] options = {{ … }}` (see `docs/configuration.md`).\n",
+            m.name
+        );
+        let _ = writeln!(out, "| option | default | what it does |\n|---|---|---|");
+        for o in &rule.options {
+            let _ = writeln!(out, "| `{}` | `{}` | {} |", o.name, o.default, o.description);
+        }
+        let _ = writeln!(out);
+    }
     for (title, good) in [("Flagged", false), ("Not flagged", true)] {
         let examples: Vec<_> = rule.examples.iter().filter(|e| e.good == good).collect();
         if examples.is_empty() {
@@ -44,11 +56,19 @@ pub fn render_markdown(rule: &Rule) -> String {
             let _ = writeln!(out, "`{}`{marked}\n\n```{lang}\n{}\n```\n", e.path, code.trim_end());
         }
     }
-    let _ = writeln!(
-        out,
-        "Suppress a finding with a reason: `# smelt: ignore[{}] <why this is acceptable>`",
-        m.name
-    );
+    if rule.suppressible {
+        let _ = writeln!(
+            out,
+            "Suppress a finding with a reason: `# smelt: ignore[{}] <why this is acceptable>`",
+            m.name
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "Policy makes this rule unsuppressible: a `# smelt: ignore[{}]` comment does not apply.",
+            m.name
+        );
+    }
     out
 }
 

@@ -7,28 +7,104 @@ use super::registry::RuleSet;
 use crate::discover::Input;
 use crate::engine::{CheckOptions, check};
 use std::collections::BTreeSet;
+use std::fmt;
 use std::sync::Arc;
 
 const MARKER: &str = "# expect";
 
-/// Checks every example of `rule`; returns one message per failure (empty when all pass).
-pub fn run_examples(rule: &Arc<Rule>, known: &[String]) -> Vec<String> {
-    let mut failures = Vec::new();
-    for (i, example) in rule.examples.iter().enumerate() {
-        let label = format!(
-            "{} {} example #{} ({})",
-            rule.meta.name,
-            if example.good { "good" } else { "bad" },
-            i + 1,
-            example.path
-        );
-        let (code, expected) = strip_markers(&example.code);
-        if example.good && !expected.is_empty() {
-            failures.push(format!("{label}: a good example must not mark lines with `{MARKER}`"));
-            continue;
+/// What happened to one example of a rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExampleOutcome {
+    /// Index into `rule.examples`.
+    pub index: usize,
+    /// 1-based number among the examples of the same kind (`bad example #2`).
+    pub number: usize,
+    /// Lines marked `# expect` (1-based, in the example's code).
+    pub expected: BTreeSet<u32>,
+    /// Lines the rule fired on, with the finding's message, in line order.
+    pub fired: Vec<(u32, String)>,
+    /// Empty when the example holds.
+    pub failures: Vec<ExampleFailure>,
+}
+
+impl ExampleOutcome {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// One way an example did not hold.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExampleFailure {
+    /// The 1-based line of the example's code it is about, when there is one.
+    pub line: Option<u32>,
+    pub problem: Problem,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Problem {
+    /// A line marked `# expect` on which the rule did not fire.
+    Missed,
+    /// The rule fired on a line not marked `# expect`; the finding's message.
+    Unexpected(String),
+    /// The example produced a diagnostic (a parse error, a suppression problem): its code and message.
+    Diagnostic { code: String, message: String },
+    /// The example itself is wrong: markers in a good example, none in a bad one, a path smelt does
+    /// not check.
+    Invalid(String),
+}
+
+impl Problem {
+    /// A stable tag for tools (`missed`, `unexpected`, `diagnostic`, `invalid`).
+    pub fn tag(&self) -> &'static str {
+        match self {
+            Problem::Missed => "missed",
+            Problem::Unexpected(_) => "unexpected",
+            Problem::Diagnostic { .. } => "diagnostic",
+            Problem::Invalid(_) => "invalid",
         }
-        if !example.good && expected.is_empty() {
-            failures.push(format!("{label}: mark each line that must fire with a trailing `{MARKER}`"));
+    }
+}
+
+impl fmt::Display for ExampleFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let line = self.line.unwrap_or(0);
+        match &self.problem {
+            Problem::Missed => write!(f, "line {line} is marked `{MARKER}` but the rule did not fire"),
+            Problem::Unexpected(message) => {
+                write!(f, "line {line} fired but is not marked `{MARKER}`: {message}")
+            }
+            Problem::Diagnostic { code, message } => write!(f, "line {line}: {code}: {message}"),
+            Problem::Invalid(message) => f.write_str(message),
+        }
+    }
+}
+
+/// Checks every example of `rule`; returns one outcome per example, in the rule's order (bad ones
+/// first).
+pub fn check_examples(rule: &Arc<Rule>, known: &[String]) -> Vec<ExampleOutcome> {
+    let mut counts = [0usize; 2];
+    let mut outcomes = Vec::with_capacity(rule.examples.len());
+    for (index, example) in rule.examples.iter().enumerate() {
+        counts[usize::from(example.good)] += 1;
+        let (code, expected) = strip_markers(&example.code);
+        let mut outcome = ExampleOutcome {
+            index,
+            number: counts[usize::from(example.good)],
+            expected,
+            fired: Vec::new(),
+            failures: Vec::new(),
+        };
+        let invalid = if example.good && !outcome.expected.is_empty() {
+            Some(format!("a good example must not mark lines with `{MARKER}`"))
+        } else if !example.good && outcome.expected.is_empty() {
+            Some(format!("mark each line that must fire with a trailing `{MARKER}`"))
+        } else {
+            None
+        };
+        if let Some(message) = invalid {
+            outcome.failures.push(ExampleFailure { line: None, problem: Problem::Invalid(message) });
+            outcomes.push(outcome);
             continue;
         }
         let set = RuleSet { rules: vec![rule.clone()], known: known.to_vec() };
@@ -38,26 +114,64 @@ pub fn run_examples(rule: &Arc<Rule>, known: &[String]) -> Vec<String> {
             &CheckOptions { jobs: 1, ..CheckOptions::default() },
         );
         if report.files_checked == 0 {
-            failures.push(format!("{label}: the path is not a file kind smelt checks"));
+            let message = format!("`{}` is not a file kind smelt checks", example.path);
+            outcome.failures.push(ExampleFailure { line: None, problem: Problem::Invalid(message) });
+            outcomes.push(outcome);
             continue;
         }
         for d in &report.diagnostics {
-            let line = d.location.as_ref().map(|l| l.start.line).unwrap_or(0);
-            failures.push(format!(
-                "{label}: line {line}: {}: {}",
-                serde_json::to_string(&d.code).unwrap_or_default(),
-                d.message
-            ));
+            let code = serde_json::to_value(d.code)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_else(|| format!("{:?}", d.code));
+            outcome.failures.push(ExampleFailure {
+                line: d.location.as_ref().map(|l| l.start.line),
+                problem: Problem::Diagnostic { code, message: d.message.clone() },
+            });
         }
-        let fired: BTreeSet<u32> = report.active_findings().map(|f| f.location.start.line).collect();
-        for missing in expected.difference(&fired) {
-            failures.push(format!("{label}: line {missing} is marked `{MARKER}` but the rule did not fire"));
+        outcome.fired =
+            report.active_findings().map(|f| (f.location.start.line, f.message.clone())).collect();
+        outcome.fired.sort();
+        let fired: BTreeSet<u32> = outcome.fired.iter().map(|(l, _)| *l).collect();
+        let mut problems: Vec<ExampleFailure> = outcome
+            .expected
+            .difference(&fired)
+            .map(|&l| ExampleFailure { line: Some(l), problem: Problem::Missed })
+            .collect();
+        for (line, message) in &outcome.fired {
+            if !outcome.expected.contains(line) {
+                problems.push(ExampleFailure {
+                    line: Some(*line),
+                    problem: Problem::Unexpected(message.clone()),
+                });
+            }
         }
-        for extra in fired.difference(&expected) {
-            failures.push(format!("{label}: line {extra} fired but is not marked `{MARKER}`"));
-        }
+        problems.sort_by_key(|p| p.line);
+        outcome.failures.extend(problems);
+        outcomes.push(outcome);
     }
-    failures
+    outcomes
+}
+
+/// A label for an example in messages: `bad example #1 (s3.tf)`.
+pub fn example_label(rule: &Rule, outcome: &ExampleOutcome) -> String {
+    match rule.examples.get(outcome.index) {
+        Some(e) => {
+            format!("{} example #{} ({})", if e.good { "good" } else { "bad" }, outcome.number, e.path)
+        }
+        None => format!("example #{}", outcome.index + 1),
+    }
+}
+
+/// Checks every example of `rule`; returns one message per failure (empty when all pass).
+pub fn run_examples(rule: &Arc<Rule>, known: &[String]) -> Vec<String> {
+    check_examples(rule, known)
+        .iter()
+        .flat_map(|o| {
+            let label = format!("{} {}", rule.meta.name, example_label(rule, o));
+            o.failures.iter().map(move |f| format!("{label}: {f}"))
+        })
+        .collect()
 }
 
 /// Removes trailing `# expect` markers; returns the code and the 1-based lines that carried one.

@@ -29,6 +29,10 @@ struct RuleFile {
     scope: ScopeFile,
     when: Option<toml::Spanned<Toml>>,
     native: Option<String>,
+    /// `name = { default = …, description = "…" }`; conditions use them as `{ option = "name" }`.
+    options: Option<toml::Spanned<toml::Table>>,
+    /// `false`: in-source suppressions of this rule do not apply (policy).
+    suppressible: Option<bool>,
     examples: ExamplesFile,
 }
 
@@ -65,7 +69,7 @@ struct ExamplesFile {
 #[serde(deny_unknown_fields)]
 struct ExampleFile {
     path: String,
-    code: String,
+    code: toml::Spanned<String>,
 }
 
 /// A rule file that cannot be loaded. Displays as `origin:line: message`.
@@ -108,10 +112,22 @@ pub fn load_rule(origin: &str, text: &str) -> Result<Rule, LoadError> {
     if let Some(message) = problems.into_iter().flatten().next() {
         return Err(err_at(0, message));
     }
+    let options = match &file.options {
+        Some(o) => super::options::declared(o.get_ref()).map_err(|m| err_at(o.span().start, m))?,
+        None => Vec::new(),
+    };
+    let defaults = super::options::values(&options, &Default::default()).map_err(|m| err_at(0, m))?;
+    let with_defaults = |v: &toml::Spanned<Toml>| {
+        super::options::substitute(v.get_ref(), &defaults)
+            .and_then(|v| condition(&v))
+            .map_err(|m| err_at(v.span().start, m))
+    };
+    let source = super::options::ConditionSource {
+        when: file.when.as_ref().map(|w| w.get_ref().clone()),
+        filter: file.scope.filter.as_ref().map(|w| w.get_ref().clone()),
+    };
     let check = match (&file.when, &file.native) {
-        (Some(when), None) => {
-            Check::Condition(condition(when.get_ref()).map_err(|m| err_at(when.span().start, m))?)
-        }
+        (Some(when), None) => Check::Condition(with_defaults(when)?),
         (None, Some(name)) => Check::Native(
             native::lookup(name).ok_or_else(|| err_at(0, format!("unknown native check `{name}`")))?,
         ),
@@ -125,16 +141,20 @@ pub fn load_rule(origin: &str, text: &str) -> Result<Rule, LoadError> {
     let select =
         select.iter().map(|s| Path::parse(s)).collect::<Result<Vec<_>, _>>().map_err(|m| err_at(0, m))?;
     let filter = match &file.scope.filter {
-        Some(w) => Some(condition(w.get_ref()).map_err(|m| err_at(w.span().start, m))?),
+        Some(w) => Some(with_defaults(w)?),
         None => None,
     };
     let cwe = file.cwe.or_else(|| file.smell.cwe());
+    let example = |good: bool, e: ExampleFile| {
+        let line = code_line(text, e.code.span().start);
+        Example { good, path: e.path, code: e.code.into_inner(), line }
+    };
     let examples = file
         .examples
         .bad
         .into_iter()
-        .map(|e| Example { good: false, path: e.path, code: e.code })
-        .chain(file.examples.good.into_iter().map(|e| Example { good: true, path: e.path, code: e.code }))
+        .map(|e| example(false, e))
+        .chain(file.examples.good.into_iter().map(|e| example(true, e)))
         .collect();
     Ok(Rule {
         meta: Arc::new(RuleMeta {
@@ -156,6 +176,10 @@ pub fn load_rule(origin: &str, text: &str) -> Result<Rule, LoadError> {
         filter,
         check,
         examples,
+        severity: file.severity,
+        suppressible: file.suppressible.unwrap_or(true),
+        options,
+        source,
     })
 }
 
@@ -165,8 +189,16 @@ fn is_kebab(s: &str) -> bool {
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text.get(..offset).map(|t| t.matches('\n').count() + 1).unwrap_or(1)
+}
+
+/// The line of a string's first character, given the offset of its opening quote: TOML drops a newline
+/// right after `'''` or `"""`, so such a string starts on the next line.
+fn code_line(text: &str, offset: usize) -> usize {
+    let rest = text.get(offset..).unwrap_or_default();
+    let multiline = ["'''\n", "'''\r\n", "\"\"\"\n", "\"\"\"\r\n"].iter().any(|q| rest.starts_with(q));
+    line_of(text, offset) + usize::from(multiline)
 }
 
 const LEAF_TESTS: &[&str] = &[
@@ -188,6 +220,7 @@ const LEAF_TESTS: &[&str] = &[
     "type",
     "where",
     "referenced_by",
+    "capture",
 ];
 
 /// Compiles a condition written as a TOML document (the body of a `[when]` table).
@@ -198,7 +231,7 @@ pub fn compile_condition(toml_text: &str) -> Result<Condition, String> {
 
 /// Compiles a condition table: `{ all = [...] }`, `{ any = [...] }`, `{ not = {...} }`, or a leaf
 /// `{ path = "...", <test> = ..., ... }`.
-fn condition(v: &Toml) -> Result<Condition, String> {
+pub(super) fn condition(v: &Toml) -> Result<Condition, String> {
     let Toml::Table(t) = v else { return Err(format!("a condition must be a table, found `{v}`")) };
     for combinator in ["all", "any", "not"] {
         let Some(inner) = t.get(combinator) else { continue };
@@ -229,8 +262,11 @@ fn condition(v: &Toml) -> Result<Condition, String> {
         return Ok(Condition::Absent { path });
     }
     let mut tests = Vec::new();
-    for (key, value) in t.iter().filter(|(k, _)| *k != "path") {
+    for (key, value) in t.iter().filter(|(k, _)| *k != "path" && *k != "capture") {
         tests.push(test(key, value).map_err(|m| format!("`{key}`: {m}"))?);
+    }
+    if let Some(capture) = t.get("capture") {
+        tests = vec![capture_test(capture, tests)?];
     }
     if tests.is_empty() {
         return Err(format!(
@@ -252,7 +288,7 @@ fn unknown_key(key: &str) -> String {
     format!("unknown key `{key}` in condition (did you mean `{nearest}`?)")
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -344,6 +380,26 @@ fn test(key: &str, v: &Toml) -> Result<Test, String> {
         }
         _ => return Err(unknown_key(key)),
     })
+}
+
+/// `capture = 'regex'`: the leaf's value tests apply to the regex's first group instead of the whole
+/// value (`capture = '^([^/]+)/'` tests the owner of `owner/repo@ref`).
+fn capture_test(v: &Toml, tests: Vec<Test>) -> Result<Test, String> {
+    let Toml::String(pattern) = v else { return Err(format!("`capture`: expected a regex, found `{v}`")) };
+    let re = regex(pattern).map_err(|m| format!("`capture`: {m}"))?;
+    if re.captures_len() < 2 {
+        return Err("`capture`: the regex needs a group, `(…)`, to capture".to_string());
+    }
+    let value_test = |t: &Test| {
+        !matches!(
+            t,
+            Test::Exists | Test::KeyMatches(_) | Test::Where(_) | Test::Type(_) | Test::ReferencedBy { .. }
+        )
+    };
+    if tests.is_empty() || !tests.iter().all(value_test) {
+        return Err("`capture` takes value tests (`equals`, `one_of`, `matches`, comparisons) to apply to the captured text".to_string());
+    }
+    Ok(Test::Capture(re, tests))
 }
 
 fn literal(v: &Toml) -> Result<Literal, String> {

@@ -10,6 +10,7 @@ pub mod examples;
 pub mod load;
 pub mod meta;
 pub mod native;
+pub mod options;
 pub mod path;
 pub mod registry;
 
@@ -35,6 +36,14 @@ pub struct Rule {
     pub filter: Option<Condition>,
     pub check: Check,
     pub examples: Vec<Example>,
+    /// The severity findings get: the rule file's, or the configuration's override.
+    pub severity: meta::Severity,
+    /// Whether an in-source suppression may silence a finding (rule file or configuration policy).
+    pub suppressible: bool,
+    /// The options the rule declares, with their defaults.
+    pub options: Vec<options::RuleOption>,
+    /// The conditions as written, compiled again when the configuration sets options.
+    pub source: options::ConditionSource,
 }
 
 #[derive(Debug)]
@@ -50,6 +59,8 @@ pub struct Example {
     pub good: bool,
     pub path: String,
     pub code: String,
+    /// The 1-based line of the rule file on which the example's first line of code sits (0: unknown).
+    pub line: usize,
 }
 
 /// One file as a rule sees it.
@@ -68,6 +79,18 @@ pub struct RawFinding {
     pub value: Option<String>,
     pub subject: Option<String>,
     pub detail: Option<String>,
+    /// When the finding is in another file than the one checked (a GitLab local include): that file;
+    /// `span` is then an offset into its text.
+    pub file: Option<Arc<OtherFile>>,
+    /// Annotated secondary locations in the same file as `span` ("the privileged trigger").
+    pub related: Vec<(Span, String)>,
+}
+
+/// A file a rule read itself (a GitLab local include) and a finding points into.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OtherFile {
+    pub path: String,
+    pub text: Arc<str>,
 }
 
 impl Rule {
@@ -154,6 +177,8 @@ fn raw_finding(subject: &Hit<'_>, witness: Option<&Hit<'_>>) -> RawFinding {
         value: at.node.scalar_text().map(|v| truncate(&v, 80)),
         subject: Some(subject_name(subject)),
         detail: None,
+        file: None,
+        related: Vec::new(),
     }
 }
 

@@ -129,13 +129,7 @@ pub fn select(
     ignore: &[String],
     min_severity: Severity,
 ) -> Result<RuleSet, String> {
-    let matches = |r: &Rule, sel: &str| {
-        sel == "all"
-            || sel == r.meta.name
-            || sel.eq_ignore_ascii_case(&r.meta.code)
-            || sel == r.meta.family.to_string()
-            || sel == r.meta.smell.to_string()
-    };
+    let matches = |r: &Rule, sel: &str| selects(&r.meta, sel);
     for sel in select.iter().chain(ignore) {
         let known = rules.iter().any(|r| matches(r, sel))
             || super::meta::Smell::ALL.iter().any(|s| s.to_string() == *sel)
@@ -153,10 +147,19 @@ pub fn select(
         .into_iter()
         .filter(|r| select.is_empty() || select.iter().any(|s| matches(r, s)))
         .filter(|r| !ignore.iter().any(|s| matches(r, s)))
-        .filter(|r| r.meta.severity >= min_severity)
+        .filter(|r| r.severity >= min_severity)
         .map(Arc::new)
         .collect();
     Ok(RuleSet { rules, known })
+}
+
+/// Whether a selector (`all`, a rule name or code, a family or a smell) picks the rule.
+pub fn selects(meta: &super::meta::RuleMeta, sel: &str) -> bool {
+    sel == "all"
+        || sel == meta.name
+        || sel.eq_ignore_ascii_case(&meta.code)
+        || sel == meta.family.to_string()
+        || sel == meta.smell.to_string()
 }
 
 fn distance(a: &str, b: &str) -> usize {

@@ -70,18 +70,24 @@ pub fn check(file: &FileView<'_>) -> Vec<RawFinding> {
     let Some(p) = PATTERNS.as_ref() else { return Vec::new() };
     let mut out = Vec::new();
     for doc in documents(file) {
-        doc.walk(&mut |node| check_node(p, node, &mut out));
+        doc.walk(&mut |node| check_node(p, file.text, node, &mut out));
     }
     out.sort_by_key(|f| f.span);
     out.dedup_by_key(|f| f.span);
     out
 }
 
-fn check_node(p: &Patterns, node: &Node, out: &mut Vec<RawFinding>) {
-    // Token formats, in any literal string.
+fn check_node(p: &Patterns, text: &str, node: &Node, out: &mut Vec<RawFinding>) {
+    // Token formats, in any literal string: point at the token itself when the source spells it out
+    // verbatim (a key on line 9 of a `run: |` script, not the script's first line).
     if let Value::Str(s) = &node.value {
-        if let Some(name) = token_kind(p, s) {
-            out.push(found(node.span, None, name));
+        if let Some((name, token)) = token_match(p, s) {
+            let span = text
+                .get(node.span.range())
+                .and_then(|src| src.find(token))
+                .map(|at| Span::new(node.span.start as usize + at, node.span.start as usize + at + token.len()))
+                .unwrap_or(node.span);
+            out.push(found(span, None, name));
             return;
         }
     }
@@ -108,10 +114,16 @@ fn found(span: Span, key: Option<&str>, what: &str) -> RawFinding {
 }
 
 fn token_kind(p: &Patterns, s: &str) -> Option<&'static str> {
-    let (name, re) = p.tokens.iter().find(|(_, re)| re.is_match(s))?;
-    // AWS documents its example keys with the suffix EXAMPLE; they are not credentials.
-    let example = re.find(s).is_some_and(|m| m.as_str().ends_with("EXAMPLE"));
-    (!example).then_some(*name)
+    token_match(p, s).map(|(name, _)| name)
+}
+
+/// The kind of the first known token in `s`, and the token's text.
+fn token_match<'s>(p: &Patterns, s: &'s str) -> Option<(&'static str, &'s str)> {
+    p.tokens.iter().find_map(|(name, re)| {
+        let m = re.find(s)?;
+        // AWS documents its example keys with the suffix EXAMPLE; they are not credentials.
+        (!m.as_str().ends_with("EXAMPLE")).then_some((*name, m.as_str()))
+    })
 }
 
 /// `secretName` → `secret_name`, so camelCase keys (Kubernetes, Helm values) read like snake_case ones.

@@ -1,0 +1,197 @@
+//! What a document is checked with, and how the engine's report becomes LSP diagnostics.
+//!
+//! A Terraform file is checked with its whole module folder: the other `.tf`/`.tf.json` files of the
+//! folder are read from disk unless they are open in the editor, in which case the unsaved buffer is
+//! used. Every other file is checked on its own (a workflow's local actions and reusable workflows are
+//! not followed yet). Files inside a Helm chart's `templates/` are not checked: smelt does not render
+//! charts yet, and the document gets one informational note saying so.
+
+use super::position::{self, Encoding};
+use super::uri;
+use crate::discover::{Input, Origin};
+use crate::finding::{self, Finding, Level};
+use crate::rules::meta::Severity;
+use crate::source::{Classified, FileKind, classify};
+use crate::span::LineIndex;
+use lsp_types::{
+    CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag,
+    NumberOrString, Range, Uri,
+};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::str::FromStr;
+
+/// What the engine is given for one check, and which paths in it are the open documents.
+pub enum Unit {
+    /// Inputs for `engine::check`.
+    Check(Vec<Input>),
+    /// Not checked; the document gets this one note instead.
+    Skip(String),
+}
+
+/// Builds the unit of the document at `path`. `open` maps the paths of all open documents to their
+/// text; `too_large` is the size limit.
+pub fn unit(path: &str, open: &BTreeMap<String, &str>, max_file_size: u64) -> Unit {
+    let text = open.get(path).copied().unwrap_or("");
+    if text.len() as u64 > max_file_size {
+        return Unit::Skip(format!(
+            "not checked: {} bytes is over the {max_file_size}-byte limit (maxFileSize)",
+            text.len()
+        ));
+    }
+    if in_helm_templates(path) {
+        return Unit::Skip(
+            "not checked: this is a Helm chart template, and smelt does not render charts yet".into(),
+        );
+    }
+    let mine = Input::from_memory(path, text.as_bytes().to_vec());
+    if !matches!(classify(path), Classified::Kind(FileKind::Terraform, _)) {
+        return Unit::Check(vec![mine]);
+    }
+    let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let mut inputs = vec![mine];
+    for (other, text) in open.range::<str, _>(..).filter(|(p, _)| p.as_str() != path) {
+        if parent(other) == dir && is_terraform(other) {
+            inputs.push(Input::from_memory(other, text.as_bytes().to_vec()));
+        }
+    }
+    if !dir.is_empty()
+        && let Ok(entries) = std::fs::read_dir(dir)
+    {
+        for entry in entries.flatten() {
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else { continue };
+            let other = format!("{dir}/{name}");
+            if !is_terraform(&other) || open.contains_key(&other) || !entry.path().is_file() {
+                continue;
+            }
+            inputs.push(Input { class: classify(&other), path: other, origin: Origin::Disk(entry.path()) });
+        }
+    }
+    Unit::Check(inputs)
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+}
+
+fn is_terraform(path: &str) -> bool {
+    matches!(classify(path), Classified::Kind(FileKind::Terraform, _))
+}
+
+/// `…/<chart>/templates/…` where `<chart>/Chart.yaml` exists.
+fn in_helm_templates(path: &str) -> bool {
+    let mut rest = path;
+    while let Some((dir, _)) = rest.rsplit_once('/') {
+        if let Some(chart) = dir.strip_suffix("/templates")
+            && Path::new(&format!("{chart}/Chart.yaml")).is_file()
+        {
+            return true;
+        }
+        rest = dir;
+    }
+    false
+}
+
+/// How findings are shown.
+pub struct Style<'a> {
+    pub enc: Encoding,
+    /// `codeDescription` is `<base>/<rule>.md` when set, absent otherwise.
+    pub docs_base_url: Option<&'a str>,
+}
+
+/// The LSP diagnostics of `path` (whose current text is `text`) in `report`. Suppressed findings are
+/// left out.
+pub fn diagnostics(report: &finding::Report, path: &str, text: &str, style: &Style<'_>) -> Vec<Diagnostic> {
+    let index = LineIndex::new(text);
+    let mut out = Vec::new();
+    for f in report.active_findings().filter(|f| f.location.path == path) {
+        out.push(finding_diagnostic(report, f, text, &index, style));
+    }
+    for d in report.diagnostics.iter().filter(|d| d.path == path) {
+        let range =
+            d.location.as_ref().map(|l| position::range(text, &index, l.span, style.enc)).unwrap_or_default();
+        let code = serde_json::to_value(d.code).ok().and_then(|v| v.as_str().map(str::to_string));
+        let unused = d.code == finding::DiagnosticCode::UnusedSuppression;
+        out.push(Diagnostic {
+            range,
+            severity: Some(match d.level {
+                Level::Error => DiagnosticSeverity::ERROR,
+                Level::Warning => DiagnosticSeverity::WARNING,
+                Level::Note => DiagnosticSeverity::INFORMATION,
+            }),
+            code: code.map(NumberOrString::String),
+            source: Some("smelt".into()),
+            message: d.message.clone(),
+            tags: unused.then(|| vec![DiagnosticTag::UNNECESSARY]),
+            ..Diagnostic::default()
+        });
+    }
+    out
+}
+
+/// One informational diagnostic at the top of the document.
+pub fn note(message: &str) -> Diagnostic {
+    Diagnostic {
+        severity: Some(DiagnosticSeverity::INFORMATION),
+        code: Some(NumberOrString::String("not-checked".into())),
+        source: Some("smelt".into()),
+        message: message.to_string(),
+        ..Diagnostic::default()
+    }
+}
+
+pub fn severity(s: Severity) -> DiagnosticSeverity {
+    match s {
+        Severity::Critical | Severity::High => DiagnosticSeverity::ERROR,
+        Severity::Medium => DiagnosticSeverity::WARNING,
+        Severity::Low => DiagnosticSeverity::INFORMATION,
+        Severity::Info => DiagnosticSeverity::HINT,
+    }
+}
+
+fn finding_diagnostic(
+    report: &finding::Report,
+    f: &Finding,
+    text: &str,
+    index: &LineIndex,
+    style: &Style<'_>,
+) -> Diagnostic {
+    let related: Vec<DiagnosticRelatedInformation> = f
+        .related
+        .iter()
+        .filter_map(|r| {
+            let uri = uri::from_path(&r.location.path)?;
+            let range = if r.location.path == f.location.path {
+                position::range(text, index, r.location.span, style.enc)
+            } else {
+                let other = report.sources.get(&r.location.path)?;
+                position::range(other, &LineIndex::new(other), r.location.span, style.enc)
+            };
+            Some(DiagnosticRelatedInformation {
+                location: lsp_types::Location { uri, range },
+                message: r.message.clone(),
+            })
+        })
+        .collect();
+    let code_description = style
+        .docs_base_url
+        .and_then(|base| Uri::from_str(&format!("{}/{}.md", base.trim_end_matches('/'), f.rule.name)).ok())
+        .map(|href| CodeDescription { href });
+    Diagnostic {
+        range: position::range(text, index, f.location.span, style.enc),
+        severity: Some(severity(f.severity)),
+        code: Some(NumberOrString::String(f.rule.name.clone())),
+        code_description,
+        source: Some("smelt".into()),
+        message: f.message.clone(),
+        related_information: (!related.is_empty()).then_some(related),
+        data: Some(json!({ "rule": f.rule.name })),
+        ..Diagnostic::default()
+    }
+}
+
+/// Whether two ranges touch (a zero-width range at a finding's edge counts).
+pub fn touches(a: Range, b: Range) -> bool {
+    a.start <= b.end && b.start <= a.end
+}

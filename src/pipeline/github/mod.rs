@@ -1,0 +1,6 @@
+//! GitHub Actions: the `${{ … }}` expression language and a view of workflows and actions.
+//!
+//! Native checks in `src/rules/native/gha_*.rs` are built on these.
+
+pub mod expr;
+pub mod workflow;

@@ -1,0 +1,185 @@
+//! GitLab CI pipelines, merged the way GitLab merges them.
+//!
+//! A `.gitlab-ci.yml` and its local `include:` files (read by [`include`], inside the repository only)
+//! are deep-merged, the main file winning; then every job gets its `extends` chain (multi-level, in
+//! order, cycles detected), the `default:` keywords it does not set itself, and its `!reference` tags
+//! replaced by what they point at ([`merge`]). YAML anchors and `<<` merges were already resolved by the
+//! YAML lowering.
+//!
+//! Every file gets its own range of one offset space (see [`crate::pipeline::jobs::Sources`]), so a
+//! merged value keeps the span of the line the user wrote, in whichever file that is.
+
+pub mod include;
+pub mod merge;
+
+use crate::model::{Node, Value};
+use crate::pipeline::jobs::Sources;
+use crate::span::Span;
+pub use include::{Include, IncludeKind};
+
+/// Top-level keys that are not jobs.
+const GLOBAL_KEYS: &[&str] = &[
+    "default",
+    "include",
+    "stages",
+    "variables",
+    "workflow",
+    "image",
+    "services",
+    "cache",
+    "before_script",
+    "after_script",
+    "types",
+    "spec",
+];
+
+/// A merged GitLab pipeline.
+#[derive(Debug)]
+pub struct Pipeline {
+    pub sources: Sources,
+    /// Every `include:` entry of every file read, in reading order.
+    pub includes: Vec<Include>,
+    /// The merged top-level map (includes, then the main file).
+    pub config: Node,
+    /// Visible jobs (not `.hidden`), merged: `extends`, `default:`, `!reference` applied.
+    pub jobs: Vec<Job>,
+}
+
+#[derive(Debug)]
+pub struct Job {
+    pub name: String,
+    pub name_span: Span,
+    /// The merged job map.
+    pub node: Node,
+}
+
+impl Job {
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.node.get(key)
+    }
+
+    /// `when:` of the job (`on_success` when unset).
+    pub fn when(&self) -> &str {
+        self.get("when").and_then(Node::as_str).unwrap_or("on_success")
+    }
+
+    /// `environment:` as a name and, for the map form, `action` and `on_stop`.
+    pub fn environment(&self) -> Option<Environment<'_>> {
+        let env = self.get("environment")?;
+        match &env.value {
+            Value::Str(_) => Some(Environment { name: env, action: None, on_stop: None }),
+            Value::Map(_) => Some(Environment {
+                name: env.get("name")?,
+                action: env.get("action").and_then(Node::as_str),
+                on_stop: env.get("on_stop").and_then(Node::as_str),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Script lines of `key` (`script`, `before_script`, `after_script`), nested lists flattened as
+    /// GitLab does (a `!reference` to another list lands as a nested list).
+    pub fn script_lines(&self, key: &str) -> Vec<&Node> {
+        let mut out = Vec::new();
+        if let Some(n) = self.get(key) {
+            flatten(n, 0, &mut out);
+        }
+        out
+    }
+}
+
+fn flatten<'a>(n: &'a Node, depth: usize, out: &mut Vec<&'a Node>) {
+    match &n.value {
+        Value::Str(_) => out.push(n),
+        Value::List(items) if depth < 10 => items.iter().for_each(|i| flatten(i, depth + 1, out)),
+        _ => {}
+    }
+}
+
+#[derive(Debug)]
+pub struct Environment<'a> {
+    /// The name node (a string, possibly with `$VARIABLES`).
+    pub name: &'a Node,
+    pub action: Option<&'a str>,
+    pub on_stop: Option<&'a str>,
+}
+
+impl Environment<'_> {
+    pub fn name(&self) -> &str {
+        self.name.as_str().unwrap_or("")
+    }
+}
+
+/// Builds the pipeline of the `.gitlab-ci.yml` at `path` (display path; local includes are read from
+/// disk beside it) whose text and first document are given.
+pub fn load(path: &str, text: &str, doc: &Node) -> Pipeline {
+    let mut sources = Sources::single(path, text);
+    let mut includes = Vec::new();
+    let included = include::read_all(path, doc, &mut sources, &mut includes);
+    // Included files first, in order; the main file last, so its keys win.
+    let mut config = Node::new(doc.span, Value::Map(Vec::new()));
+    for inc in included {
+        merge::deep_merge(&mut config, &inc);
+    }
+    merge::deep_merge(&mut config, doc);
+    let jobs = merge::jobs(&config);
+    Pipeline { sources, includes, config, jobs }
+}
+
+/// A top-level key that names a job (hidden or not).
+pub fn is_job_key(key: &str, value: &Node) -> bool {
+    !GLOBAL_KEYS.contains(&key) && matches!(value.value, Value::Map(_))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::{Limits, yaml};
+
+    fn pipeline(text: &str) -> Pipeline {
+        let parsed = yaml::parse(text, &Limits::default());
+        load(".gitlab-ci.yml", text, &parsed.docs[0])
+    }
+
+    #[test]
+    fn extends_default_and_references_merge() {
+        let text = r#"
+default:
+  before_script: [echo default]
+.base:
+  image: alpine:3.20
+  variables: {A: "1", B: "2"}
+  script: [echo base]
+.deploy:
+  extends: .base
+  variables: {B: "3"}
+  environment: {name: production, on_stop: stop}
+deploy:
+  extends: [.deploy]
+  script:
+    - !reference [.base, script]
+    - echo mine
+loop-a:
+  extends: loop-b
+loop-b:
+  extends: loop-a
+"#;
+        let p = pipeline(text);
+        let names: Vec<&str> = p.jobs.iter().map(|j| j.name.as_str()).collect();
+        assert_eq!(names, ["deploy", "loop-a", "loop-b"]);
+        let d = &p.jobs[0];
+        assert_eq!(d.get("image").and_then(Node::as_str), Some("alpine:3.20"));
+        let vars = d.get("variables").map(|v| v.entries().len());
+        assert_eq!(vars, Some(2));
+        assert_eq!(d.get("variables").and_then(|v| v.get("B")).and_then(Node::as_str), Some("3"));
+        let lines: Vec<&str> = d.script_lines("script").iter().filter_map(|n| n.as_str()).collect();
+        assert_eq!(lines, ["echo base", "echo mine"]);
+        let before: Vec<&str> = d.script_lines("before_script").iter().filter_map(|n| n.as_str()).collect();
+        assert_eq!(before, ["echo default"]);
+        let env = d.environment().map(|e| (e.name().to_string(), e.on_stop.map(str::to_string)));
+        assert_eq!(env, Some(("production".into(), Some("stop".into()))));
+        // The merged `image` keeps the span of the line in `.base`.
+        let img = d.get("image").map(|n| n.span).unwrap_or_default();
+        assert_eq!(&text[img.range()], "alpine:3.20");
+    }
+}

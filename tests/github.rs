@@ -1,0 +1,83 @@
+//! The GitHub Actions security rules over `fixtures/github`, a repository-like folder of workflows
+//! whose jobs are named by outcome: every `vulnerable-N` job (or step marked `# vulnerable-N`) must
+//! produce a finding, nothing under a `not-vulnerable-N` may. The full JSON output is snapshotted in
+//! `snapshots/github-json.snap`.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const RULES: &str = "gha-script-injection,gha-untrusted-checkout,gha-excessive-permissions";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn check(format: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_smelt"))
+        .args(["check", "fixtures/github", "--select", RULES, "--format", format, "--color", "never"])
+        .current_dir(root())
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("smelt runs")
+}
+
+macro_rules! snapshot {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!($name, $value);
+        })
+    };
+}
+
+/// The nearest outcome label at or above `line` (1-based): a job key or a comment naming it.
+fn label_at(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[..line.min(lines.len())].iter().rev().find_map(|l| {
+        let t = l.trim_start().trim_start_matches('#').trim_start().trim_start_matches("- ");
+        let word: String = t.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+        let is_label = (word.starts_with("vulnerable-") || word.starts_with("not-vulnerable-"))
+            && word.rsplit('-').next().is_some_and(|n| n.parse::<u32>().is_ok());
+        is_label.then_some(word)
+    })
+}
+
+#[test]
+fn github_fixtures_json() {
+    let out = check("json");
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    assert!(json["diagnostics"].as_array().is_none_or(|d| d.iter().all(|x| x["code"] != "parse-error")));
+    snapshot!("github-json", text);
+}
+
+#[test]
+fn github_fixtures_findings_match_their_outcome_names() {
+    let out = check("json");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let findings = json["findings"].as_array().expect("findings");
+    let mut flagged = std::collections::BTreeSet::new();
+    for f in findings {
+        let path = f["path"].as_str().expect("path");
+        let line = f["line"].as_u64().expect("line") as usize;
+        let text = std::fs::read_to_string(root().join(path)).expect("fixture");
+        let label = label_at(&text, line);
+        if let Some(l) = &label {
+            assert!(!l.starts_with("not-"), "{path}:{line} fires under `{l}`: {}", f["message"]);
+            flagged.insert((path.to_string(), l.clone()));
+        }
+    }
+    let dir = root().join("fixtures/github");
+    let mut files = vec![dir.join(".github/actions/greet/action.yml")];
+    for e in std::fs::read_dir(dir.join(".github/workflows")).expect("workflows") {
+        files.push(e.expect("entry").path());
+    }
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("fixture");
+        let rel = file.strip_prefix(root()).expect("inside").to_string_lossy().replace('\\', "/");
+        for (i, _) in text.lines().enumerate() {
+            let Some(l) = label_at(&text, i + 1).filter(|l| l.starts_with("vulnerable-")) else { continue };
+            assert!(flagged.contains(&(rel.clone(), l.clone())), "{rel}: `{l}` produced no finding");
+        }
+    }
+}
