@@ -172,6 +172,8 @@ fn base_hash(rules: &RuleSet, opts: &CheckOptions) -> Vec<u8> {
     for rule in &rules.rules {
         field(&format!("{:?}", rule.meta));
         field(&rule.message);
+        // Configuration changes a rule's severity and suppression policy without changing its file.
+        field(&format!("{:?} {:?}", rule.severity, rule.suppressible));
         field(&format!("{:?} {:?} {:?}", rule.kinds, rule.select, rule.filter));
         match &rule.check {
             // Native checks are Rust code: covered by the version (their address is not stable).
@@ -431,6 +433,22 @@ mod tests {
 
     fn json(r: &Report) -> String {
         crate::report::render(r, crate::report::Format::Json, &crate::report::RenderOptions::default())
+    }
+
+    /// A severity override or a suppression policy from `smelt.toml` must not be served from a cache
+    /// written without it.
+    #[test]
+    fn configuration_of_a_rule_is_part_of_the_key() {
+        let opts = CheckOptions::default();
+        let plain = base_hash(&rules(), &opts);
+        let mut overridden = rules();
+        let first = overridden.rules.remove(0);
+        let mut changed = Arc::try_unwrap(first).unwrap_or_else(|_| panic!("rule is shared"));
+        changed.severity = Severity::Info;
+        changed.suppressible = !changed.suppressible;
+        overridden.rules.insert(0, Arc::new(changed));
+        assert_ne!(plain, base_hash(&overridden, &opts));
+        assert_eq!(plain, base_hash(&rules(), &opts));
     }
 
     #[test]
