@@ -18,7 +18,11 @@ fn legacy_repo(dir: &std::path::Path) {
             ),
         );
     }
-    write(dir, "legacy/old.tf", "resource \"tls_private_key\" \"k\" {\n  algorithm = \"RSA\"\n  rsa_bits  = 1024\n}\n");
+    write(
+        dir,
+        "legacy/old.tf",
+        "resource \"tls_private_key\" \"k\" {\n  algorithm = \"RSA\"\n  rsa_bits  = 1024\n}\n",
+    );
     write(
         dir,
         "smelt.toml",
@@ -55,8 +59,12 @@ fn a_legacy_repository_adopts_smelt_and_ci_reports_only_the_new_finding() {
     let ci = smelt(&["check", ".", "--baseline", "smelt-baseline.json", "--format", "json"], repo);
     assert_eq!(ci.status.code(), Some(1));
     let report = json(&stdout(&ci));
-    let active: Vec<&serde_json::Value> =
-        report["findings"].as_array().expect("findings").iter().filter(|f| f["suppressed"].is_null()).collect();
+    let active: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["suppressed"].is_null())
+        .collect();
     assert_eq!(active.len(), 1, "{active:#?}");
     assert_eq!(active[0]["name"], "tf-security-group-open-ingress");
     assert_eq!(active[0]["path"], "infra/svc007/main.tf");

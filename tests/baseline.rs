@@ -2,36 +2,12 @@
 //! hides today's findings, a new finding still shows, a moved file still matches, a fixed finding leaves
 //! a stale entry to prune.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[path = "support/cli.rs"]
+mod cli;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn smelt(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smelt")).args(args).current_dir(cwd).output().expect("smelt runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("readable").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
-}
+use cli::{copy_dir, json, root, smelt, stderr, stdout};
+use std::path::Path;
+use std::process::Output;
 
 /// A copy of `fixtures/example` at `<tmp>/repo`, with a baseline of it at `<tmp>/baseline.json`.
 fn adopted() -> (tempfile::TempDir, usize) {
@@ -42,10 +18,6 @@ fn adopted() -> (tempfile::TempDir, usize) {
     let findings = json(&stdout(&out))["summary"]["findings"].as_u64().expect("count") as usize;
     assert!(findings > 10);
     (tmp, findings)
-}
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).expect("valid JSON")
 }
 
 fn with_baseline(tmp: &Path, format: &str) -> Output {

@@ -1,40 +1,14 @@
 //! End-to-end tests of the `smelt` binary: exit codes, every output format over the example
 //! repository (snapshots in `snapshots/`), determinism, and robustness against bad files.
 
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{root, smelt, stderr, stdout};
+
 #[path = "support/sarif_schema.rs"]
 mod sarif_schema;
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn smelt(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smelt"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("smelt runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-macro_rules! snapshot {
-    ($name:expr, $value:expr) => {
-        insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
-            insta::assert_snapshot!($name, $value);
-        })
-    };
-}
 
 fn example(format: &str) -> Output {
     smelt(&["check", "fixtures/example", "--format", format, "--color", "never"], &root())

@@ -1,33 +1,11 @@
 //! End-to-end tests of `smelt.toml`, `smelt config` and suppression policy (expiry, unsuppressible
 //! rules): the binary on temporary repositories.
 
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{smelt, stderr, stdout};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn smelt(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smelt"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("smelt runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-macro_rules! snapshot {
-    ($name:expr, $value:expr) => {
-        insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
-            insta::assert_snapshot!($name, $value);
-        })
-    };
-}
 
 /// A temporary repository (with `.git`, so discovery stops there) holding `files`.
 fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {

@@ -2,46 +2,16 @@
 //! `snapshots/`; and scale-out: `--shard` runs that add up to one full run, and `--cache` runs that
 //! print exactly what an uncached run prints.
 
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{json, root, smelt, stderr, stdout};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn smelt(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smelt"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("smelt runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-macro_rules! snapshot {
-    ($name:expr, $value:expr) => {
-        insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
-            insta::assert_snapshot!($name, $value);
-        })
-    };
-}
 
 fn example(format: &str) -> String {
     let out = smelt(&["check", "fixtures/example", "--format", format, "--color", "never"], &root());
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     stdout(&out)
-}
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).expect("valid JSON")
 }
 
 #[test]

@@ -1,29 +1,11 @@
 //! End-to-end tests of `smelt test-rules`, and a replay of `docs/tutorial-custom-rules.md` that keeps
 //! every file, command and output in it true (`SMELT_UPDATE_DOCS=1` rewrites the outputs).
 
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{root, smelt, stderr, stdout};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn smelt(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smelt"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("smelt runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 const FIXTURE: &str = "fixtures/rules/company/s3-data-classification.toml";
 

@@ -72,6 +72,32 @@ pub fn render_markdown(rule: &Rule) -> String {
     out
 }
 
+/// `docs/rules/README.md`: every rule by family, then by smell, so a reader can start from either.
+pub fn render_index(rules: &[Rule]) -> String {
+    use super::meta::{Family, Smell};
+    let mut out = String::from(
+        "# Rules\n\nGenerated from `rules/`; do not edit. `smelt explain NAME` prints the same pages.\n",
+    );
+    for family in [Family::Security, Family::Drift, Family::Rollback] {
+        let _ = writeln!(out, "\n## {family}\n\n| code | name | smell | severity | summary |\n|---|---|---|---|---|");
+        for r in rules.iter().filter(|r| r.meta.family == family) {
+            let m = &r.meta;
+            let _ = writeln!(out, "| {} | [{}]({}.md) | {} | {} | {} |", m.code, m.name, m.name, m.smell, m.severity, m.summary);
+        }
+    }
+    let _ = writeln!(out, "\n## By smell\n\n| smell | family | rules |\n|---|---|---|");
+    for smell in Smell::ALL {
+        let names: Vec<String> = rules
+            .iter()
+            .filter(|r| r.meta.smell == smell)
+            .map(|r| format!("[{}]({}.md)", r.meta.name, r.meta.name))
+            .collect();
+        let listed = if names.is_empty() { "—".to_string() } else { names.join(", ") };
+        let _ = writeln!(out, "| {smell} | {} | {listed} |", smell.family());
+    }
+    out
+}
+
 fn fence_lang(path: &str) -> &'static str {
     if path.ends_with(".tf") || path.ends_with(".tfvars") {
         "hcl"
@@ -96,17 +122,7 @@ mod tests {
         let update = std::env::var_os("SMELT_UPDATE_DOCS").is_some();
         let mut stale = Vec::new();
         let mut expected_files = vec!["README.md".to_string()];
-        let mut index = String::from(
-            "# Rules\n\nGenerated from `rules/`; do not edit. `smelt explain NAME` prints the same pages.\n\n| code | name | family | smell | severity | summary |\n|---|---|---|---|---|---|\n",
-        );
-        for r in &rules {
-            let m = &r.meta;
-            let _ = writeln!(
-                index,
-                "| {} | [{}]({}.md) | {} | {} | {} | {} |",
-                m.code, m.name, m.name, m.family, m.smell, m.severity, m.summary
-            );
-        }
+        let index = render_index(&rules);
         let mut pages: Vec<(String, String)> =
             rules.iter().map(|r| (format!("{}.md", r.meta.name), render_markdown(r))).collect();
         pages.push(("README.md".into(), index));

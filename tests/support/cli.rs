@@ -51,3 +51,13 @@ pub fn write(dir: &Path, path: &str, text: &str) {
     std::fs::create_dir_all(p.parent().expect("has a parent")).expect("mkdir");
     std::fs::write(p, text).expect("write");
 }
+
+/// Snapshots `$value` under `snapshots/` (repo-level, not beside the test file).
+#[macro_export]
+macro_rules! snapshot {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!($name, $value);
+        })
+    };
+}
