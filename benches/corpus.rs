@@ -793,7 +793,7 @@ fn k8s_deployment(s: &mut String, g: &mut Rng, name: &str, ns: &str, i: usize) {
         "          securityContext:\n            allowPrivilegeEscalation: false\n            readOnlyRootFilesystem: true"
     );
     w!(s, "            capabilities:\n              drop: [\"ALL\"]");
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         w!(
             s,
             "      tolerations:\n        - key: workload\n          operator: Equal\n          value: {ns}\n          effect: NoSchedule"

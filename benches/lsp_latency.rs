@@ -55,9 +55,9 @@ struct Row {
 /// A Terraform file of about `lines` lines: databases (half with a finding), security groups, buckets.
 fn terraform(lines: usize) -> String {
     let mut out = String::new();
-    let mut i = 0;
+    let mut i = 0u32;
     while out.lines().count() < lines {
-        let skip = if i % 2 == 0 { "true" } else { "false" };
+        let skip = if i.is_multiple_of(2) { "true" } else { "false" };
         out.push_str(&format!(
             "resource \"aws_db_instance\" \"db_{i}\" {{\n  identifier          = \"db-{i}\"\n  engine              = \"postgres\"\n  instance_class      = \"db.t3.micro\"\n  skip_final_snapshot = {skip}\n  tags = {{\n    team = \"data\"\n  }}\n}}\n\nresource \"aws_security_group\" \"sg_{i}\" {{\n  name = \"sg-{i}\"\n  ingress {{\n    from_port   = 443\n    to_port     = 443\n    protocol    = \"tcp\"\n    cidr_blocks = [\"10.0.0.0/8\"]\n  }}\n}}\n\n"
         ));

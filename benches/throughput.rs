@@ -171,7 +171,7 @@ fn median(samples: &[Duration]) -> Duration {
     let mut v = samples.to_vec();
     v.sort();
     let mid = v.len() / 2;
-    if v.len() % 2 == 0 { (v[mid - 1] + v[mid]) / 2 } else { v[mid] }
+    if v.len().is_multiple_of(2) { (v[mid - 1] + v[mid]) / 2 } else { v[mid] }
 }
 
 fn fmt_duration(d: Duration) -> String {

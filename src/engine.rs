@@ -384,7 +384,11 @@ fn finding(rule: &crate::rules::Rule, file: &Loaded, raw: &RawFinding) -> Findin
         rule: rule.meta.clone(),
         location: at(raw.span),
         message: rule.message_for(raw),
-        related: raw.related.iter().map(|(span, message)| Related { location: at(*span), message: message.clone() }).collect(),
+        related: raw
+            .related
+            .iter()
+            .map(|(span, message)| Related { location: at(*span), message: message.clone() })
+            .collect(),
         severity: rule.severity,
         fingerprint: String::new(),
         suppressed: None,

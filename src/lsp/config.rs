@@ -1,12 +1,9 @@
-//! The server's settings: `smelt lsp` flags, then the client's `initializationOptions`, then (when the
-//! workspace has one) `smelt.toml`.
-//!
-//! `smelt.toml` loading is being added in `src/config/`; until it lands, [`rule_set`] is the one place
-//! it plugs in: read the workspace's config there and fold its select/ignore/rule folders into
-//! `Settings` before the rules are picked. The server already calls it again whenever a watched
-//! `smelt.toml` changes, and re-checks every open document.
+//! The server's settings: `smelt lsp` flags and the client's `initializationOptions` (which win), on top
+//! of the workspace's `smelt.toml` (found from the workspace root as `smelt check` finds it; see
+//! `docs/configuration.md`). [`load`] runs at startup and again whenever a watched `smelt.toml` changes,
+//! after which every open document is re-checked.
 
-use crate::rules::meta::Severity;
+use crate::config::{self as smelt_config, Config, Overrides, Source};
 use crate::rules::registry::{self, RuleSet};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -17,7 +14,8 @@ pub struct Settings {
     pub rule_dirs: Vec<PathBuf>,
     pub select: Vec<String>,
     pub ignore: Vec<String>,
-    pub max_file_size: u64,
+    /// `None`: from `smelt.toml`, else 5 MB.
+    pub max_file_size: Option<u64>,
     /// Quiet time after the last change before a pushed re-check.
     pub debounce: Duration,
     /// Base URL of the rule docs (e.g. a hosted `docs/rules/`); `codeDescription` is omitted without it.
@@ -32,7 +30,7 @@ impl Default for Settings {
             rule_dirs: Vec::new(),
             select: Vec::new(),
             ignore: Vec::new(),
-            max_file_size: 5 * 1024 * 1024,
+            max_file_size: None,
             debounce: Duration::from_millis(150),
             docs_base_url: None,
             diagnostic_mode: "auto".into(),
@@ -71,7 +69,7 @@ impl Settings {
             self.ignore = v;
         }
         if let Some(v) = o.max_file_size {
-            self.max_file_size = v;
+            self.max_file_size = Some(v);
         }
         if let Some(v) = o.debounce_ms {
             self.debounce = Duration::from_millis(v);
@@ -84,22 +82,54 @@ impl Settings {
     }
 }
 
-/// The rules to run in the workspace at `root`: built-in rules plus `rule_dirs`, picked by
-/// `select`/`ignore`. This is where `smelt.toml` will be read (see the module docs).
-pub fn rule_set(settings: &Settings, root: Option<&Path>) -> Result<RuleSet, String> {
-    let _ = root;
+/// What a workspace is checked with.
+pub struct Workspace {
+    pub rules: RuleSet,
+    /// The effective configuration (`[[ignore-paths]]` is applied to every report).
+    pub config: Option<Config>,
+    pub max_file_size: u64,
+}
+
+/// The rules and configuration of the workspace at `root`: `smelt.toml` (if any) with the server's
+/// settings on top, built-in rules plus rule folders, per-rule settings, then `select`/`ignore`.
+pub fn load(settings: &Settings, root: Option<&Path>) -> Result<Workspace, String> {
+    let rule_dirs = settings
+        .rule_dirs
+        .iter()
+        .map(|d| match root {
+            Some(root) if d.is_relative() => root.join(d),
+            _ => d.clone(),
+        })
+        .collect();
+    let overrides = Overrides {
+        select: settings.select.clone(),
+        ignore: settings.ignore.clone(),
+        rule_dirs,
+        max_file_size: settings.max_file_size,
+        ..Overrides::default()
+    };
+    let source = root.map(Source::Discover).unwrap_or(Source::None);
+    let config = smelt_config::resolve(source, overrides)?;
     let render = |errs: Vec<crate::rules::LoadError>| {
         errs.iter().map(|e| format!("invalid rule: {e}")).collect::<Vec<_>>().join("\n")
     };
     let builtin = registry::builtin().map_err(render)?;
     let mut user = Vec::new();
-    for dir in &settings.rule_dirs {
-        let dir = match root {
-            Some(root) if dir.is_relative() => root.join(dir),
-            _ => dir.clone(),
-        };
-        user.extend(registry::load_dir(&dir).map_err(render)?);
+    for dir in &config.rule_dirs.value {
+        user.extend(registry::load_dir(dir).map_err(render)?);
     }
     let rules = registry::combine(builtin, user).map_err(render)?;
-    registry::select(rules, &settings.select, &settings.ignore, Severity::Info)
+    let rules = config.configure_rules(rules).map_err(smelt_config::render_errors)?;
+    let rules =
+        registry::select(rules, &config.select.value, &config.ignore.value, config.min_severity.value)?;
+    Ok(Workspace { rules, max_file_size: config.max_file_size.value, config: Some(config) })
+}
+
+/// Built-in rules only, default settings: what the server falls back to when `load` fails.
+pub fn fallback() -> Workspace {
+    let rules = registry::builtin()
+        .ok()
+        .and_then(|r| registry::select(r, &[], &[], crate::rules::meta::Severity::Info).ok())
+        .unwrap_or_default();
+    Workspace { rules, config: None, max_file_size: 5 * 1024 * 1024 }
 }

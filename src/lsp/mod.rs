@@ -34,8 +34,9 @@ pub struct LspArgs {
     ignore: Vec<String>,
 
     /// Documents larger than this many bytes are not checked (they get one informational diagnostic).
-    #[arg(long, value_name = "BYTES", default_value_t = 5 * 1024 * 1024)]
-    max_file_size: u64,
+    /// Default: `max-file-size` from smelt.toml, else 5 MB.
+    #[arg(long, value_name = "BYTES")]
+    max_file_size: Option<u64>,
 
     /// Milliseconds of quiet after the last edit before diagnostics are pushed.
     #[arg(long, value_name = "MS", default_value_t = 150)]

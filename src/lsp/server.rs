@@ -8,7 +8,6 @@ use super::position::{self, Encoding};
 use super::{log, uri};
 use crate::engine::{CheckOptions, check};
 use crate::finding::Finding;
-use crate::rules::registry::RuleSet;
 use crate::span::LineIndex;
 use crossbeam_channel::RecvTimeoutError;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
@@ -54,7 +53,7 @@ struct Server<'a> {
     enc: Encoding,
     features: Features,
     settings: Settings,
-    rules: RuleSet,
+    workspace: config::Workspace,
     root: Option<PathBuf>,
     docs: BTreeMap<String, Doc>,
     /// Documents waiting for their quiet period to end, and when it ends.
@@ -99,10 +98,10 @@ pub fn serve(conn: &Connection, mut settings: Settings) -> u8 {
         .and_then(|u| u.parse::<Uri>().ok())
         .and_then(|u| uri::to_path(&u))
         .map(PathBuf::from);
-    let rules = config::rule_set(&settings, root.as_deref()).unwrap_or_else(|e| {
-        log(&format!("{e}\nfalling back to the built-in rules"));
-        config::rule_set(&Settings::default(), None).unwrap_or_default()
-    });
+    let (workspace, problem) = match config::load(&settings, root.as_deref()) {
+        Ok(w) => (w, None),
+        Err(e) => (config::fallback(), Some(e)),
+    };
     let result = json!({
         "capabilities": capabilities(enc, pull),
         "serverInfo": ServerInfo { name: "smelt".into(), version: Some(env!("CARGO_PKG_VERSION").into()) },
@@ -113,7 +112,7 @@ pub fn serve(conn: &Connection, mut settings: Settings) -> u8 {
         enc,
         features,
         settings,
-        rules,
+        workspace,
         root,
         docs: BTreeMap::new(),
         pending: BTreeMap::new(),
@@ -121,6 +120,9 @@ pub fn serve(conn: &Connection, mut settings: Settings) -> u8 {
         next_id: 0,
         shutdown: false,
     };
+    if let Some(e) = problem {
+        server.config_problem(&e);
+    }
     server.run()
 }
 
@@ -317,9 +319,9 @@ impl Server<'_> {
         let config_changed =
             changes.iter().any(|c| c["uri"].as_str().is_some_and(|u| u.ends_with("/smelt.toml")));
         if config_changed {
-            match config::rule_set(&self.settings, self.root.as_deref()) {
-                Ok(rules) => self.rules = rules,
-                Err(e) => log(&format!("smelt.toml changed but the rules could not be loaded: {e}")),
+            match config::load(&self.settings, self.root.as_deref()) {
+                Ok(w) => self.workspace = w,
+                Err(e) => self.config_problem(&e),
             }
         }
         self.recheck_all();
@@ -393,7 +395,7 @@ impl Server<'_> {
         let Some(doc) = self.docs.get(key) else { return Vec::new() };
         let open: BTreeMap<String, &str> =
             self.docs.values().map(|d| (d.path.clone(), d.text.as_str())).collect();
-        let unit = analysis::unit(&doc.path, &open, self.settings.max_file_size);
+        let unit = analysis::unit(&doc.path, &open, self.workspace.max_file_size);
         self.generation += 1;
         let generation = self.generation;
         let inputs = match unit {
@@ -409,8 +411,11 @@ impl Server<'_> {
         };
         let paths: Vec<String> = inputs.iter().map(|i| i.path.clone()).collect();
         let opts =
-            CheckOptions { jobs: 1, max_file_size: self.settings.max_file_size, ..CheckOptions::default() };
-        let report = check(inputs, &self.rules, &opts);
+            CheckOptions { jobs: 1, max_file_size: self.workspace.max_file_size, ..CheckOptions::default() };
+        let mut report = check(inputs, &self.workspace.rules, &opts);
+        if let Some(config) = &self.workspace.config {
+            config.apply_path_ignores(&mut report);
+        }
         let style = Style { enc: self.enc, docs_base_url: self.settings.docs_base_url.as_deref() };
         let mut updated = Vec::new();
         for (k, doc) in self.docs.iter_mut() {
@@ -434,6 +439,17 @@ impl Server<'_> {
             self.check_now(key);
         }
         self.docs.get(key)
+    }
+
+    /// A configuration that cannot be used: logged, shown once, and the built-in rules are used.
+    fn config_problem(&mut self, e: &str) {
+        log(&format!("{e}\nusing the built-in rules with default settings"));
+        let message = format!("smelt: the configuration cannot be used, so the built-in rules run: {e}");
+        send(
+            self.conn,
+            Notification::new("window/showMessage".into(), json!({ "type": 1, "message": message })).into(),
+        );
+        self.workspace = config::fallback();
     }
 
     fn publish_list(&self, uri: Uri, diagnostics: Vec<Diagnostic>, version: Option<i32>) {
@@ -482,7 +498,7 @@ impl Server<'_> {
         let pos: lsp_types::Position = serde_json::from_value(p["position"].clone())
             .map_err(|e| (ErrorCode::InvalidParams, format!("position: {e}")))?;
         let enc = self.enc;
-        let rules = self.rules.rules.clone();
+        let rules = self.workspace.rules.rules.clone();
         let Some(doc) = self.fresh(&key) else { return Ok(Value::Null) };
         let offset = position::offset(&doc.text, &LineIndex::new(&doc.text), pos, enc);
         let findings = doc.checked.as_ref().map(|c| c.findings.as_slice()).unwrap_or_default();

@@ -272,16 +272,16 @@ impl<'a> Lowerer<'a> {
             match c.kind() {
                 "\"" | "'" => {
                     let rest = self.text.get(self.base + c.end_byte()..).unwrap_or("");
-                    if c.kind() == "\"" {
-                        if let Some((off, esc)) = scalar::bad_escape(rest) {
-                            let s = c.end_byte() + off;
-                            return (
-                                at(s, s + esc.len()),
-                                format!(
-                                    "invalid escape '{esc}' in a double-quoted string; write '\\\\' for a backslash or use single quotes"
-                                ),
-                            );
-                        }
+                    if c.kind() == "\""
+                        && let Some((off, esc)) = scalar::bad_escape(rest)
+                    {
+                        let s = c.end_byte() + off;
+                        return (
+                            at(s, s + esc.len()),
+                            format!(
+                                "invalid escape '{esc}' in a double-quoted string; write '\\\\' for a backslash or use single quotes"
+                            ),
+                        );
                     }
                     let q = c.kind();
                     return (
@@ -313,11 +313,11 @@ impl<'a> Lowerer<'a> {
         }
         let token: String = rest.trim_start().chars().take_while(|c| !c.is_whitespace()).take(20).collect();
         let first = token.chars().next();
-        if let Some(o) = open.last() {
-            if !matches!(first, Some(',' | ']' | '}' | ':')) {
-                let (close, what) = if o.kind() == "[" { (']', "list") } else { ('}', "mapping") };
-                return (self.span(*o), format!("this flow {what} is never closed: expected '{close}'"));
-            }
+        if let Some(o) = open.last()
+            && !matches!(first, Some(',' | ']' | '}' | ':'))
+        {
+            let (close, what) = if o.kind() == "[" { (']', "list") } else { ('}', "mapping") };
+            return (self.span(*o), format!("this flow {what} is never closed: expected '{close}'"));
         }
         let Some(c) = first else {
             return (self.span(n), "unexpected end of the document; check indentation and quoting".into());

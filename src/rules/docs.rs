@@ -79,10 +79,17 @@ pub fn render_index(rules: &[Rule]) -> String {
         "# Rules\n\nGenerated from `rules/`; do not edit. `smelt explain NAME` prints the same pages.\n",
     );
     for family in [Family::Security, Family::Drift, Family::Rollback] {
-        let _ = writeln!(out, "\n## {family}\n\n| code | name | smell | severity | summary |\n|---|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "\n## {family}\n\n| code | name | smell | severity | summary |\n|---|---|---|---|---|"
+        );
         for r in rules.iter().filter(|r| r.meta.family == family) {
             let m = &r.meta;
-            let _ = writeln!(out, "| {} | [{}]({}.md) | {} | {} | {} |", m.code, m.name, m.name, m.smell, m.severity, m.summary);
+            let _ = writeln!(
+                out,
+                "| {} | [{}]({}.md) | {} | {} | {} |",
+                m.code, m.name, m.name, m.smell, m.severity, m.summary
+            );
         }
     }
     let _ = writeln!(out, "\n## By smell\n\n| smell | family | rules |\n|---|---|---|");

@@ -114,10 +114,10 @@ impl Rule {
                         self.select.iter().flat_map(|p| p.resolve(root.clone()).hits).collect()
                     };
                     for subject in subjects {
-                        if let Some(f) = &self.filter {
-                            if !f.eval(&subject, &scope).is_true() {
-                                continue;
-                            }
+                        if let Some(f) = &self.filter
+                            && !f.eval(&subject, &scope).is_true()
+                        {
+                            continue;
                         }
                         if let Truth::True(witnesses) = cond.eval(&subject, &scope) {
                             if witnesses.is_empty() {
@@ -187,13 +187,13 @@ fn subject_name(subject: &Hit<'_>) -> String {
     if let Some(addr) = block_address(&subject.keys) {
         return addr.join(".");
     }
-    if subject.keys.is_empty() {
-        if let (Some(kind), Some(name)) = (
+    if subject.keys.is_empty()
+        && let (Some(kind), Some(name)) = (
             subject.node.get("kind").and_then(Node::as_str),
             subject.node.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str),
-        ) {
-            return format!("{kind}/{name}");
-        }
+        )
+    {
+        return format!("{kind}/{name}");
     }
     subject.keys.join(".")
 }

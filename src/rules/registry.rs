@@ -19,10 +19,10 @@ pub fn builtin() -> Result<Vec<Rule>, Vec<LoadError>> {
 fn collect_embedded(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static str)>) {
     for f in dir.files() {
         let path = f.path().to_string_lossy().replace('\\', "/");
-        if path.ends_with(".toml") {
-            if let Some(text) = f.contents_utf8() {
-                out.push((path, text));
-            }
+        if path.ends_with(".toml")
+            && let Some(text) = f.contents_utf8()
+        {
+            out.push((path, text));
         }
     }
     dir.dirs().for_each(|d| collect_embedded(d, out));

@@ -43,20 +43,21 @@ pub fn read_all(path: &str, doc: &Node, sources: &mut Sources, out: &mut Vec<Inc
     let mut read_paths: Vec<String> = vec![path.to_string()];
     while let Some(next) = (!queue.is_empty()).then(|| queue.remove(0)) {
         for mut inc in entries(&next) {
-            if inc.kind == IncludeKind::Local && read_paths.len() <= MAX_INCLUDED_FILES {
-                if let Some((shown, text)) = read_local(dir, &inc.target) {
-                    if !read_paths.contains(&shown) {
-                        read_paths.push(shown.clone());
-                        let base = sources.add(&shown, &text);
-                        let parsed = yaml::parse(&text, &Limits::default());
-                        for mut d in parsed.docs.into_iter().take(1) {
-                            shift(&mut d, base);
-                            queue.push(d.clone());
-                            docs.push(d);
-                        }
+            if inc.kind == IncludeKind::Local
+                && read_paths.len() <= MAX_INCLUDED_FILES
+                && let Some((shown, text)) = read_local(dir, &inc.target)
+            {
+                if !read_paths.contains(&shown) {
+                    read_paths.push(shown.clone());
+                    let base = sources.add(&shown, &text);
+                    let parsed = yaml::parse(&text, &Limits::default());
+                    for mut d in parsed.docs.into_iter().take(1) {
+                        shift(&mut d, base);
+                        queue.push(d.clone());
+                        docs.push(d);
                     }
-                    inc.read = true;
                 }
+                inc.read = true;
             }
             out.push(inc);
         }

@@ -45,17 +45,17 @@ fn check_command(ci: &Ci, step: &Step, cmd: &Command, out: &mut Vec<RawFinding>)
             }
         }
         // `curl … | sh`: the next stage runs what was downloaded.
-        if let Some(next) = step.script.downstream(cmd).next() {
-            if let Some(shell) = next.program().filter(|p| INTERPRETERS.contains(p)) {
-                let reads_stdin = next.args().iter().all(|a| a.text().starts_with('-'));
-                if reads_stdin {
-                    let at = next.invocation().map_or(next.span, |(n, _)| n.span);
-                    out.push(ci.finding(
+        if let Some(next) = step.script.downstream(cmd).next()
+            && let Some(shell) = next.program().filter(|p| INTERPRETERS.contains(p))
+        {
+            let reads_stdin = next.args().iter().all(|a| a.text().starts_with('-'));
+            if reads_stdin {
+                let at = next.invocation().map_or(next.span, |(n, _)| n.span);
+                out.push(ci.finding(
                         step,
                         at,
                         format!("`{program} … | {shell}` runs whatever the server sends, unreviewed and unverified; download to a file, check its checksum or signature, then run it (or install a pinned package)"),
                     ));
-                }
             }
         }
     }

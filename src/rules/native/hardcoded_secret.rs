@@ -80,23 +80,23 @@ pub fn check(file: &FileView<'_>) -> Vec<RawFinding> {
 fn check_node(p: &Patterns, text: &str, node: &Node, out: &mut Vec<RawFinding>) {
     // Token formats, in any literal string: point at the token itself when the source spells it out
     // verbatim (a key on line 9 of a `run: |` script, not the script's first line).
-    if let Value::Str(s) = &node.value {
-        if let Some((name, token)) = token_match(p, s) {
-            let span = text
-                .get(node.span.range())
-                .and_then(|src| src.find(token))
-                .map(|at| Span::new(node.span.start as usize + at, node.span.start as usize + at + token.len()))
-                .unwrap_or(node.span);
-            out.push(found(span, None, name));
-            return;
-        }
+    if let Value::Str(s) = &node.value
+        && let Some((name, token)) = token_match(p, s)
+    {
+        let span = text
+            .get(node.span.range())
+            .and_then(|src| src.find(token))
+            .map(|at| Span::new(node.span.start as usize + at, node.span.start as usize + at + token.len()))
+            .unwrap_or(node.span);
+        out.push(found(span, None, name));
+        return;
     }
     let Value::Map(entries) = &node.value else { return };
     // `{name: DB_PASSWORD, value: hunter2}`: environment lists in Kubernetes and ECS.
-    if let (Some(name), Some(value)) = (node.get("name").and_then(Node::as_str), node.get("value")) {
-        if let Some(what) = secret_in(p, name, value) {
-            out.push(found(value.span, Some(name), what));
-        }
+    if let (Some(name), Some(value)) = (node.get("name").and_then(Node::as_str), node.get("value"))
+        && let Some(what) = secret_in(p, name, value)
+    {
+        out.push(found(value.span, Some(name), what));
     }
     for e in entries {
         if let Some(what) = secret_in(p, &e.key, &e.value) {
@@ -218,7 +218,10 @@ mod tests {
         assert_eq!(secret_in(p(), "existingSecret", &s("db-credentials")), None);
         assert_eq!(secret_in(p(), "secrets", &s("inherit")), None);
         assert_eq!(secret_in(p(), "id-token", &s("write")), None);
-        assert_eq!(secret_in(p(), "ssh_authorized_key", &s("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG9 ops@example")), None);
+        assert_eq!(
+            secret_in(p(), "ssh_authorized_key", &s("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG9 ops@example")),
+            None
+        );
         assert_eq!(secret_in(p(), "adminPassword", &s("Pr0d-Adm1n!")), Some("password"));
     }
 }
