@@ -117,21 +117,20 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
     }
 
     sort(&mut findings, &mut diagnostics);
+    // Keep the text of the files that code frames will show, and only those.
+    let shown: std::collections::HashSet<&str> = findings
+        .iter()
+        .flat_map(|x| std::iter::once(&x.location).chain(x.related.iter().map(|r| &r.location)))
+        .map(|l| l.path.as_str())
+        .chain(diagnostics.iter().filter(|d| d.location.is_some()).map(|d| d.path.as_str()))
+        .collect();
     let mut sources = BTreeMap::new();
-    for f in &files {
-        let referenced = findings
-            .iter()
-            .any(|x| x.location.path == f.path || x.related.iter().any(|r| r.location.path == f.path))
-            || diagnostics.iter().any(|d| d.path == f.path && d.location.is_some());
-        if referenced {
-            sources.insert(f.path.clone(), f.text.clone());
-        }
+    for f in files.iter().filter(|f| shown.contains(f.path.as_str())) {
+        sources.insert(f.path.clone(), f.text.clone());
     }
     // Files rules read themselves (GitLab local includes) that findings point into.
-    for o in others {
-        if findings.iter().any(|x| x.location.path == o.path) {
-            sources.entry(o.path.clone()).or_insert_with(|| o.text.clone());
-        }
+    for o in others.iter().filter(|o| shown.contains(o.path.as_str())) {
+        sources.entry(o.path.clone()).or_insert_with(|| o.text.clone());
     }
     let mut rule_metas: Vec<_> = rules.rules.iter().map(|r| r.meta.clone()).collect();
     rule_metas.sort_by(|a, b| a.code.cmp(&b.code));
@@ -211,57 +210,10 @@ fn load(input: &Input, opts: &CheckOptions) -> (Option<Loaded>, Vec<Diagnostic>)
         Classified::MaybeKubernetes => (None, Syntax::Yaml),
         Classified::HelmTemplate | Classified::Unknown => return (None, Vec::new()),
     };
-    let bytes: Arc<[u8]> = match &input.origin {
-        Origin::Memory(b) => b.clone(),
-        Origin::Disk(p) => {
-            match std::fs::metadata(p) {
-                Ok(m) if m.len() > opts.max_file_size => {
-                    return (
-                        None,
-                        note(
-                            DiagnosticCode::FileTooLarge,
-                            Level::Note,
-                            format!(
-                                "skipped: {} bytes is over the {}-byte limit (--max-file-size)",
-                                m.len(),
-                                opts.max_file_size
-                            ),
-                        ),
-                    );
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    return (
-                        None,
-                        note(DiagnosticCode::ReadError, Level::Error, format!("cannot read: {e}")),
-                    );
-                }
-            }
-            match std::fs::read(p) {
-                Ok(b) => b.into(),
-                Err(e) => {
-                    return (
-                        None,
-                        note(DiagnosticCode::ReadError, Level::Error, format!("cannot read: {e}")),
-                    );
-                }
-            }
-        }
+    let bytes = match read(input, opts.max_file_size) {
+        Ok(b) => b,
+        Err((code, level, message)) => return (None, note(code, level, message)),
     };
-    if bytes.len() as u64 > opts.max_file_size {
-        return (
-            None,
-            note(
-                DiagnosticCode::FileTooLarge,
-                Level::Note,
-                format!(
-                    "skipped: {} bytes is over the {}-byte limit (--max-file-size)",
-                    bytes.len(),
-                    opts.max_file_size
-                ),
-            ),
-        );
-    }
     let (text, invalid_at) = match decode(&bytes) {
         Decoded::Binary if kind.is_none() => return (None, Vec::new()),
         Decoded::Binary => {
@@ -304,6 +256,32 @@ fn load(input: &Input, opts: &CheckOptions) -> (Option<Loaded>, Vec<Diagnostic>)
     };
     let text: Arc<str> = text.into();
     (Some(Loaded { path: path.to_string(), kind, text, index, parsed }), diags)
+}
+
+/// The input's bytes, or why they were not read: a size over `max` (checked before reading when the
+/// file is on disk) or an I/O error.
+fn read(input: &Input, max: u64) -> Result<Arc<[u8]>, (DiagnosticCode, Level, String)> {
+    let too_large = |len: u64| {
+        let message = format!("skipped: {len} bytes is over the {max}-byte limit (--max-file-size)");
+        (DiagnosticCode::FileTooLarge, Level::Note, message)
+    };
+    let unreadable =
+        |e: std::io::Error| (DiagnosticCode::ReadError, Level::Error, format!("cannot read: {e}"));
+    let bytes: Arc<[u8]> = match &input.origin {
+        Origin::Memory(b) => b.clone(),
+        Origin::Disk(p) => {
+            let len = std::fs::metadata(p).map_err(unreadable)?.len();
+            if len > max {
+                return Err(too_large(len));
+            }
+            std::fs::read(p).map_err(unreadable)?.into()
+        }
+    };
+    // A file can grow between the look and the read; memory inputs are only checked here.
+    if bytes.len() as u64 > max {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// In Terraform's JSON syntax a string holding `${…}` is an expression, not a literal.
