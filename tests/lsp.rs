@@ -526,3 +526,37 @@ fn neovim_shows_the_findings() {
     assert!(written.lines().any(|l| l == "cleared after edit"), "edits update the diagnostics:\n{written}");
     assert!(status.success(), "nvim exited with {status}");
 }
+
+#[test]
+fn smelt_toml_changes_recheck_open_documents() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir(dir.path().join(".git")).unwrap_or_else(|e| panic!("{e}"));
+    let config = dir.path().join("smelt.toml");
+    std::fs::write(&config, "select = [\"rollback\"]\n").unwrap_or_else(|e| panic!("{e}"));
+    let tf = dir.path().join("main.tf");
+    let (_, text) = main_tf();
+    std::fs::write(&tf, &text).unwrap_or_else(|e| panic!("{e}"));
+    let mut c = Client::spawn();
+    let _ =
+        c.request("initialize", json!({ "capabilities": push_client(), "rootUri": file_uri(dir.path()) }));
+    c.notify("initialized", json!({}));
+    let uri = file_uri(&tf);
+    c.open(&uri, &text);
+    assert_eq!(c.diagnostics(&uri, 1).len(), 1);
+    std::fs::write(&config, "ignore = [\"tf-db-skip-final-snapshot\"]\n").unwrap_or_else(|e| panic!("{e}"));
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": file_uri(&config), "type": 2 }] }),
+    );
+    assert_eq!(c.diagnostics(&uri, 1), Vec::<Value>::new(), "the rule is ignored now");
+    // A broken smelt.toml: the built-in rules run, and the user is told.
+    std::fs::write(&config, "ignore = [\"no-such-rule-at-all\"]\n").unwrap_or_else(|e| panic!("{e}"));
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": file_uri(&config), "type": 2 }] }),
+    );
+    let shown = c.wait(|m| m["method"] == "window/showMessage");
+    assert!(shown["params"]["message"].as_str().unwrap_or_default().contains("configuration"), "{shown}");
+    assert_eq!(c.diagnostics(&uri, 1).len(), 1);
+    assert_eq!(c.finish(), 0);
+}

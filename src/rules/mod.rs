@@ -182,17 +182,16 @@ fn raw_finding(subject: &Hit<'_>, witness: Option<&Hit<'_>>) -> RawFinding {
     }
 }
 
-/// `aws_s3_bucket.logs` for Terraform blocks, else the path of keys (`spec.containers`).
+/// `aws_s3_bucket.logs` for Terraform blocks, `Kind/name` for a Kubernetes object (a document, or an
+/// item of a `List` selected with `items[*]`), else the path of keys (`spec.containers`).
 fn subject_name(subject: &Hit<'_>) -> String {
     if let Some(addr) = block_address(&subject.keys) {
         return addr.join(".");
     }
-    if subject.keys.is_empty()
-        && let (Some(kind), Some(name)) = (
-            subject.node.get("kind").and_then(Node::as_str),
-            subject.node.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str),
-        )
-    {
+    if let (Some(kind), Some(name)) = (
+        subject.node.get("kind").and_then(Node::as_str),
+        subject.node.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str),
+    ) {
         return format!("{kind}/{name}");
     }
     subject.keys.join(".")
