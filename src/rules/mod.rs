@@ -183,16 +183,22 @@ fn raw_finding(subject: &Hit<'_>, witness: Option<&Hit<'_>>) -> RawFinding {
 }
 
 /// `aws_s3_bucket.logs` for Terraform blocks, `Kind/name` for a Kubernetes object (a document, or an
-/// item of a `List` selected with `items[*]`), else the path of keys (`spec.containers`).
+/// item of a `List` selected with `items[*]`; `Kind/prefix*` with only `generateName`, `Kind` with
+/// neither), else the path of keys (`spec.containers`).
 fn subject_name(subject: &Hit<'_>) -> String {
     if let Some(addr) = block_address(&subject.keys) {
         return addr.join(".");
     }
-    if let (Some(kind), Some(name)) = (
-        subject.node.get("kind").and_then(Node::as_str),
-        subject.node.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str),
-    ) {
-        return format!("{kind}/{name}");
+    if is_manifest(subject.node)
+        && let Some(kind) = subject.node.get("kind").and_then(Node::as_str)
+    {
+        let meta = subject.node.get("metadata");
+        let field = |k: &str| meta.and_then(|m| m.get(k)).and_then(Node::as_str);
+        return match (field("name"), field("generateName")) {
+            (Some(name), _) => format!("{kind}/{name}"),
+            (None, Some(prefix)) => format!("{kind}/{prefix}*"),
+            (None, None) => kind.to_string(),
+        };
     }
     subject.keys.join(".")
 }
