@@ -85,6 +85,11 @@ pub fn discover(
                         v.push(e.into_path());
                     }
                 }
+                Ok(e) if e.file_type().is_some_and(|t| !t.is_dir()) => {
+                    if let (Some(note), Ok(mut v)) = (not_regular(&e), problems.lock()) {
+                        v.push(note);
+                    }
+                }
                 Ok(_) => {}
                 Err(err) => {
                     if let Ok(mut v) = problems.lock() {
@@ -130,6 +135,27 @@ pub fn display_path(path: &Path) -> String {
         s = rest;
     }
     s.to_string()
+}
+
+/// A note for a path of a checked kind that is not a regular file (a symlink, FIFO, socket or
+/// device). It is skipped, never opened, so a FIFO cannot block the run.
+fn not_regular(e: &ignore::DirEntry) -> Option<Diagnostic> {
+    let path = display_path(e.path());
+    if matches!(classify(&path), Classified::Unknown) {
+        return None;
+    }
+    let what = if e.path_is_symlink() {
+        "a symbolic link (links are not followed, so the check never leaves the given roots)"
+    } else {
+        "not a regular file (a FIFO, socket or device)"
+    };
+    Some(Diagnostic {
+        code: DiagnosticCode::ReadError,
+        level: Level::Note,
+        path,
+        location: None,
+        message: format!("skipped: {what}"),
+    })
 }
 
 fn walk_problem(err: &ignore::Error) -> Diagnostic {

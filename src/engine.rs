@@ -270,7 +270,13 @@ fn read(input: &Input, max: u64) -> Result<Arc<[u8]>, (DiagnosticCode, Level, St
     let bytes: Arc<[u8]> = match &input.origin {
         Origin::Memory(b) => b.clone(),
         Origin::Disk(p) => {
-            let len = std::fs::metadata(p).map_err(unreadable)?.len();
+            let meta = std::fs::metadata(p).map_err(unreadable)?;
+            // Never open a FIFO or device (it can block forever), even one swapped in after the walk.
+            if !meta.is_file() {
+                let message = "skipped: not a regular file (a FIFO, socket or device)".to_string();
+                return Err((DiagnosticCode::ReadError, Level::Note, message));
+            }
+            let len = meta.len();
             if len > max {
                 return Err(too_large(len));
             }
@@ -332,17 +338,28 @@ type UnitResult = (Vec<Finding>, Vec<Diagnostic>, Vec<Arc<OtherFile>>);
 
 fn check_unit(unit: &[usize], files: &[Loaded], rules: &RuleSet) -> UnitResult {
     let members: Vec<&Loaded> = unit.iter().filter_map(|&i| files.get(i)).collect();
-    let docs: Vec<&Node> = members.iter().flat_map(|f| f.parsed.docs.iter()).collect();
-    let mut findings = Vec::new();
+    let evaluated = evaluate_terraform(&members, files);
+    let views: Vec<&ParsedFile> = members
+        .iter()
+        .enumerate()
+        .map(|(i, f)| evaluated.get(i).and_then(|e| e.0.as_ref()).unwrap_or(&f.parsed))
+        .collect();
+    let docs: Vec<&Node> = views.iter().flat_map(|p| p.docs.iter()).collect();
+    let mut findings =
+        if evaluated.is_empty() { Vec::new() } else { check_module_calls(&members, &views, files, rules) };
     let mut diagnostics = Vec::new();
     let mut others = Vec::new();
-    for file in members {
-        let view = FileView { path: &file.path, kind: file.kind, text: &file.text, parsed: &file.parsed };
+    for (i, file) in members.into_iter().enumerate() {
+        let parsed = views.get(i).copied().unwrap_or(&file.parsed);
+        let view = FileView { path: &file.path, kind: file.kind, text: &file.text, parsed };
+        let origins = evaluated.get(i).map_or(&[][..], |e| &e.1[..]);
         let mut file_findings = Vec::new();
         for rule in rules.rules.iter().filter(|r| r.applies_to(file.kind)) {
             for raw in rule.run(&view, &docs) {
                 others.extend(raw.file.clone());
-                file_findings.push(finding(rule, file, &raw));
+                let mut found = finding(rule, file, &raw);
+                value_origin(&mut found, &raw, origins, files);
+                file_findings.push(found);
             }
         }
         diagnostics.extend(apply_suppressions(file, &mut file_findings, rules));
@@ -350,6 +367,136 @@ fn check_unit(unit: &[usize], files: &[Loaded], rules: &RuleSet) -> UnitResult {
         findings.extend(file_findings);
     }
     (findings, diagnostics, others)
+}
+
+type Evaluated = (Option<ParsedFile>, Vec<(Span, crate::terraform::Origin)>);
+
+/// A Terraform module's files after partial evaluation (see [`crate::terraform`]), one entry per
+/// member: the evaluated copy (`None`: unchanged) and where substituted values were set.
+fn evaluate_terraform(members: &[&Loaded], files: &[Loaded]) -> Vec<Evaluated> {
+    if !members.iter().all(|f| f.kind == FileKind::Terraform) {
+        return Vec::new();
+    }
+    let dir = |path: &str| path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+    let folder = members.first().map(|f| dir(&f.path)).unwrap_or_default();
+    let module: Vec<_> = members
+        .iter()
+        .map(|f| crate::terraform::ModuleFile { path: &f.path, docs: &f.parsed.docs })
+        .collect();
+    let vars: Vec<_> = files
+        .iter()
+        .filter(|f| f.kind == FileKind::TerraformVars && dir(&f.path) == folder)
+        .map(|f| crate::terraform::ModuleFile { path: &f.path, docs: &f.parsed.docs })
+        .collect();
+    let out = crate::terraform::evaluate_module(&module, &vars);
+    let copies = members.iter().zip(out.docs).map(|(f, docs)| {
+        docs.map(|docs| ParsedFile {
+            docs,
+            comments: f.parsed.comments.clone(),
+            issues: f.parsed.issues.clone(),
+        })
+    });
+    copies.zip(out.origins).collect()
+}
+
+/// Findings the caller's arguments cause inside local modules it calls: each child folder is checked
+/// again as called, and what its own check (with its defaults) does not already report is reported at
+/// the child's line, with a related location at the caller's argument.
+fn check_module_calls(
+    members: &[&Loaded],
+    views: &[&ParsedFile],
+    files: &[Loaded],
+    rules: &RuleSet,
+) -> Vec<Finding> {
+    use crate::terraform::{ModuleFile, evaluate_call, local_calls};
+    let dir = |path: &str| path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+    let folder = members.first().map(|f| dir(&f.path)).unwrap_or_default();
+    let caller: Vec<ModuleFile> =
+        members.iter().zip(views).map(|(f, p)| ModuleFile { path: &f.path, docs: &p.docs }).collect();
+    let mut out = Vec::new();
+    // Bounded: each call checks the child folder twice more.
+    for call in local_calls(&folder, &caller).into_iter().take(64) {
+        if call.child_dir == folder {
+            continue;
+        }
+        let child: Vec<&Loaded> = files
+            .iter()
+            .filter(|f| f.kind == FileKind::Terraform && dir(&f.path) == call.child_dir)
+            .collect();
+        let module: Vec<ModuleFile> =
+            child.iter().map(|f| ModuleFile { path: &f.path, docs: &f.parsed.docs }).collect();
+        let called = evaluate_call(&module, &call.inputs);
+        if called.docs.iter().all(Option::is_none) {
+            continue;
+        }
+        let own = evaluate_terraform(&child, files);
+        let called_copies: Vec<Option<ParsedFile>> = child
+            .iter()
+            .zip(called.docs)
+            .map(|(f, d)| {
+                d.map(|docs| ParsedFile {
+                    docs,
+                    comments: f.parsed.comments.clone(),
+                    issues: f.parsed.issues.clone(),
+                })
+            })
+            .collect();
+        let as_called: Vec<&ParsedFile> =
+            child.iter().zip(&called_copies).map(|(f, c)| c.as_ref().unwrap_or(&f.parsed)).collect();
+        let as_own: Vec<&ParsedFile> = child
+            .iter()
+            .enumerate()
+            .map(|(i, f)| own.get(i).and_then(|e| e.0.as_ref()).unwrap_or(&f.parsed))
+            .collect();
+        let called_docs: Vec<&Node> = as_called.iter().flat_map(|p| p.docs.iter()).collect();
+        let own_docs: Vec<&Node> = as_own.iter().flat_map(|p| p.docs.iter()).collect();
+        for (i, file) in child.iter().enumerate() {
+            let (Some(&called_parsed), Some(&own_parsed)) = (as_called.get(i), as_own.get(i)) else {
+                continue;
+            };
+            let view = |parsed| FileView { path: &file.path, kind: file.kind, text: &file.text, parsed };
+            let origins = called.origins.get(i).map_or(&[][..], |o| &o[..]);
+            let mut file_findings = Vec::new();
+            for rule in rules.rules.iter().filter(|r| r.applies_to(file.kind)) {
+                let already: Vec<Span> =
+                    rule.run(&view(own_parsed), &own_docs).iter().map(|r| r.span).collect();
+                for raw in rule.run(&view(called_parsed), &called_docs) {
+                    if raw.file.is_some() || already.contains(&raw.span) {
+                        continue;
+                    }
+                    let mut found = finding(rule, file, &raw);
+                    value_origin(&mut found, &raw, origins, files);
+                    file_findings.push(found);
+                }
+            }
+            // The child's own check reports its suppression problems; only the cover is wanted here.
+            let _ = apply_suppressions(file, &mut file_findings, rules);
+            fingerprint(file, &mut file_findings);
+            out.extend(file_findings);
+        }
+    }
+    out
+}
+
+/// "value set here": the variable default, `.tfvars` entry or local a finding's value came from.
+fn value_origin(
+    found: &mut Finding,
+    raw: &RawFinding,
+    origins: &[(Span, crate::terraform::Origin)],
+    files: &[Loaded],
+) {
+    if raw.file.is_some() {
+        return;
+    }
+    let Some((_, origin)) =
+        origins.iter().find(|(span, _)| raw.span.contains(*span) && span.end == raw.span.end)
+    else {
+        return;
+    };
+    if let Some(f) = files.iter().find(|f| f.path == origin.path) {
+        let at = location(&f.path, &f.text, &f.index, origin.span);
+        found.related.push(Related { location: at, message: "value set here".to_string() });
+    }
 }
 
 fn finding(rule: &crate::rules::Rule, file: &Loaded, raw: &RawFinding) -> Finding {

@@ -57,7 +57,11 @@ pub enum Expr {
     Call { name: String, args: Vec<Node> },
     /// A string with interpolations: literal parts are `Str` nodes, the rest are expressions.
     Template(Vec<Node>),
-    /// Anything else (conditionals, operators, `for`, splats…), kept as source text.
+    /// `cond ? then : otherwise`.
+    Conditional { cond: Node, then: Node, otherwise: Node },
+    /// A unary (`!x`, `-x`: one operand) or binary operator (`a == b`, `a && b`: two operands).
+    Op { op: String, operands: Vec<Node> },
+    /// Anything else (`for`, splats, steps on a call…), kept as source text.
     Other(String),
 }
 
@@ -130,6 +134,10 @@ impl Node {
             Value::Expr(expr) => match expr.as_ref() {
                 Expr::Call { args, .. } => args.iter().for_each(|n| n.walk(f)),
                 Expr::Template(parts) => parts.iter().for_each(|n| n.walk(f)),
+                Expr::Conditional { cond, then, otherwise } => {
+                    [cond, then, otherwise].into_iter().for_each(|n| n.walk(f))
+                }
+                Expr::Op { operands, .. } => operands.iter().for_each(|n| n.walk(f)),
                 Expr::Reference(_) | Expr::Other(_) => {}
             },
             _ => {}

@@ -63,9 +63,17 @@ pub fn shard_of(unit_key: &str, count: u64) -> u64 {
 /// The key of the unit a file belongs to: `module:<folder>` for a Terraform file, `file:<path>` for
 /// anything else. Paths are display paths (forward slashes).
 pub fn unit_key(path: &str, class: Classified) -> String {
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
     match class {
-        Classified::Kind(FileKind::Terraform, _) => {
-            let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        Classified::Kind(FileKind::Terraform, _) => format!("module:{dir}"),
+        // The variable files Terraform reads by itself set the module's values: they travel with it
+        // (same shard, same cache entry), so its evaluation sees them.
+        Classified::Kind(FileKind::TerraformVars, _)
+            if name == "terraform.tfvars"
+                || name == "terraform.tfvars.json"
+                || name.ends_with(".auto.tfvars")
+                || name.ends_with(".auto.tfvars.json") =>
+        {
             format!("module:{dir}")
         }
         _ => format!("file:{path}"),
@@ -94,6 +102,8 @@ mod tests {
         assert_eq!(key("infra/prod/main.tf"), key("infra/prod/vars.tf.json"));
         assert_eq!(key("main.tf"), "module:");
         assert_ne!(key("infra/prod/main.tf"), key("infra/prod/prod.tfvars"));
+        assert_eq!(key("infra/prod/main.tf"), key("infra/prod/terraform.tfvars"));
+        assert_eq!(key("infra/prod/main.tf"), key("infra/prod/b.auto.tfvars.json"));
         assert_ne!(key("k8s/a.yaml"), key("k8s/b.yaml"));
     }
 

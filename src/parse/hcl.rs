@@ -275,15 +275,19 @@ impl Lowerer<'_> {
             "function_call" => self.call(node, depth),
             "quoted_template" => self.quoted_template(node, depth),
             "heredoc_template" => self.heredoc(node, depth),
-            _ => self.leaf(node),
+            _ => self.leaf(node, depth),
         }
     }
 
     /// Expressions that hold no nested values to lower: literals, references, and the rest,
     /// which stay source text.
-    fn leaf(&mut self, node: TsNode) -> Node {
+    #[inline(never)]
+    fn leaf(&mut self, node: TsNode, depth: usize) -> Node {
         let value = match node.kind() {
-            "expression" => return self.compound(node),
+            "expression" => return self.compound(node, depth),
+            "conditional" => return self.conditional(node, depth),
+            "binary_operation" => return self.operation(node, depth),
+            "unary_operation" => return self.unary(node, depth),
             "numeric_lit" => match parse_number(self.src(node)) {
                 Some(n) => Value::Number(n),
                 None => return self.other(node),
@@ -292,8 +296,7 @@ impl Lowerer<'_> {
             "null_lit" => Value::Null,
             "string_lit" => Value::Str(self.string_lit(node)),
             "variable_expr" => reference(vec![self.src(node).to_string()]),
-            "unary_operation" => return self.negative_number(node),
-            // conditional, binary_operation, for expressions: unknown until evaluated.
+            // `for` expressions and the rest: unknown until evaluated.
             _ => return self.other(node),
         };
         Node::new(span_of(node), value)
@@ -301,13 +304,38 @@ impl Lowerer<'_> {
 
     /// An `expression` with several children: a traversal (`var.x[0]`), a parenthesised
     /// expression, or a call/collection followed by steps.
-    fn compound(&mut self, node: TsNode) -> Node {
+    #[inline(never)]
+    fn compound(&mut self, node: TsNode, depth: usize) -> Node {
         let children = kids(node);
         match children.first().map(|n| n.kind()) {
             Some("variable_expr") => self.traversal(node, &children).unwrap_or_else(|| self.other(node)),
-            Some("(") => self.parenthesised(node),
+            Some("(") => self.parenthesised(node, depth),
+            Some("operation") => {
+                self.misparsed_operation(span_of(node), &children, depth).unwrap_or_else(|| self.other(node))
+            }
             _ => self.other(node),
         }
+    }
+
+    /// tree-sitter-hcl reads `a == var.x.y` as `(a == var).x.y`: the steps after an operation
+    /// belong to its rightmost operand, which must then be a reference.
+    #[inline(never)]
+    fn misparsed_operation(&mut self, span: Span, children: &[TsNode], depth: usize) -> Option<Node> {
+        let (first, steps) = children.split_first()?;
+        let steps: Option<Vec<String>> = steps
+            .iter()
+            .map(|s| match s.kind() {
+                "get_attr" | "index" => self.step(*s),
+                _ => None,
+            })
+            .collect();
+        let steps = steps?;
+        let mut lowered = self.expr(*first, depth + 1);
+        if !extend_rightmost(&mut lowered, steps, span.end, 0) {
+            return None;
+        }
+        lowered.span = span;
+        Some(lowered)
     }
 
     /// `var.a.b[0]["k"][*].c` → `["var", "a", "b", "[0]", "[\"k\"]", "[*]", "c"]`.
@@ -350,7 +378,8 @@ impl Lowerer<'_> {
     }
 
     /// `(var.x)` and `("s")` unwrap to what they hold; `(a + b)` stays `Other` as written.
-    fn parenthesised(&mut self, node: TsNode) -> Node {
+    #[inline(never)]
+    fn parenthesised(&mut self, node: TsNode, depth: usize) -> Node {
         let mut inner = node;
         // Iterative, so that `((((…))))` many thousands deep costs no stack.
         loop {
@@ -367,6 +396,11 @@ impl Lowerer<'_> {
             "expression" => kids(inner).first().is_some_and(|n| n.kind() == "variable_expr"),
             _ => false,
         };
+        if inner != node && matches!(inner.kind(), "conditional" | "binary_operation" | "unary_operation") {
+            let mut lowered = self.expr(inner, depth + 1);
+            lowered.span = span_of(node);
+            return lowered;
+        }
         if !simple || inner == node {
             return self.other(node);
         }
@@ -424,6 +458,74 @@ impl Lowerer<'_> {
             }
         }
         Node::new(span_of(node), Value::Expr(Box::new(Expr::Call { name, args })))
+    }
+
+    /// `c ? a : b`, kept as structure so an evaluator can pick a branch.
+    #[inline(never)]
+    fn conditional(&mut self, node: TsNode, depth: usize) -> Node {
+        let parts: Vec<TsNode> = kids(node).into_iter().filter(|n| n.kind() == "expression").collect();
+        let [cond, then, otherwise] = parts.as_slice() else {
+            return self.other(node);
+        };
+        let (cond, then, otherwise) =
+            (self.expr(*cond, depth + 1), self.expr(*then, depth + 1), self.expr(*otherwise, depth + 1));
+        Node::new(span_of(node), Value::Expr(Box::new(Expr::Conditional { cond, then, otherwise })))
+    }
+
+    /// `a op b` and `op a`: the operator as written and the lowered operands. The grammar lists an
+    /// operand's traversal steps as siblings (`var` `.a` `==` `"x"`), so operands are the runs of
+    /// children between the operator token.
+    #[inline(never)]
+    fn operation(&mut self, node: TsNode, depth: usize) -> Node {
+        // Parentheses around an operand are anonymous siblings too: drop them.
+        let children: Vec<TsNode> =
+            kids(node).into_iter().filter(|n| n.is_named() || !matches!(n.kind(), "(" | ")")).collect();
+        let Some(at) = children.iter().position(|n| !n.is_named()) else {
+            return self.other(node);
+        };
+        let (before, rest) = children.split_at(at);
+        let (Some(op), after) = (rest.first(), rest.get(1..).unwrap_or_default()) else {
+            return self.other(node);
+        };
+        if after.is_empty() || after.iter().any(|n| !n.is_named()) {
+            return self.other(node);
+        }
+        let op = self.src(*op).to_string();
+        let mut operands = Vec::new();
+        if !before.is_empty() {
+            operands.push(self.operand(before, depth));
+        }
+        operands.push(self.operand(after, depth));
+        Node::new(span_of(node), Value::Expr(Box::new(Expr::Op { op, operands })))
+    }
+
+    /// One operand of an operation: a single node, or a traversal spelled as sibling steps.
+    fn operand(&mut self, parts: &[TsNode], depth: usize) -> Node {
+        match parts {
+            [only] => self.expr(*only, depth + 1),
+            [first, .., last] => {
+                let span = Span::new(first.start_byte(), last.end_byte());
+                let lowered = match first.kind() {
+                    "variable_expr" => self.traversal(*first, parts),
+                    "operation" => self.misparsed_operation(span, parts, depth),
+                    _ => None,
+                };
+                match lowered {
+                    Some(node) => Node { span, ..node },
+                    None => {
+                        let text = self.text.get(span.range()).unwrap_or("").to_string();
+                        Node::new(span, Value::Expr(Box::new(Expr::Other(text))))
+                    }
+                }
+            }
+            [] => Node::new(Span::default(), Value::Expr(Box::new(Expr::Other(String::new())))),
+        }
+    }
+
+    #[inline(never)]
+    fn unary(&mut self, node: TsNode, depth: usize) -> Node {
+        let negative = self.negative_number(node);
+        if negative.is_unknown() { self.operation(node, depth) } else { negative }
     }
 
     /// `-1` is how Terraform spells a negative number (`from_port = -1`): rules need its value.
@@ -609,6 +711,30 @@ fn literal_gaps((start, end): (usize, usize), parts: &[TsNode]) -> Vec<(usize, u
         gaps.push((at, end));
     }
     gaps
+}
+
+/// Appends `steps` to the reference at the right end of an operation (see
+/// [`Lowerer::misparsed_operation`]), stretching the spans on the way to `end`.
+fn extend_rightmost(node: &mut Node, steps: Vec<String>, end: u32, depth: usize) -> bool {
+    if depth > 64 {
+        return false;
+    }
+    let Value::Expr(expr) = &mut node.value else { return false };
+    let done = match expr.as_mut() {
+        Expr::Op { operands, .. } => match operands.last_mut() {
+            Some(last) => extend_rightmost(last, steps, end, depth + 1),
+            None => false,
+        },
+        Expr::Reference(parts) => {
+            parts.extend(steps);
+            true
+        }
+        _ => false,
+    };
+    if done {
+        node.span.end = end;
+    }
+    done
 }
 
 fn reference(parts: Vec<String>) -> Value {

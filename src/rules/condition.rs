@@ -390,6 +390,8 @@ fn references(node: &Node, address: &[&str]) -> Option<bool> {
         }
         Expr::Template(parts) => any_reference(parts, address),
         Expr::Call { args, .. } => any_reference(args, address),
+        Expr::Conditional { cond, then, otherwise } => any_reference([cond, then, otherwise], address),
+        Expr::Op { operands, .. } => any_reference(operands, address),
         Expr::Other(text) => {
             let needle = address.join(".");
             if text.contains(&needle) { Some(true) } else { None }
@@ -397,7 +399,7 @@ fn references(node: &Node, address: &[&str]) -> Option<bool> {
     }
 }
 
-fn any_reference(nodes: &[Node], address: &[&str]) -> Option<bool> {
+fn any_reference<'n>(nodes: impl IntoIterator<Item = &'n Node>, address: &[&str]) -> Option<bool> {
     let mut result = Some(false);
     for n in nodes {
         match references(n, address) {

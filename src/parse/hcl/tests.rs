@@ -206,18 +206,57 @@ fn function_calls_nest() {
 }
 
 #[test]
-fn operations_and_conditionals_are_other() {
+fn operations_and_conditionals_keep_structure() {
     let file = lower(
-        "c = var.a ? 1 : 2\nb = 1 + 2\nf = [for s in var.l : s]\np = (var.x)\nq = (1 + 2)\nr = (\"s\")\nn = !true\n",
+        "c = var.a ? 1 : 2\nb = 1 + 2\nf = [for s in var.l : s]\np = (var.x)\nq = (1 + 2)\nr = (\"s\")\nn = !true\nm = -var.x\n",
     );
     let doc = root(&file);
-    assert!(matches!(expr(doc.get("c").expect("c")), Expr::Other(s) if s == "var.a ? 1 : 2"));
-    assert!(matches!(expr(doc.get("b").expect("b")), Expr::Other(s) if s == "1 + 2"));
+    let Expr::Conditional { cond, then, otherwise } = expr(doc.get("c").expect("c")) else { panic!() };
+    assert_eq!(reference(cond), ["var", "a"]);
+    assert_eq!((then.as_number(), otherwise.as_number()), (Some(1.0), Some(2.0)));
+    let Expr::Op { op, operands } = expr(doc.get("b").expect("b")) else { panic!() };
+    assert_eq!(op, "+");
+    assert_eq!(operands.iter().map(|n| n.as_number()).collect::<Vec<_>>(), [Some(1.0), Some(2.0)]);
     assert!(matches!(expr(doc.get("f").expect("f")), Expr::Other(_)));
     assert_eq!(reference(doc.get("p").expect("p")), ["var", "x"]);
-    assert!(matches!(expr(doc.get("q").expect("q")), Expr::Other(s) if s == "(1 + 2)"));
+    let q = doc.get("q").expect("q");
+    assert!(matches!(expr(q), Expr::Op { op, .. } if op == "+"));
+    assert_eq!(q.span.len(), "(1 + 2)".len(), "the span covers the parentheses");
     assert_eq!(doc.get("r").and_then(Node::as_str), Some("s"));
-    assert!(matches!(expr(doc.get("n").expect("n")), Expr::Other(s) if s == "!true"));
+    assert!(
+        matches!(expr(doc.get("n").expect("n")), Expr::Op { op, operands } if op == "!" && operands.len() == 1)
+    );
+    // tree-sitter-hcl reads `-var.x` as `(-var).x`: the steps go back to the operand.
+    let Expr::Op { op, operands } = expr(doc.get("m").expect("m")) else { panic!() };
+    assert_eq!((op.as_str(), reference(&operands[0])), ("-", vec!["var", "x"]));
+    let text = "t = 1 + var.a.b[0] == local.c.d\n";
+    let file = lower(text);
+    let t = root(&file).get("t").expect("t");
+    assert_eq!(file_text_of(t, text), "1 + var.a.b[0] == local.c.d");
+    let Expr::Op { op, operands } = expr(t) else { panic!("{t:?}") };
+    assert_eq!(op, "==");
+    assert_eq!(reference(&operands[1]), ["local", "c", "d"]);
+    assert_eq!(file_text_of(&operands[1], text), "local.c.d");
+    let Expr::Op { op, operands } = expr(&operands[0]) else { panic!() };
+    assert_eq!(op, "+");
+    assert_eq!(reference(&operands[1]), ["var", "a", "b", "[0]"]);
+    assert_eq!(file_text_of(&operands[1], text), "var.a.b[0]");
+    let file = lower("e = var.a.b == \"x\"\nk = f(1)[0] + 2\np = (1 + 2) * (3)\n");
+    let Expr::Op { op, operands } = expr(root(&file).get("p").expect("p")) else { panic!() };
+    assert_eq!(op, "*");
+    assert!(matches!(expr(&operands[0]), Expr::Op { op, .. } if op == "+"));
+    assert_eq!(operands[1].as_number(), Some(3.0));
+    let Expr::Op { op, operands } = expr(root(&file).get("e").expect("e")) else { panic!() };
+    assert_eq!(op, "==");
+    assert_eq!(reference(&operands[0]), ["var", "a", "b"]);
+    assert_eq!(&file_text_of(&operands[0], "e = var.a.b == \"x\"\n"), "var.a.b");
+    assert_eq!(operands[1].as_str(), Some("x"));
+    let Expr::Op { operands, .. } = expr(root(&file).get("k").expect("k")) else { panic!() };
+    assert!(matches!(expr(&operands[0]), Expr::Other(s) if s == "f(1)[0]"));
+}
+
+fn file_text_of(node: &Node, text: &str) -> String {
+    text.get(node.span.range()).unwrap_or("").to_string()
 }
 
 #[test]

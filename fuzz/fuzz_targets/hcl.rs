@@ -1,0 +1,9 @@
+//! HCL (Terraform) parsing and lowering into the model.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = smelt::parse::hcl::parse(text, &smelt::parse::Limits::default());
+    }
+});

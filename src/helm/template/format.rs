@@ -1,0 +1,209 @@
+//! Go's `fmt.Sprint`, `fmt.Sprintln` and `fmt.Sprintf` over template values (the common verbs).
+
+use super::value::{Value, go_float_e, go_float_f, go_float_g, go_quote};
+
+/// `fmt.Sprint`: spaces between operands when neither is a string.
+pub fn go_sprint(args: &[Value]) -> String {
+    let mut out = String::new();
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 && !matches!(a, Value::Str(_)) && !matches!(args[i - 1], Value::Str(_)) {
+            out.push(' ');
+        }
+        a.write_go(&mut out);
+    }
+    out
+}
+
+/// `fmt.Sprintln`: spaces between all operands and a final newline.
+pub fn go_sprintln(args: &[Value]) -> String {
+    let mut out = args.iter().map(Value::to_go_string).collect::<Vec<_>>().join(" ");
+    out.push('\n');
+    out
+}
+
+#[derive(Default, Clone, Copy)]
+struct Spec {
+    minus: bool,
+    plus: bool,
+    space: bool,
+    zero: bool,
+    sharp: bool,
+    width: Option<usize>,
+    prec: Option<usize>,
+}
+
+fn bad(verb: char, v: &Value) -> String {
+    match v {
+        Value::Nil => format!("%!{verb}(<nil>)"),
+        v => format!("%!{verb}({}={})", v.type_name(), v.to_go_string()),
+    }
+}
+
+fn sign(s: String, spec: &Spec) -> String {
+    if s.starts_with('-') || s.starts_with('+') {
+        s
+    } else if spec.plus {
+        format!("+{s}")
+    } else if spec.space {
+        format!(" {s}")
+    } else {
+        s
+    }
+}
+
+/// One operand formatted with one verb, before padding.
+fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
+    match (verb, v) {
+        ('v', Value::Float(f)) => sign(go_float_g(*f, spec.prec, false), spec),
+        ('v', Value::Int(i)) => sign(i.to_string(), spec),
+        ('v', Value::Str(s)) if spec.sharp => go_quote(s),
+        ('v', v) => v.to_go_string(),
+        (_, Value::List(items)) if verb != 'T' => {
+            let parts: Vec<String> = items.iter().map(|x| format_one(verb, x, spec)).collect();
+            format!("[{}]", parts.join(" "))
+        }
+        (_, Value::Map(m)) if verb != 'T' => {
+            let parts: Vec<String> = m
+                .iter()
+                .map(|(k, x)| {
+                    format!(
+                        "{}:{}",
+                        format_one(verb, &Value::Str(k.clone()), spec),
+                        format_one(verb, x, spec)
+                    )
+                })
+                .collect();
+            format!("map[{}]", parts.join(" "))
+        }
+        ('T', v) => v.type_name().to_string(),
+        ('s', Value::Str(s)) => match spec.prec {
+            Some(p) => s.chars().take(p).collect(),
+            None => s.clone(),
+        },
+        ('q', Value::Str(s)) => go_quote(s),
+        ('q', Value::Int(i)) => match u32::try_from(*i).ok().and_then(char::from_u32) {
+            Some('\'') => "'\\''".to_string(),
+            Some(c) => {
+                let q = go_quote(&c.to_string());
+                format!("'{}'", q.get(1..q.len() - 1).unwrap_or_default().replace("\\\"", "\""))
+            }
+            None => "'\u{fffd}'".to_string(),
+        },
+        ('x' | 'X', Value::Str(s)) => {
+            let h: String = s.bytes().map(|b| format!("{b:02x}")).collect();
+            if verb == 'X' { h.to_uppercase() } else { h }
+        }
+        ('d', Value::Int(i)) => sign(i.to_string(), spec),
+        ('b', Value::Int(i)) => {
+            sign(if *i < 0 { format!("-{:b}", i.unsigned_abs()) } else { format!("{i:b}") }, spec)
+        }
+        ('o', Value::Int(i)) => {
+            sign(if *i < 0 { format!("-{:o}", i.unsigned_abs()) } else { format!("{i:o}") }, spec)
+        }
+        ('x', Value::Int(i)) => {
+            sign(if *i < 0 { format!("-{:x}", i.unsigned_abs()) } else { format!("{i:x}") }, spec)
+        }
+        ('X', Value::Int(i)) => {
+            sign(if *i < 0 { format!("-{:X}", i.unsigned_abs()) } else { format!("{i:X}") }, spec)
+        }
+        ('c', Value::Int(i)) => {
+            u32::try_from(*i).ok().and_then(char::from_u32).unwrap_or('\u{fffd}').to_string()
+        }
+        ('U', Value::Int(i)) => format!("U+{i:04X}"),
+        ('t', Value::Bool(b)) => b.to_string(),
+        ('e' | 'E', Value::Float(f)) => sign(go_float_e(*f, spec.prec.unwrap_or(6), verb == 'E'), spec),
+        ('f' | 'F', Value::Float(f)) => sign(go_float_f(*f, spec.prec.unwrap_or(6)), spec),
+        ('g' | 'G', Value::Float(f)) => sign(go_float_g(*f, spec.prec, verb == 'G'), spec),
+        (verb, v) => bad(verb, v),
+    }
+}
+
+fn pad(s: String, spec: &Spec, numeric: bool) -> String {
+    let Some(w) = spec.width else { return s };
+    let n = s.chars().count();
+    if n >= w {
+        return s;
+    }
+    let fill = w - n;
+    if spec.minus {
+        return format!("{s}{}", " ".repeat(fill));
+    }
+    if spec.zero && numeric {
+        let (sign, digits) = if s.starts_with(['-', '+', ' ']) { s.split_at(1) } else { ("", s.as_str()) };
+        return format!("{sign}{}{digits}", "0".repeat(fill));
+    }
+    format!("{}{s}", " ".repeat(fill))
+}
+
+/// Reads a decimal number at `chars[*i..]`, capped so a hostile width cannot allocate without bound.
+fn number(chars: &[char], i: &mut usize) -> Option<usize> {
+    let start = *i;
+    let mut n: usize = 0;
+    while let Some(d) = chars.get(*i).and_then(|c| c.to_digit(10)) {
+        n = (n * 10 + d as usize).min(1 << 20);
+        *i += 1;
+    }
+    (*i > start).then_some(n)
+}
+
+/// `fmt.Sprintf` with Go's verbs `%v %s %q %d %b %o %x %X %c %U %t %e %E %f %F %g %G %T %%`, flags
+/// `- + space 0 #`, width and precision; and Go's `%!verb(type=value)`, `%!v(MISSING)`, `%!(EXTRA …)`.
+pub fn go_sprintf(format: &str, args: &[Value]) -> String {
+    let chars: Vec<char> = format.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    let mut argi = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let mut spec = Spec::default();
+        while let Some(&f) = chars.get(i) {
+            match f {
+                '-' => spec.minus = true,
+                '+' => spec.plus = true,
+                ' ' => spec.space = true,
+                '0' => spec.zero = true,
+                '#' => spec.sharp = true,
+                _ => break,
+            }
+            i += 1;
+        }
+        spec.width = number(&chars, &mut i);
+        if chars.get(i) == Some(&'.') {
+            i += 1;
+            spec.prec = Some(number(&chars, &mut i).unwrap_or(0));
+        }
+        let Some(&verb) = chars.get(i) else {
+            out.push_str("%!(NOVERB)");
+            break;
+        };
+        i += 1;
+        if verb == '%' {
+            out.push('%');
+            continue;
+        }
+        let Some(arg) = args.get(argi) else {
+            out.push_str(&format!("%!{verb}(MISSING)"));
+            continue;
+        };
+        argi += 1;
+        let numeric = matches!(arg, Value::Int(_) | Value::Float(_));
+        let s = format_one(verb, arg, &spec);
+        out.push_str(&pad(s, &spec, numeric));
+    }
+    if argi < args.len() {
+        let extra: Vec<String> = args[argi..]
+            .iter()
+            .map(|a| match a {
+                Value::Nil => "<nil>".to_string(),
+                a => format!("{}={}", a.type_name(), a.to_go_string()),
+            })
+            .collect();
+        out.push_str(&format!("%!(EXTRA {})", extra.join(", ")));
+    }
+    out
+}

@@ -1,0 +1,228 @@
+//! A deterministic YAML emitter for template values, shaped like Helm's `toYaml`
+//! (`sigs.k8s.io/yaml`: JSON, then go-yaml v2 style: sorted keys, 2-space indentation, sequences not
+//! indented under their key, literal blocks for multi-line strings, quotes only where YAML 1.1 needs them).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::value::{Value, go_float};
+
+/// The YAML text of `v`, ending with a newline (Helm's `toYaml` trims it).
+pub fn to_yaml(v: &Value) -> String {
+    let mut out = String::new();
+    match v {
+        Value::Map(m) if !m.is_empty() => emit_map(v, 0, &mut out),
+        Value::List(l) if !l.is_empty() => emit_list(v, 0, &mut out),
+        v => {
+            out.push_str(&scalar(v, 0));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn emit_map(v: &Value, indent: usize, out: &mut String) {
+    let Value::Map(m) = v else { return };
+    let pad = " ".repeat(indent);
+    for (k, x) in m.iter() {
+        out.push_str(&pad);
+        out.push_str(&quote_key(k));
+        out.push(':');
+        match x {
+            Value::Map(c) if !c.is_empty() => {
+                out.push('\n');
+                emit_map(x, indent + 2, out);
+            }
+            Value::List(c) if !c.is_empty() => {
+                out.push('\n');
+                emit_list(x, indent, out);
+            }
+            x => {
+                out.push(' ');
+                out.push_str(&scalar(x, indent + 2));
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn emit_list(v: &Value, indent: usize, out: &mut String) {
+    let Value::List(items) = v else { return };
+    let pad = " ".repeat(indent);
+    for x in items.iter() {
+        match x {
+            Value::Map(c) if !c.is_empty() => {
+                let mut child = String::new();
+                emit_map(x, indent + 2, &mut child);
+                out.push_str(&pad);
+                out.push_str("- ");
+                out.push_str(child.get(indent + 2..).unwrap_or_default());
+            }
+            Value::List(c) if !c.is_empty() => {
+                let mut child = String::new();
+                emit_list(x, indent + 2, &mut child);
+                out.push_str(&pad);
+                out.push_str("- ");
+                out.push_str(child.get(indent + 2..).unwrap_or_default());
+            }
+            x => {
+                out.push_str(&pad);
+                out.push_str("- ");
+                out.push_str(&scalar(x, indent + 2));
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn scalar(v: &Value, indent: usize) -> String {
+    match v {
+        Value::Nil => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        // JSON writes integral floats below 1e21 as integers, which YAML then reads back as ints.
+        Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e21 => format!("{f:.0}"),
+        Value::Float(f) => go_float(*f),
+        Value::Str(s) => quote_str(s, indent),
+        Value::Map(_) | Value::Object(_) => "{}".into(),
+        Value::List(_) => "[]".into(),
+    }
+}
+
+fn quote_key(k: &str) -> String {
+    if k.contains('\n') { double_quoted(k) } else { quote_str(k, 0) }
+}
+
+static INT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[-+]?(0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*)$").ok());
+static FLOAT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^([-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$").ok()
+});
+static BASE60: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$").ok());
+static TIMESTAMP: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}.*)?$").ok()
+});
+
+fn matches(re: &LazyLock<Option<Regex>>, s: &str) -> bool {
+    re.as_ref().is_some_and(|r| r.is_match(s))
+}
+
+/// Whether a plain scalar would be read back as something other than this string (YAML 1.1).
+fn resolves_to_non_string(s: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "", "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true",
+        "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "<<",
+    ];
+    WORDS.contains(&s)
+        || matches(&INT, s)
+        || matches(&FLOAT, s)
+        || matches(&BASE60, s)
+        || matches(&TIMESTAMP, s)
+}
+
+fn printable(c: char) -> bool {
+    c == '\n' || (' '..='~').contains(&c) || (c as u32 >= 0xa0 && !c.is_control() && c != '\u{feff}')
+}
+
+fn plain_allowed(s: &str) -> bool {
+    let b = s.as_bytes();
+    let Some(&first) = b.first() else { return false };
+    let followed_by_space = |i: usize| b.get(i + 1).is_none_or(|c| *c == b' ');
+    if matches!(
+        first,
+        b'#' | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+    ) || (matches!(first, b'?' | b':' | b'-') && followed_by_space(0))
+    {
+        return false;
+    }
+    if s.starts_with("---") || s.starts_with("...") || s.starts_with(' ') || s.ends_with(' ') {
+        return false;
+    }
+    if s.contains(": ") || s.ends_with(':') || s.contains(" #") {
+        return false;
+    }
+    true
+}
+
+fn quote_str(s: &str, indent: usize) -> String {
+    if !s.chars().all(printable) {
+        return double_quoted(s);
+    }
+    if s.contains('\n') {
+        return literal(s, indent);
+    }
+    if resolves_to_non_string(s) {
+        return double_quoted(s);
+    }
+    if plain_allowed(s) {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn literal(s: &str, indent: usize) -> String {
+    // A line with trailing spaces before a break cannot be a block scalar in go-yaml.
+    if s.split('\n').rev().skip(1).any(|l| l.ends_with(' ')) {
+        return double_quoted(s);
+    }
+    let chomp = if !s.ends_with('\n') {
+        "-"
+    } else if s.ends_with("\n\n") || s == "\n" {
+        "+"
+    } else {
+        ""
+    };
+    let indicator = if s.starts_with(' ') || s.starts_with('\n') { "2" } else { "" };
+    let pad = " ".repeat(indent.max(2));
+    let mut out = format!("|{indicator}{chomp}");
+    let body = s.strip_suffix('\n').unwrap_or(s);
+    for line in body.split('\n') {
+        out.push('\n');
+        if !line.is_empty() {
+            out.push_str(&pad);
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+fn double_quoted(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            c if !printable(c) => {
+                let n = c as u32;
+                if n <= 0xff {
+                    out.push_str(&format!("\\x{n:02X}"));
+                } else {
+                    out.push_str(&format!("\\u{n:04X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
