@@ -16,7 +16,13 @@ if [ ! -d "$corpus" ]; then
   case $target in
     hcl) find ../fixtures -name '*.tf' -size -64k -exec cp -t "$corpus" {} + 2>/dev/null || true ;;
     yaml | gha_expr) find ../fixtures \( -name '*.yml' -o -name '*.yaml' \) -size -64k -exec cp -t "$corpus" {} + 2>/dev/null || true ;;
-    *) ;;
+    check)
+      # The first byte picks the file name (fuzz_targets/check.rs NAMES): 0 main.tf, 3 a workflow, 6 k8s.
+      i=0
+      for f in $(find ../fixtures -name '*.tf' -size -16k | head -200); do { printf '\000'; cat "$f"; } >"$corpus/tf$i"; i=$((i + 1)); done
+      for f in $(find ../fixtures -path '*workflows*' -name '*.yml' -size -16k | head -200); do { printf '\003'; cat "$f"; } >"$corpus/gh$i"; i=$((i + 1)); done
+      for f in $(find ../fixtures -path '*k8s*' -name '*.yaml' -size -16k | head -200); do { printf '\006'; cat "$f"; } >"$corpus/k$i"; i=$((i + 1)); done
+      ;;
   esac
 fi
 exec cargo fuzz run "$target" "$corpus" -- -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=20 "$@"
