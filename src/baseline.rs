@@ -159,24 +159,12 @@ fn sort(entries: &mut [Entry]) {
 mod tests {
     use super::*;
     use crate::finding::{Finding, Location, Suppression};
-    use crate::rules::meta::{Family, Precision, RuleMeta, Severity, Smell};
+    use crate::rules::meta::{RuleMeta, Severity};
     use crate::span::{Position, Span};
     use std::sync::Arc;
 
     fn meta(name: &str) -> Arc<RuleMeta> {
-        Arc::new(RuleMeta {
-            code: "T1".into(),
-            name: name.into(),
-            family: Family::Security,
-            smell: Smell::HardcodedSecret,
-            severity: Severity::High,
-            precision: Precision::High,
-            cwe: None,
-            summary: "s".into(),
-            help: "h".into(),
-            docs: "d".into(),
-            origin: "test".into(),
-        })
+        Arc::new(RuleMeta::for_tests(name))
     }
 
     fn finding(rule: &str, path: &str, line: u32, fingerprint: &str) -> Finding {

@@ -638,7 +638,7 @@ fn normalise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::meta::{Family, Precision, RuleMeta, Severity, Smell};
+    use crate::rules::meta::{RuleMeta, Severity};
     use crate::rules::{Check, Rule};
 
     fn boom(file: &FileView<'_>) -> Vec<RawFinding> {
@@ -647,19 +647,7 @@ mod tests {
     }
 
     fn rule_set() -> RuleSet {
-        let meta = RuleMeta {
-            code: "T1".into(),
-            name: "test-rule".into(),
-            family: Family::Security,
-            smell: Smell::HardcodedSecret,
-            severity: Severity::High,
-            precision: Precision::High,
-            cwe: None,
-            summary: "s".into(),
-            help: "h".into(),
-            docs: "d".into(),
-            origin: "test".into(),
-        };
+        let meta = RuleMeta::for_tests("test-rule");
         let rule = Rule {
             meta: Arc::new(meta),
             message: "found".into(),

@@ -3,7 +3,7 @@
 
 #[path = "support/cli.rs"]
 mod cli;
-use cli::{root, smelt, stderr, stdout};
+use cli::{assert_matches_documented_schema, root, smelt, stderr, stdout};
 
 #[path = "support/sarif_schema.rs"]
 mod sarif_schema;
@@ -30,20 +30,6 @@ fn example_json_output() {
     assert_eq!(json["version"], 1);
     assert_matches_documented_schema(&json);
     snapshot!("example-json", text);
-}
-
-/// `docs/json-output.schema.json` is the checkable form of `docs/json-output.md`.
-fn assert_matches_documented_schema(json: &serde_json::Value) {
-    let schema_text = std::fs::read_to_string(root().join("docs/json-output.schema.json")).expect("schema");
-    let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let errors: Vec<String> =
-        validator.iter_errors(json).map(|e| format!("{}: {e}", e.instance_path)).collect();
-    assert!(
-        errors.is_empty(),
-        "JSON output does not match docs/json-output.schema.json:\n{}",
-        errors.join("\n")
-    );
 }
 
 #[test]

@@ -194,3 +194,23 @@ impl RuleMeta {
         tags
     }
 }
+
+#[cfg(test)]
+impl RuleMeta {
+    /// A security rule with placeholder text, for tests that need a rule but not its content.
+    pub(crate) fn for_tests(name: &str) -> RuleMeta {
+        RuleMeta {
+            code: "T1".into(),
+            name: name.into(),
+            family: Family::Security,
+            smell: Smell::HardcodedSecret,
+            severity: Severity::High,
+            precision: Precision::High,
+            cwe: None,
+            summary: "s".into(),
+            help: "h".into(),
+            docs: "d".into(),
+            origin: "test".into(),
+        }
+    }
+}

@@ -32,6 +32,21 @@ pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
 }
 
+/// Fails unless `json` matches `docs/json-output.schema.json`, the checkable form of
+/// `docs/json-output.md`.
+pub fn assert_matches_documented_schema(json: &serde_json::Value) {
+    let schema_text = std::fs::read_to_string(root().join("docs/json-output.schema.json")).expect("schema");
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> =
+        validator.iter_errors(json).map(|e| format!("{}: {e}", e.instance_path)).collect();
+    assert!(
+        errors.is_empty(),
+        "JSON output does not match docs/json-output.schema.json:\n{}",
+        errors.join("\n")
+    );
+}
+
 /// Copies a folder recursively.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
