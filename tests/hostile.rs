@@ -314,6 +314,11 @@ fn unterminated_strings_and_heredocs() {
         let d = assert_diag(&report, path, "parse-error", None);
         assert!(d["line"].as_u64().is_some(), "{d:#}");
     }
+    // The Terraform ones point at the string's own line, not the block that swallowed the file.
+    for path in ["string/main.tf", "heredoc/main.tf"] {
+        let d = assert_diag(&report, path, "parse-error", None);
+        assert_eq!(d["line"], 2, "{d:#}");
+    }
     assert_good_intact(&report);
 }
 

@@ -95,6 +95,15 @@ impl Scanner<'_> {
                 // The tail of an unterminated string: its line is intact once the string's is blanked.
                 return true;
             }
+            // A region that swallowed the rest of the file usually starts at the block around an
+            // unterminated string or heredoc: point at the string, which is what needs fixing.
+            if node.end_position().row > node.start_position().row {
+                if let Some((span, row, message)) = self.unterminated_within(node) {
+                    self.broken_line(span.start as usize);
+                    self.report(span, row, message);
+                    return true;
+                }
+            }
             let message = self.error_message(node, parent);
             let row = node.start_position().row;
             // Blank the line only where recovery may have swallowed text: at the level of blocks
@@ -108,6 +117,13 @@ impl Scanner<'_> {
         }
         if node.is_missing() {
             let message = self.missing_message(node, parent);
+            // A heredoc's missing end marker is "found" at the end of the file; the fix belongs
+            // where the heredoc opens.
+            if let (true, Some(heredoc)) = (node.kind() == "heredoc_identifier", parent) {
+                let start = heredoc.start_byte();
+                self.report(Span::new(start, self.line_end(start)), heredoc.start_position().row, message);
+                return false;
+            }
             self.report(span_of(node), node.start_position().row, message);
             return false;
         }
@@ -140,6 +156,49 @@ impl Scanner<'_> {
         }
         self.last_row = Some(row);
         self.out.issues.push(ParseIssue { span, message, kind: ParseIssueKind::Syntax });
+    }
+
+    /// The first line inside `node` that opens a string it never closes, or a heredoc whose marker
+    /// never comes: its span (to the end of that line), row and message.
+    fn unterminated_within(&self, node: TsNode) -> Option<(Span, usize, String)> {
+        let region = self.src(node);
+        let base = node.start_byte();
+        let first_row = node.start_position().row;
+        let mut offset = 0;
+        let lines: Vec<&str> = region.split_inclusive('\n').collect();
+        for (i, line) in lines.iter().enumerate() {
+            let code = line.trim_end_matches(['\r', '\n']);
+            let start = base + offset;
+            offset += line.len();
+            let trimmed = code.trim_start();
+            if trimmed.starts_with('#') || trimmed.starts_with("//") {
+                continue;
+            }
+            if let Some(marker) = heredoc_marker(code) {
+                let closed = lines.iter().skip(i + 1).any(|l| l.trim() == marker);
+                if !closed {
+                    let at = code.find("<<").unwrap_or(0);
+                    let span = Span::new(start + at, start + code.len());
+                    return Some((
+                        span,
+                        first_row + i,
+                        format!(
+                            "heredoc `{marker}` opened here is never closed: add a line with just `{marker}`"
+                        ),
+                    ));
+                }
+                continue;
+            }
+            if let Some(at) = open_quote(code) {
+                let span = Span::new(start + at, start + code.len());
+                return Some((
+                    span,
+                    first_row + i,
+                    "unterminated string — add the closing '\"' before the end of the line".to_string(),
+                ));
+            }
+        }
+        None
     }
 
     fn line_end(&self, offset: usize) -> usize {
@@ -285,4 +344,30 @@ impl Scanner<'_> {
 /// 1-based line where `node` starts.
 fn line_of(node: TsNode) -> usize {
     node.start_position().row + 1
+}
+
+/// `x = <<EOT` / `<<-EOT` at the end of a line: the marker.
+fn heredoc_marker(line: &str) -> Option<&str> {
+    let at = line.find("<<")?;
+    let marker = line.get(at + 2..)?.trim_start_matches('-').trim_end();
+    (!marker.is_empty() && marker.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(marker)
+}
+
+/// Byte offset of a `"` that the line opens and never closes (escapes and `${…}` quotes respected
+/// roughly: only an odd count of unescaped quotes counts).
+fn open_quote(line: &str) -> Option<usize> {
+    let mut open: Option<usize> = None;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '\\' if open.is_some() => escaped = !escaped,
+            '"' if !escaped => open = if open.is_some() { None } else { Some(i) },
+            '#' if open.is_none() => return None,
+            _ => escaped = false,
+        }
+        if c != '\\' {
+            escaped = false;
+        }
+    }
+    open
 }

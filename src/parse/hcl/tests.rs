@@ -431,3 +431,21 @@ fn never_panics_on_odd_input() {
     }
     assert_eq!(root(&lower("a = 0x1F")).get("a").and_then(Node::as_number), Some(31.0));
 }
+
+/// A string or heredoc left open swallows the rest of the file into one error region that starts at
+/// the enclosing block; the issue must point at the string's own line.
+#[test]
+fn unterminated_strings_and_heredocs_are_reported_on_their_own_line() {
+    for (text, want) in [
+        ("locals {\n  x = \"abc\n}\n", "unterminated string"),
+        ("locals {\n  x = <<EOT\nabc\n", "heredoc"),
+        ("# a \"quoted\" comment\nlocals {\n  y = \"ok\"\n  x = <<-EOF\n    abc\n", "heredoc"),
+    ] {
+        let file = lower(text);
+        let issue = file.issues.first().unwrap_or_else(|| panic!("no issue for {text:?}"));
+        let line = text[..issue.span.start as usize].matches('\n').count() + 1;
+        let expected_line = text.lines().position(|l| l.contains("\"abc") || l.contains("<<")).map(|i| i + 1);
+        assert_eq!(Some(line), expected_line, "{text:?}: {issue:?}");
+        assert!(issue.message.contains(want), "{text:?}: {}", issue.message);
+    }
+}
