@@ -97,12 +97,12 @@ impl Scanner<'_> {
             }
             // A region that swallowed the rest of the file usually starts at the block around an
             // unterminated string or heredoc: point at the string, which is what needs fixing.
-            if node.end_position().row > node.start_position().row {
-                if let Some((span, row, message)) = self.unterminated_within(node) {
-                    self.broken_line(span.start as usize);
-                    self.report(span, row, message);
-                    return true;
-                }
+            if node.end_position().row > node.start_position().row
+                && let Some((span, row, message)) = self.unterminated_within(node)
+            {
+                self.broken_line(span.start as usize);
+                self.report(span, row, message);
+                return true;
             }
             let message = self.error_message(node, parent);
             let row = node.start_position().row;
