@@ -389,11 +389,13 @@ fn encode_uri(path: &str) -> String {
 
 /// The first paragraph of Markdown docs that is not a heading, as one line of plain text.
 fn first_paragraph(markdown: &str) -> String {
-    let mut lines = Vec::new();
+    let mut lines: Vec<String> = Vec::new();
     for line in markdown.lines() {
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
-            if lines.is_empty() {
+            // "Found two ways:" says nothing alone: keep the list it introduces.
+            let introduces = lines.last().is_some_and(|l| l.ends_with(':'));
+            if lines.is_empty() || (introduces && trimmed.is_empty()) {
                 continue;
             }
             break;
@@ -485,6 +487,10 @@ mod tests {
         let docs =
             "# Title\n\nFlags `x` and **y**,\nsee [the docs](https://e.com).\n\n```yaml\na: [1]\n```\n";
         assert_eq!(first_paragraph(docs), "Flags x and y, see the docs (https://e.com).");
+        assert_eq!(
+            first_paragraph("## What\n\nFound two ways:\n\n- token formats;\n- key names.\n\nMore."),
+            "Found two ways: - token formats; - key names."
+        );
         assert_eq!(
             markdown_to_text(docs),
             "Title\n\nFlags x and y,\nsee the docs (https://e.com).\n\n    a: [1]"
