@@ -351,7 +351,7 @@ fn check_unit(unit: &[usize], files: &[Loaded], rules: &RuleSet) -> UnitResult {
     let mut others = Vec::new();
     for (i, file) in members.into_iter().enumerate() {
         let parsed = views.get(i).copied().unwrap_or(&file.parsed);
-        let view = FileView { path: &file.path, kind: file.kind, text: &file.text, parsed };
+        let view = FileView::new(&file.path, file.kind, &file.text, parsed);
         let origins = evaluated.get(i).map_or(&[][..], |e| &e.1[..]);
         let mut file_findings = Vec::new();
         for rule in rules.rules.iter().filter(|r| r.applies_to(file.kind)) {
@@ -454,13 +454,13 @@ fn check_module_calls(
             let (Some(&called_parsed), Some(&own_parsed)) = (as_called.get(i), as_own.get(i)) else {
                 continue;
             };
-            let view = |parsed| FileView { path: &file.path, kind: file.kind, text: &file.text, parsed };
+            let called_view = FileView::new(&file.path, file.kind, &file.text, called_parsed);
+            let own_view = FileView::new(&file.path, file.kind, &file.text, own_parsed);
             let origins = called.origins.get(i).map_or(&[][..], |o| &o[..]);
             let mut file_findings = Vec::new();
             for rule in rules.rules.iter().filter(|r| r.applies_to(file.kind)) {
-                let already: Vec<Span> =
-                    rule.run(&view(own_parsed), &own_docs).iter().map(|r| r.span).collect();
-                for raw in rule.run(&view(called_parsed), &called_docs) {
+                let already: Vec<Span> = rule.run(&own_view, &own_docs).iter().map(|r| r.span).collect();
+                for raw in rule.run(&called_view, &called_docs) {
                     if raw.file.is_some() || already.contains(&raw.span) {
                         continue;
                     }

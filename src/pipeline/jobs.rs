@@ -127,8 +127,13 @@ impl Ci {
     }
 }
 
-/// The CI view of a file, when it is a pipeline file.
-pub fn load(file: &FileView<'_>) -> Option<Ci> {
+/// The CI view of a file, when it is a pipeline file. Built on first use and kept on the view, so
+/// the rules of one file share one parse of its scripts and one read of its includes.
+pub fn load<'v>(file: &'v FileView<'_>) -> Option<&'v Ci> {
+    file.ci.get_or_init(|| build(file)).as_ref()
+}
+
+fn build(file: &FileView<'_>) -> Option<Ci> {
     match file.kind {
         FileKind::GithubWorkflow | FileKind::GithubAction => Some(github(file)),
         FileKind::GitlabCi => {

@@ -69,6 +69,15 @@ pub struct FileView<'a> {
     pub kind: FileKind,
     pub text: &'a str,
     pub parsed: &'a ParsedFile,
+    /// The pipeline view (jobs, steps, parsed scripts, GitLab includes read from disk), built once
+    /// for every CI rule that asks: see [`crate::pipeline::jobs::load`].
+    pub ci: std::cell::OnceCell<Option<crate::pipeline::jobs::Ci>>,
+}
+
+impl<'a> FileView<'a> {
+    pub fn new(path: &'a str, kind: FileKind, text: &'a str, parsed: &'a ParsedFile) -> FileView<'a> {
+        FileView { path, kind, text, parsed, ci: std::cell::OnceCell::new() }
+    }
 }
 
 /// What a rule reports, before the engine turns it into a [`crate::finding::Finding`].

@@ -26,16 +26,12 @@ pub const HELM_VALUE_OPTS: &[&str] = &["-n", "--namespace", "--kube-context", "-
 pub fn check(file: &FileView<'_>) -> Vec<RawFinding> {
     let Some(ci) = jobs::load(file) else { return Vec::new() };
     let mut out = Vec::new();
-    for job in &ci.jobs {
-        for step in &job.steps {
-            for cmd in &step.script.commands {
-                match cmd.program() {
-                    Some("kubectl" | "oc") => kubectl(&ci, step, cmd, &mut out),
-                    Some("terraform" | "tofu") => terraform(&ci, step, cmd, &mut out),
-                    Some("helm") => helm(&ci, step, cmd, &mut out),
-                    _ => {}
-                }
-            }
+    for (step, cmd) in ci.jobs.iter().flat_map(Ci::commands) {
+        match cmd.program() {
+            Some("kubectl" | "oc") => kubectl(ci, step, cmd, &mut out),
+            Some("terraform" | "tofu") => terraform(ci, step, cmd, &mut out),
+            Some("helm") => helm(ci, step, cmd, &mut out),
+            _ => {}
         }
     }
     out

@@ -18,7 +18,7 @@ pub fn check(file: &FileView<'_>) -> Vec<RawFinding> {
     let mut out = Vec::new();
     for job in &ci.jobs {
         let Some(why) = deploys_to_production(job) else { continue };
-        if job_safe(&ci, job) {
+        if job_safe(ci, job) {
             continue;
         }
         let at = job.environment.as_ref().map_or(job.span, |e| e.span);

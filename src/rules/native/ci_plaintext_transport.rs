@@ -15,12 +15,8 @@ const CURL_VALUE_SHORT: &str = "bcdeoADEFHKmoPQrtTuUwxXyYzC";
 pub fn check(file: &FileView<'_>) -> Vec<RawFinding> {
     let Some(ci) = jobs::load(file) else { return Vec::new() };
     let mut out = Vec::new();
-    for job in &ci.jobs {
-        for step in &job.steps {
-            for cmd in &step.script.commands {
-                check_command(&ci, step, cmd, &mut out);
-            }
-        }
+    for (step, cmd) in ci.jobs.iter().flat_map(Ci::commands) {
+        check_command(ci, step, cmd, &mut out);
     }
     out
 }

@@ -65,7 +65,7 @@ pub fn check(file: &FileView<'_>) -> Vec<RawFinding> {
             };
             for (w, why) in sinks {
                 for v in w.vars.iter().filter(|v| tainted.contains(&v.name)) {
-                    out.push(report(&ci, step, v, &why));
+                    out.push(report(ci, step, v, &why));
                 }
             }
             // A script file written with the value, then run.
@@ -80,7 +80,7 @@ pub fn check(file: &FileView<'_>) -> Vec<RawFinding> {
                 let mut vars: Vec<&VarRef> = args.iter().flat_map(|w| w.vars.iter()).collect();
                 vars.extend(cmd.heredocs.iter().filter(|h| h.expands).flat_map(|h| h.vars.iter()));
                 for v in vars.into_iter().filter(|v| tainted.contains(&v.name)) {
-                    out.push(report(&ci, step, v, &why));
+                    out.push(report(ci, step, v, &why));
                 }
             }
         }
