@@ -42,6 +42,16 @@ impl PartialEq for dyn Object {
 }
 
 impl Value {
+    /// An identity for a list or map (its shared allocation), stable while the value is alive: how
+    /// the source map recognises the caller's values inside a template execution.
+    pub fn container_id(&self) -> Option<usize> {
+        match self {
+            Value::List(l) => Some(Arc::as_ptr(l).addr()),
+            Value::Map(m) => Some(Arc::as_ptr(m).addr()),
+            _ => None,
+        }
+    }
+
     pub fn str(s: impl Into<String>) -> Value {
         Value::Str(s.into())
     }
