@@ -148,6 +148,25 @@ fn lookup(
     if gitlab && files.iter().any(|(_, b)| b.windows(7).any(|w| w == b"include")) {
         return Outcome::Miss(unit, None);
     }
+    // A Helm chart's findings come from every file of its folder (templates, values, subcharts): all
+    // of them are part of its key, and the engine reads the folder itself, so it keeps its disk input.
+    let chart = unit.iter().any(|i| matches!(i.class, Classified::Kind(FileKind::HelmChart, _)));
+    if chart {
+        let dir = unit.iter().find_map(|i| match &i.origin {
+            Origin::Disk(p) => p.parent().map(Path::to_path_buf),
+            Origin::Memory(_) => None,
+        });
+        let Some(chart_files) = dir.and_then(|d| crate::helm::chart::read_dir(&d).ok()) else {
+            return Outcome::Miss(unit, None);
+        };
+        let root = unit.first().map_or("", |i| i.path.strip_suffix("Chart.yaml").unwrap_or(&i.path));
+        files = chart_files.files.into_iter().map(|(rel, b)| (format!("{root}{rel}"), b)).collect();
+        let key = unit_hash(base, &files);
+        return match store.get(&key).and_then(|e| restore(e, &key, metas, &files)) {
+            Some(result) => Outcome::Hit(result),
+            None => Outcome::Miss(unit, Some(key)),
+        };
+    }
     let key = unit_hash(base, &files);
     if let Some(result) = store.get(&key).and_then(|e| restore(e, &key, metas, &files)) {
         return Outcome::Hit(result);

@@ -26,21 +26,30 @@ pub struct CheckOptions {
     /// Files larger than this many bytes are skipped with a note.
     pub max_file_size: u64,
     pub limits: Limits,
+    /// How Helm charts are rendered (release name, namespace, render limits).
+    pub helm: crate::helm::render::RenderOptions,
 }
 
 impl Default for CheckOptions {
     fn default() -> CheckOptions {
-        CheckOptions { jobs: 0, max_file_size: 5 * 1024 * 1024, limits: Limits::default() }
+        CheckOptions {
+            jobs: 0,
+            max_file_size: 5 * 1024 * 1024,
+            limits: Limits::default(),
+            helm: Default::default(),
+        }
     }
 }
 
 /// A file read, decoded and parsed.
-struct Loaded {
-    path: String,
-    kind: FileKind,
-    text: Arc<str>,
-    index: LineIndex,
-    parsed: ParsedFile,
+pub(crate) struct Loaded {
+    pub(crate) path: String,
+    pub(crate) kind: FileKind,
+    pub(crate) text: Arc<str>,
+    pub(crate) index: LineIndex,
+    pub(crate) parsed: ParsedFile,
+    /// Where it is on disk, for units that read more files beside it (a Helm chart's folder).
+    pub(crate) disk: Option<std::path::PathBuf>,
 }
 
 /// Runs the rules in `rules` over `inputs`.
@@ -87,7 +96,7 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
     let checked: Vec<UnitResult> = units
         .par_iter()
         .map(|unit| {
-            catch_unwind(AssertUnwindSafe(|| check_unit(unit, &files, rules))).unwrap_or_else(|_| {
+            catch_unwind(AssertUnwindSafe(|| check_unit(unit, &files, rules, opts))).unwrap_or_else(|_| {
                 let diags = unit
                     .iter()
                     .filter_map(|&i| files.get(i))
@@ -177,7 +186,7 @@ fn internal_message(phase: &str) -> String {
     )
 }
 
-fn diag(
+pub(crate) fn diag(
     code: DiagnosticCode,
     level: Level,
     path: &str,
@@ -192,20 +201,6 @@ fn load(input: &Input, opts: &CheckOptions) -> (Option<Loaded>, Vec<Diagnostic>)
     let path = input.path.as_str();
     let note = |code, level, message: String| vec![diag(code, level, path, None, message)];
     let (kind, syntax) = match input.class {
-        Classified::Kind(FileKind::HelmChart, _) => {
-            let chart = path.strip_suffix("Chart.yaml").unwrap_or(path).trim_end_matches('/');
-            let chart = if chart.is_empty() { "." } else { chart };
-            return (
-                None,
-                note(
-                    DiagnosticCode::NotChecked,
-                    Level::Note,
-                    format!(
-                        "Helm chart `{chart}` found: smelt does not render charts yet, so its templates were not checked"
-                    ),
-                ),
-            );
-        }
         Classified::Kind(kind, syntax) => (Some(kind), syntax),
         Classified::MaybeKubernetes => (None, Syntax::Yaml),
         Classified::HelmTemplate | Classified::Unknown => return (None, Vec::new()),
@@ -255,7 +250,11 @@ fn load(input: &Input, opts: &CheckOptions) -> (Option<Loaded>, Vec<Diagnostic>)
         }
     };
     let text: Arc<str> = text.into();
-    (Some(Loaded { path: path.to_string(), kind, text, index, parsed }), diags)
+    let disk = match &input.origin {
+        Origin::Disk(p) => Some(p.clone()),
+        Origin::Memory(_) => None,
+    };
+    (Some(Loaded { path: path.to_string(), kind, text, index, parsed, disk }), diags)
 }
 
 /// The input's bytes, or why they were not read: a size over `max` (checked before reading when the
@@ -334,10 +333,15 @@ fn group_units(files: &[Loaded]) -> Vec<Vec<usize>> {
 }
 
 /// A unit's findings, diagnostics, and the other files (GitLab includes) its findings point into.
-type UnitResult = (Vec<Finding>, Vec<Diagnostic>, Vec<Arc<OtherFile>>);
+pub(crate) type UnitResult = (Vec<Finding>, Vec<Diagnostic>, Vec<Arc<OtherFile>>);
 
-fn check_unit(unit: &[usize], files: &[Loaded], rules: &RuleSet) -> UnitResult {
+fn check_unit(unit: &[usize], files: &[Loaded], rules: &RuleSet, opts: &CheckOptions) -> UnitResult {
     let members: Vec<&Loaded> = unit.iter().filter_map(|&i| files.get(i)).collect();
+    if let [chart] = members[..]
+        && chart.kind == FileKind::HelmChart
+    {
+        return check_chart(chart, rules, &opts.helm);
+    }
     let evaluated = evaluate_terraform(&members, files);
     let views: Vec<&ParsedFile> = members
         .iter()
@@ -367,6 +371,21 @@ fn check_unit(unit: &[usize], files: &[Loaded], rules: &RuleSet) -> UnitResult {
         findings.extend(file_findings);
     }
     (findings, diagnostics, others)
+}
+
+/// A Helm chart is rendered from its folder on disk; one given only as text (no folder) is noted.
+fn check_chart(chart: &Loaded, rules: &RuleSet, opts: &crate::helm::render::RenderOptions) -> UnitResult {
+    match chart.disk.as_deref().and_then(std::path::Path::parent) {
+        Some(dir) => crate::helm::check::check_chart(chart, dir, rules, opts),
+        None => {
+            let message = "Helm chart given without its folder: its templates were not rendered".to_string();
+            (
+                Vec::new(),
+                vec![diag(DiagnosticCode::NotChecked, Level::Note, &chart.path, None, message)],
+                Vec::new(),
+            )
+        }
+    }
 }
 
 type Evaluated = (Option<ParsedFile>, Vec<(Span, crate::terraform::Origin)>);
@@ -499,7 +518,7 @@ fn value_origin(
     }
 }
 
-fn finding(rule: &crate::rules::Rule, file: &Loaded, raw: &RawFinding) -> Finding {
+pub(crate) fn finding(rule: &crate::rules::Rule, file: &Loaded, raw: &RawFinding) -> Finding {
     let other_index = raw.file.as_ref().map(|o| LineIndex::new(&o.text));
     let at = |span: Span| match (&raw.file, &other_index) {
         (Some(o), Some(index)) => location(&o.path, &o.text, index, span),
@@ -529,7 +548,11 @@ pub fn location(path: &str, text: &str, index: &LineIndex, span: Span) -> Locati
     }
 }
 
-fn apply_suppressions(file: &Loaded, findings: &mut [Finding], rules: &RuleSet) -> Vec<Diagnostic> {
+pub(crate) fn apply_suppressions(
+    file: &Loaded,
+    findings: &mut [Finding],
+    rules: &RuleSet,
+) -> Vec<Diagnostic> {
     let known = |name: &str| rules.known.binary_search_by(|k| k.as_str().cmp(name)).is_ok();
     let (mut sups, problems) = suppress::collect(&file.text, &file.index, &file.parsed, known);
     let mut out: Vec<Diagnostic> = problems
@@ -614,7 +637,7 @@ fn apply_suppressions(file: &Loaded, findings: &mut [Finding], rules: &RuleSet) 
 
 /// A fingerprint that survives edits elsewhere in the file and moving the file: the rule, the text of
 /// the finding's line and span (whitespace-normalised), and how many identical ones came before it.
-fn fingerprint(file: &Loaded, findings: &mut [Finding]) {
+pub(crate) fn fingerprint(file: &Loaded, findings: &mut [Finding]) {
     findings.sort_by_key(|f| (f.location.span, f.rule.name.clone()));
     let mut seen: HashMap<String, usize> = HashMap::new();
     for f in findings.iter_mut() {

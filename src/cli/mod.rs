@@ -3,6 +3,7 @@
 
 mod check;
 mod config;
+mod render;
 mod rules;
 mod test_rules;
 
@@ -45,6 +46,9 @@ enum Command {
     TestRules(test_rules::TestRulesArgs),
     /// Show the effective configuration (smelt.toml and the command line) and where each setting came from.
     Config(config::ConfigArgs),
+    /// Render a Helm chart as smelt checks it, printed like `helm template` (with `--show-origins`, each
+    /// line annotated with the template and values lines that produced it).
+    Render(render::RenderArgs),
     /// Run the language server over stdio (diagnostics while typing, suppress actions, hover docs).
     Lsp(crate::lsp::LspArgs),
 }
@@ -64,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => rules::explain(args),
         Command::TestRules(args) => test_rules::run(args),
         Command::Config(args) => config::run(args),
+        Command::Render(args) => render::run(args),
         Command::Lsp(args) => crate::lsp::run(args),
     };
     ExitCode::from(code)

@@ -225,7 +225,7 @@ impl<'a> State<'a> {
         let Some(file) = self.current.as_ref().map(|e| Arc::clone(&e.file)) else { return };
         if let Some(t) = &mut self.trace {
             let mut touched = t.context.clone();
-            touched.extend(t.touched.drain(..));
+            touched.append(&mut t.touched);
             t.segments.push(Segment { out: at, file, span, verbatim, touched });
         }
     }
@@ -448,6 +448,9 @@ impl<'a> State<'a> {
             Value::Nil => Box::new(std::iter::empty()),
             Value::List(l) => Box::new(l.iter().enumerate().map(|(i, x)| (Value::Int(i as i64), x.clone()))),
             Value::Map(m) => Box::new(m.iter().map(|(k, x)| (Value::Str(k.clone()), x.clone()))),
+            Value::Object(o) if o.entries().is_some() => {
+                Box::new(o.entries().unwrap_or_default().into_iter().map(|(k, x)| (Value::Str(k), x)))
+            }
             Value::Int(n) => {
                 if decl.len() > 1 {
                     return Err(self

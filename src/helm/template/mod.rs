@@ -89,6 +89,17 @@ impl Templates {
         State::new(&self.entries, &self.funcs, self.limits).execute(name, data)
     }
 
+    /// [`Templates::execute`], recording which node wrote each stretch of output and which of the
+    /// `watched` containers it read ([`exec::Trace`]). The output is Go's, before Helm's post-processing.
+    pub fn execute_traced(
+        &self,
+        name: &str,
+        data: &Value,
+        watched: std::collections::HashSet<usize>,
+    ) -> (Result<String, Box<ExecError>>, exec::Trace) {
+        State::new(&self.entries, &self.funcs, self.limits).execute_traced(name, data, watched)
+    }
+
     /// [`Templates::execute`], then Helm's post-processing: every `<no value>` is removed.
     pub fn render_helm(&self, name: &str, data: &Value) -> Result<String, Box<ExecError>> {
         self.execute(name, data).map(|s| s.replace("<no value>", ""))

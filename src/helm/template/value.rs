@@ -29,6 +29,10 @@ pub trait Object: Send + Sync + std::fmt::Debug {
     fn field(&self, name: &str) -> Option<Value>;
     /// A method called with arguments; `None` if there is no such method.
     fn call(&self, method: &str, args: &[Value]) -> Option<Result<Value, String>>;
+    /// The entries `range` iterates over, in order, for objects that are maps in Go (`.Files`).
+    fn entries(&self) -> Option<Vec<(String, Value)>> {
+        None
+    }
     /// What `{{ . }}` prints (Go's `%v` of the struct).
     fn to_go_string(&self) -> String {
         format!("{{{}}}", self.type_name())

@@ -1,0 +1,163 @@
+//! Checking a chart: render it, run the Kubernetes rules over each rendered manifest, and move every
+//! finding back to the template line that wrote it, with a related location at the values entry that
+//! set the offending value.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::chart::{Chart, read_dir};
+use super::render::{RenderOptions, Rendered, RenderedTemplate, render};
+use super::sourcemap::{locate, value_origins};
+use crate::engine::{Loaded, UnitResult, apply_suppressions, diag, finding, fingerprint, location};
+use crate::finding::{Diagnostic, DiagnosticCode, Level, Location, Related};
+use crate::parse::{self, yaml};
+use crate::rules::registry::RuleSet;
+use crate::rules::{FileView, OtherFile};
+use crate::source::FileKind;
+use crate::span::{LineIndex, Span};
+
+/// Checks the chart whose `Chart.yaml` is `meta` (read from `dir` on disk).
+pub(crate) fn check_chart(meta: &Loaded, dir: &Path, rules: &RuleSet, opts: &RenderOptions) -> UnitResult {
+    let shown = meta.path.strip_suffix("Chart.yaml").unwrap_or(&meta.path).trim_end_matches('/');
+    let chart_err = |code, message: String| {
+        (Vec::new(), vec![diag(code, Level::Error, &meta.path, None, message)], Vec::new())
+    };
+    let files = match read_dir(dir) {
+        Ok(f) => f,
+        Err(e) => return chart_err(DiagnosticCode::ReadError, format!("cannot read the chart: {e}")),
+    };
+    let chart = match Chart::from_files(files, shown, "") {
+        Ok(c) => c,
+        Err(e) => return chart_err(DiagnosticCode::ParseError, format!("not a Helm chart: {}", e.message)),
+    };
+    check_rendered(&render(&chart, opts), rules)
+}
+
+/// Findings and diagnostics of a rendered chart, located in its templates and values files.
+pub(crate) fn check_rendered(rendered: &Rendered, rules: &RuleSet) -> UnitResult {
+    let mut map = Mapper::new(rendered);
+    let mut findings = Vec::new();
+    let mut diagnostics: Vec<Diagnostic> = rendered.errors.iter().map(|e| map.error(e)).collect();
+    for t in &rendered.templates {
+        if t.output.trim().is_empty() {
+            continue;
+        }
+        let parsed = yaml::parse(&t.output, &parse::Limits::default());
+        let out = Loaded {
+            path: t.source.path.to_string(),
+            kind: FileKind::Kubernetes,
+            index: LineIndex::new(&t.output),
+            text: Arc::from(t.output.as_str()),
+            parsed,
+            disk: None,
+        };
+        for issue in &out.parsed.issues {
+            let at = map.output_location(t, issue.span);
+            diagnostics.push(diag(
+                DiagnosticCode::ParseError,
+                Level::Error,
+                &at.path,
+                Some(at.clone()),
+                format!("the rendered manifest is not valid YAML here: {}", issue.message),
+            ));
+        }
+        let view = FileView::new(&out.path, out.kind, &out.text, &out.parsed);
+        let docs: Vec<&crate::model::Node> = out.parsed.docs.iter().collect();
+        let mut file_findings = Vec::new();
+        for rule in rules.rules.iter().filter(|r| r.applies_to(FileKind::Kubernetes)) {
+            for raw in rule.run(&view, &docs) {
+                let mut f = finding(rule, &out, &raw);
+                for o in value_origins(&t.segments, &t.output, raw.span, &rendered.provenance) {
+                    if let Some(at) = map.file_location(&o.file, o.span) {
+                        let line = map.text_span(&o.file, o.span).lines().next().unwrap_or("").trim();
+                        let shown = match line.split_once(':') {
+                            Some((_, v)) if !v.trim().is_empty() => format!("{}: {}", o.path, v.trim()),
+                            _ => o.path.clone(),
+                        };
+                        f.related.push(Related { location: at, message: format!("`{shown}` set here") });
+                    }
+                }
+                file_findings.push(f);
+            }
+        }
+        let mut suppression_diags = apply_suppressions(&out, &mut file_findings, rules);
+        fingerprint(&out, &mut file_findings);
+        for mut f in file_findings {
+            f.location = map.output_location(t, f.location.span);
+            // Related locations in the rendered output move too; those in values files already point home.
+            for r in f.related.iter_mut().filter(|r| r.location.path == out.path) {
+                r.location = map.output_location(t, r.location.span);
+            }
+            if let Some(s) = &mut f.suppressed {
+                s.location = map.output_location(t, s.location.span);
+            }
+            findings.push(f);
+        }
+        for d in &mut suppression_diags {
+            if let Some(l) = &d.location {
+                let at = map.output_location(t, l.span);
+                d.path = at.path.clone();
+                d.location = Some(at);
+            }
+        }
+        diagnostics.extend(suppression_diags);
+    }
+    let others = rendered
+        .sources
+        .values()
+        .map(|s| Arc::new(OtherFile { path: s.path.to_string(), text: Arc::clone(&s.text) }))
+        .collect();
+    (findings, diagnostics, others)
+}
+
+/// Locations in the chart's files, with each file's line index built once.
+struct Mapper<'r> {
+    rendered: &'r Rendered,
+    indexes: HashMap<Arc<str>, LineIndex>,
+}
+
+impl<'r> Mapper<'r> {
+    fn new(rendered: &'r Rendered) -> Mapper<'r> {
+        Mapper { rendered, indexes: HashMap::new() }
+    }
+
+    fn text(&self, path: &str) -> &'r str {
+        self.rendered.sources.get(path).map_or("", |s| &s.text)
+    }
+
+    fn text_span(&self, path: &str, span: Span) -> &'r str {
+        self.text(path).get(span.range()).unwrap_or("")
+    }
+
+    /// A location in a chart file by its report path.
+    fn file_location(&mut self, path: &str, span: Span) -> Option<Location> {
+        let source = self.rendered.sources.get(path)?;
+        let index =
+            self.indexes.entry(Arc::clone(&source.path)).or_insert_with(|| LineIndex::new(&source.text));
+        Some(location(&source.path, &source.text, index, span))
+    }
+
+    /// Where output `span` of template `t` came from; the template's first line if nothing maps.
+    fn output_location(&mut self, t: &RenderedTemplate, span: Span) -> Location {
+        let (path, span) = match locate(&t.segments, span) {
+            Some(m) => (self.rendered.path_of(&m.file), m.span),
+            None => (
+                Arc::clone(&t.source.path),
+                Span::new(0, t.source.text.find('\n').unwrap_or(t.source.text.len())),
+            ),
+        };
+        self.file_location(&path, span).unwrap_or_else(|| Location {
+            path: path.to_string(),
+            span,
+            start: Default::default(),
+            end: Default::default(),
+        })
+    }
+
+    fn error(&mut self, e: &super::render::RenderError) -> Diagnostic {
+        let code = if e.limit { DiagnosticCode::LimitExceeded } else { DiagnosticCode::RenderError };
+        let at = e.span.and_then(|s| self.file_location(&e.path, s));
+        diag(code, Level::Error, &e.path, at, e.message.clone())
+    }
+}
