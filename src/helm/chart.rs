@@ -242,7 +242,16 @@ impl Chart {
 
     fn load_subchart_archive(&mut self, shown: &str, bytes: &[u8], helm_prefix: &str, depth: usize) {
         match read_archive(bytes) {
-            Ok(files) => self.add_subchart(files, &format!("{shown}!"), helm_prefix, depth),
+            Ok(files) => {
+                let before = self.problems.len();
+                self.add_subchart(files, &format!("{shown}!"), helm_prefix, depth);
+                // What is wrong inside an archive is reported on the archive, the file people see.
+                for p in &mut self.problems[before..] {
+                    if p.0 == format!("{shown}!/Chart.yaml") {
+                        p.0 = shown.to_string();
+                    }
+                }
+            }
             Err(message) => self.problems.push((shown.to_string(), message)),
         }
     }

@@ -154,8 +154,11 @@ pub fn render(chart: &Chart, opts: &RenderOptions) -> Rendered {
                 out.templates.push(RenderedTemplate { source: source.clone(), output, segments });
             }
             Err(e) => {
-                let path = out.path_of(&e.file);
-                let span = (e.span != Span::default() || e.line > 0).then_some(e.span);
+                // An error inside `tpl` text (no file of its own) is reported on the calling template.
+                let (path, span) = match out.paths.get(&e.file) {
+                    Some(p) => (Arc::clone(p), (e.span != Span::default() || e.line > 0).then_some(e.span)),
+                    None => (Arc::clone(&source.path), None),
+                };
                 out.errors.push(RenderError {
                     path,
                     span,
