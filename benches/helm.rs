@@ -87,7 +87,7 @@ fn main() {
     let mut findings = 0;
     for _ in 0..runs {
         let (inputs, _) =
-            discover(&[tmp.clone()], &DiscoverOptions { honour_ignore_files: true, threads: 0 })
+            discover(std::slice::from_ref(&tmp), &DiscoverOptions { honour_ignore_files: true, threads: 0 })
                 .expect("walk");
         let start = Instant::now();
         let report = check(inputs, &rules, &CheckOptions::default());

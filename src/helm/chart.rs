@@ -120,6 +120,11 @@ pub fn read_archive(bytes: &[u8]) -> Result<ChartFiles, String> {
         if rel.split('/').any(|c| c == "..") || rel.starts_with('/') {
             return Err(format!("chart archive entry `{path}` points outside the chart"));
         }
+        // The header says how big the file is: refuse before inflating it.
+        let declared = entry.header().size().unwrap_or(u64::MAX);
+        if out.files.len() >= MAX_FILES || total.saturating_add(declared) > MAX_BYTES {
+            return Err(format!("chart archive is over the limit of {MAX_FILES} files or {MAX_BYTES} bytes"));
+        }
         let mut buf = Vec::new();
         entry
             .by_ref()
