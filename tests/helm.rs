@@ -92,32 +92,48 @@ fn at(findings: &[serde_json::Value], rule: &str, path: &str, line: u64) -> Vec<
 #[test]
 fn findings_point_at_the_template_line_and_the_values_line() {
     let f = findings_of("fixtures/helm/web");
-    let values = "fixtures/helm/web/values.yaml".to_string();
+    let values = |line| ("fixtures/helm/web/values.yaml".to_string(), line);
     let deploy = "fixtures/helm/web/templates/deployment.yaml";
-    // `privileged: true` comes from `toYaml .Values.securityContext` (line 35) and values line 27.
-    assert_eq!(at(&f, "k8s-privileged-container", deploy, 35), vec![(values.clone(), 27)]);
-    // The image tag `latest` is set on values line 8.
-    let image = at(&f, "image-unpinned", deploy, 36);
-    assert!(image.contains(&(values.clone(), 8)), "{image:?}");
-    // A LoadBalancer Service: the type comes from values line 39.
-    let lb = at(&f, "k8s-loadbalancer-open", "fixtures/helm/web/templates/service.yaml", 8);
-    assert_eq!(lb, vec![(values.clone(), 39)]);
+    // `privileged: true` comes from `{{- toYaml .Values.securityContext | nindent 12 }}` (line 36) and
+    // values line 27; each hardening finding names its own values entry.
+    assert_eq!(at(&f, "k8s-privileged-container", deploy, 36), vec![values(27)]);
+    assert_eq!(at(&f, "k8s-dangerous-capability", deploy, 36), vec![values(30)]);
+    assert_eq!(at(&f, "k8s-writable-root-filesystem", deploy, 36), vec![values(31)]);
+    // The image line names both halves of the image; the tag `latest` is values line 8.
+    assert_eq!(at(&f, "image-unpinned", deploy, 37), vec![values(5), values(8)]);
+    // A LoadBalancer Service: the type comes from values line 36.
+    assert_eq!(
+        at(&f, "k8s-load-balancer-unrestricted", "fixtures/helm/web/templates/service.yaml", 8),
+        vec![values(36)]
+    );
     // The parent chart empties the subchart's password: found in the subchart's template, set in the
     // parent's values.
     let pw = at(&f, "empty-password", "fixtures/helm/web/charts/redis/templates/statefulset.yaml", 20);
-    assert_eq!(pw, vec![(values, 84)]);
-    // Nothing is reported against the rendered text's own line numbers in a file that does not exist.
+    assert_eq!(pw, vec![values(84)]);
+    // Findings on literal template text have no values line.
+    assert_eq!(at(&f, "k8s-ingress-without-tls", "fixtures/helm/web/templates/ingress.yaml", 12), vec![]);
+    // Every finding is in a file that exists (never in rendered text nobody wrote).
     assert!(f.iter().all(|x| root().join(x["path"].as_str().unwrap_or("")).exists()));
 
     let f = findings_of("fixtures/helm/api");
-    let values = "fixtures/helm/api/values.yaml".to_string();
+    let values = |line| ("fixtures/helm/api/values.yaml".to_string(), line);
     let deploy = "fixtures/helm/api/templates/deployment.yaml";
-    // A secret passed through `tpl` of a values list is still traced to its values line.
-    let secret = at(&f, "hardcoded-secret", deploy, 44);
-    assert_eq!(secret, vec![(values.clone(), 67)]);
-    assert_eq!(at(&f, "k8s-host-namespace", deploy, 27), vec![(values.clone(), 45)]);
-    assert_eq!(at(&f, "k8s-rbac-wildcard", "fixtures/helm/api/templates/rbac.yaml", 10).len(), 1);
-    assert!(!at(&f, "k8s-no-revision-history", deploy, 13).is_empty());
+    // A secret passed through `tpl` of a values list (bitnami's `common.tplvalues.render`) is still
+    // traced to its values line.
+    assert_eq!(at(&f, "hardcoded-secret", deploy, 40), vec![values(62)]);
+    assert_eq!(at(&f, "k8s-host-namespace", deploy, 25), vec![values(44)]);
+    assert_eq!(at(&f, "k8s-revision-history-disabled", deploy, 12), vec![values(23)]);
+    assert_eq!(at(&f, "k8s-recreate-strategy", deploy, 14), vec![values(26)]);
+    assert_eq!(at(&f, "k8s-rbac-wildcard", "fixtures/helm/api/templates/rbac.yaml", 9), vec![values(78)]);
+    // Two reasons to flag one securityContext: each finding points at its own values entry.
+    let root_findings: Vec<_> = f.iter().filter(|x| x["name"] == "k8s-run-as-root").collect();
+    let mut lines: Vec<u64> = root_findings
+        .iter()
+        .flat_map(|x| x["related"].as_array().cloned().unwrap_or_default())
+        .filter_map(|r| r["line"].as_u64())
+        .collect();
+    lines.sort();
+    assert_eq!(lines, vec![36, 37]);
 }
 
 #[test]

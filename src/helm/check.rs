@@ -71,9 +71,11 @@ pub(crate) fn check_rendered(rendered: &Rendered, rules: &RuleSet) -> UnitResult
                 for o in value_origins(&t.segments, &t.output, raw.span, &rendered.provenance) {
                     if let Some(at) = map.file_location(&o.file, o.span) {
                         let line = map.text_span(&o.file, o.span).lines().next().unwrap_or("").trim();
+                        // `path: value` for a map entry or list item; only the path for a block.
                         let shown = match line.split_once(':') {
                             Some((_, v)) if !v.trim().is_empty() => format!("{}: {}", o.path, v.trim()),
-                            _ => o.path.clone(),
+                            Some(_) => o.path.clone(),
+                            None => format!("{}: {}", o.path, line.trim_start_matches("- ")),
                         };
                         f.related.push(Related { location: at, message: format!("`{shown}` set here") });
                     }

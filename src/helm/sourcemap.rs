@@ -52,7 +52,13 @@ pub fn value_origins(segments: &[Segment], output: &str, span: Span, prov: &Prov
     let span = Span { start: span.start, end: line_end };
     let Some(first) = segment_at(segments, span.start as usize) else { return Vec::new() };
     let text = output.get(span.range()).unwrap_or("");
-    let (key, scalar) = key_value(text);
+    let (mut key, scalar) = key_value(text);
+    if key.is_none() {
+        // A finding on a value (`runAsUser: 0` underlining `0`): its key is before it on the line.
+        let before = output.get(..span.start as usize).unwrap_or("");
+        let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+        key = line.trim().trim_start_matches("- ").strip_suffix(':').map(str::trim).filter(|k| !k.is_empty());
+    }
     let mut out: Vec<Origin> = Vec::new();
     let mut push = |o: &Origin| {
         if !out.contains(o) {
@@ -97,7 +103,7 @@ pub fn value_origins(segments: &[Segment], output: &str, span: Span, prov: &Prov
 
 fn child(v: &Value, key: &str) -> Option<Value> {
     match v {
-        Value::Map(m) => m.get(key).cloned(),
+        Value::Map(m) => m.get(key),
         Value::List(l) => key.parse::<usize>().ok().and_then(|i| l.get(i).cloned()),
         _ => None,
     }

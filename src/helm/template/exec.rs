@@ -447,11 +447,14 @@ impl<'a> State<'a> {
         let items: Box<dyn Iterator<Item = (Value, Value)> + '_> = match &v {
             Value::Nil => Box::new(std::iter::empty()),
             Value::List(l) => Box::new(l.iter().enumerate().map(|(i, x)| (Value::Int(i as i64), x.clone()))),
-            Value::Map(m) => Box::new(m.iter().map(|(k, x)| (Value::Str(k.clone()), x.clone()))),
+            // As Go: the sorted keys are taken first, each value when its turn comes (the body may `set`).
+            Value::Map(m) => {
+                Box::new(m.keys().into_iter().map(|k| (Value::Str(k.clone()), m.get(&k).unwrap_or_default())))
+            }
             Value::Object(o) if o.entries().is_some() => {
                 Box::new(o.entries().unwrap_or_default().into_iter().map(|(k, x)| (Value::Str(k), x)))
             }
-            Value::Int(n) => {
+            Value::Int(n) | Value::Int64(n) => {
                 if decl.len() > 1 {
                     return Err(self
                         .fail(b.pipe.span, format!("can't use {n} to iterate over more than one variable")));
@@ -626,7 +629,7 @@ impl<'a> State<'a> {
                 self.touch(&v, Some(f));
             }
             v = match &v {
-                Value::Map(m) => m.get(f).cloned().unwrap_or_default(),
+                Value::Map(m) => m.get(f).unwrap_or_default(),
                 Value::Object(o) => match o.field(f) {
                     Some(v) => v,
                     None => {

@@ -29,6 +29,7 @@
 //!
 //! Every node keeps its byte span in its file, and errors carry the file and line.
 
+pub mod collections;
 pub mod exec;
 pub mod format;
 pub mod funcs;
