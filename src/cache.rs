@@ -188,6 +188,12 @@ fn base_hash(rules: &RuleSet, opts: &CheckOptions) -> Vec<u8> {
     field(env!("CARGO_PKG_VERSION"));
     field(&opts.max_file_size.to_string());
     field(&format!("{:?}", opts.limits));
+    // How charts are rendered: release, namespace, limits and which values files each chart gets.
+    let helm = &opts.helm;
+    field(&format!(
+        "{} {} {:?} {:?} {:?}",
+        helm.release, helm.namespace, helm.limits, helm.set, helm.chart_values
+    ));
     for rule in &rules.rules {
         field(&format!("{:?}", rule.meta));
         field(&rule.message);

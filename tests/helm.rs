@@ -204,6 +204,7 @@ fn a_failing_template_costs_only_itself() {
     };
     let broken = diag("templates/broken.yaml");
     assert_eq!((broken["code"].as_str(), broken["line"].as_u64()), (Some("render-error"), Some(6)));
+    assert_eq!(broken["level"], "warning", "a chart asking for values is not broken");
     assert!(broken["message"].as_str().unwrap_or("").contains("dbHost is required"), "{broken}");
     let unknown = diag("templates/unknown.yaml");
     assert_eq!(unknown["line"].as_u64(), Some(2), "{unknown}");
@@ -237,4 +238,37 @@ fn suppressions_in_templates_apply() {
         "{image:#}"
     );
     assert_eq!(report["summary"]["findings"], 0, "{report:#}");
+}
+
+#[test]
+fn smelt_toml_helm_values_are_rendered_with() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let c = dir.path();
+    cli::copy_dir(&root().join("fixtures/helm/web"), &c.join("charts/web"));
+    write(
+        c,
+        "charts/web/values-prod.yaml",
+        "image:\n  tag: \"2.5.1\"\nsecurityContext:\n  privileged: false\n",
+    );
+    write(c, "smelt.toml", "[helm]\nvalues = { \"charts/web\" = [\"values-prod.yaml\"] }\n");
+    let out = smelt(&["check", ".", "--format", "json"], c);
+    let report = json(&stdout(&out));
+    let findings = report["findings"].as_array().expect("findings");
+    let names: Vec<&str> = findings.iter().filter_map(|f| f["name"].as_str()).collect();
+    assert!(!names.contains(&"k8s-privileged-container"), "values-prod.yaml turns it off: {names:?}");
+    let image = findings.iter().find(|f| f["name"] == "image-unpinned");
+    assert!(image.is_none(), "values-prod.yaml pins the tag: {image:?}");
+    // Still found, and traced to the chart's own values.yaml.
+    let lb = findings.iter().find(|f| f["name"] == "k8s-load-balancer-unrestricted").expect("lb");
+    assert_eq!(lb["related"][0]["path"], "charts/web/values.yaml");
+
+    write(c, "smelt.toml", "[helm]\nvalues = { \"charts/web\" = [\"../../secrets.yaml\"] }\n");
+    write(c, "secrets.yaml", "a: 1\n");
+    let out = smelt(&["check", ".", "--format", "json"], c);
+    let report = json(&stdout(&out));
+    let errors = report["errors"].as_array().expect("errors");
+    assert!(
+        errors.iter().any(|e| e["message"].as_str().unwrap_or("").contains("outside the chart folder")),
+        "{errors:#?}"
+    );
 }

@@ -186,7 +186,10 @@ pub fn run(args: CheckArgs) -> u8 {
             .retain(|d| shard.owns(&crate::shard::unit_key(&d.path, crate::source::classify(&d.path))));
     }
     let checked: std::collections::HashSet<String> = inputs.iter().map(|i| i.path.clone()).collect();
-    let opts = CheckOptions { jobs, max_file_size: config.max_file_size.value, ..CheckOptions::default() };
+    let mut opts =
+        CheckOptions { jobs, max_file_size: config.max_file_size.value, ..CheckOptions::default() };
+    opts.helm.chart_values =
+        config.helm_values.iter().map(|h| (config.root.join(&h.chart), h.files.clone())).collect();
     let mut report = match &args.scale.cache {
         Some(dir) => crate::cache::check_cached(inputs, &rules, &opts, dir).0,
         None => check(inputs, &rules, &opts),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::chart::{Chart, read_dir};
+use super::chart::{Chart, SourceFile, read_dir};
 use super::render::{RenderOptions, Rendered, RenderedTemplate, render};
 use super::sourcemap::{locate, value_origins};
 use crate::engine::{Loaded, UnitResult, apply_suppressions, diag, finding, fingerprint, location};
@@ -31,7 +31,37 @@ pub(crate) fn check_chart(meta: &Loaded, dir: &Path, rules: &RuleSet, opts: &Ren
         Ok(c) => c,
         Err(e) => return chart_err(DiagnosticCode::ParseError, format!("not a Helm chart: {}", e.message)),
     };
-    check_rendered(&render(&chart, opts), rules)
+    // smelt.toml's `[helm] values` for this chart: read from the chart folder (and only from there).
+    let mut opts = opts.clone();
+    let same =
+        |a: &Path, b: &Path| a.canonicalize().ok().is_some_and(|a| b.canonicalize().is_ok_and(|b| a == b));
+    let configured: Vec<String> =
+        opts.chart_values.iter().filter(|(d, _)| same(d, dir)).flat_map(|(_, f)| f.clone()).collect();
+    for rel in configured {
+        let path = dir.join(&rel);
+        let inside =
+            path.canonicalize().ok().zip(dir.canonicalize().ok()).is_some_and(|(p, d)| p.starts_with(d));
+        let shown_path: Arc<str> =
+            if shown.is_empty() { Arc::from(rel.as_str()) } else { Arc::from(format!("{shown}/{rel}")) };
+        match std::fs::read_to_string(&path) {
+            Ok(text) if inside => opts.values.push(SourceFile {
+                name: shown_path.to_string(),
+                path: shown_path,
+                text: Arc::from(text),
+            }),
+            Ok(_) => {
+                let message = format!(
+                    "values file `{rel}` (smelt.toml `[helm] values`) is outside the chart folder: not read"
+                );
+                return chart_err(DiagnosticCode::ReadError, message);
+            }
+            Err(e) => {
+                let message = format!("cannot read values file `{rel}` (smelt.toml `[helm] values`): {e}");
+                return chart_err(DiagnosticCode::ReadError, message);
+            }
+        }
+    }
+    check_rendered(&render(&chart, &opts), rules)
 }
 
 /// Findings and diagnostics of a rendered chart, located in its templates and values files.
@@ -160,6 +190,18 @@ impl<'r> Mapper<'r> {
     fn error(&mut self, e: &super::render::RenderError) -> Diagnostic {
         let code = if e.limit { DiagnosticCode::LimitExceeded } else { DiagnosticCode::RenderError };
         let at = e.span.and_then(|s| self.file_location(&e.path, s));
-        diag(code, Level::Error, &e.path, at, e.message.clone())
+        // A chart that needs values it was not given (`required`, `fail`) is not broken: a warning.
+        let (level, message) = if e.user {
+            (
+                Level::Warning,
+                format!(
+                    "{} (the chart needs values its defaults do not give; this template was not checked)",
+                    e.message
+                ),
+            )
+        } else {
+            (Level::Error, e.message.clone())
+        };
+        diag(code, level, &e.path, at, message)
     }
 }

@@ -24,6 +24,9 @@ pub struct RenderOptions {
     /// `--set` arguments, applied after the values files.
     pub set: Vec<String>,
     pub limits: Limits,
+    /// For `smelt check`: values files per chart folder (smelt.toml's `[helm] values`), the files
+    /// relative to the chart folder.
+    pub chart_values: Vec<(std::path::PathBuf, Vec<String>)>,
 }
 
 impl Default for RenderOptions {
@@ -34,6 +37,7 @@ impl Default for RenderOptions {
             values: Vec::new(),
             set: Vec::new(),
             limits: Limits { max_depth: 100, max_output: 16 << 20, max_steps: 20_000_000 },
+            chart_values: Vec::new(),
         }
     }
 }
@@ -56,6 +60,8 @@ pub struct RenderError {
     pub message: String,
     /// A limit (depth, output, steps) rather than a template error.
     pub limit: bool,
+    /// `fail` or `required`: the chart asks for values it was not given, not a broken template.
+    pub user: bool,
 }
 
 #[derive(Debug, Default)]
@@ -97,6 +103,7 @@ pub fn render(chart: &Chart, opts: &RenderOptions) -> Rendered {
             span: None,
             message: message.clone(),
             limit: false,
+            user: false,
         });
     }
 
@@ -110,7 +117,13 @@ pub fn render(chart: &Chart, opts: &RenderOptions) -> Rendered {
     }
     for arg in &opts.set {
         if let Err(message) = values::apply_set(&mut user, arg) {
-            out.errors.push(RenderError { path: Arc::from("--set"), span: None, message, limit: false });
+            out.errors.push(RenderError {
+                path: Arc::from("--set"),
+                span: None,
+                message,
+                limit: false,
+                user: false,
+            });
         }
     }
     let defaults =
@@ -135,6 +148,7 @@ pub fn render(chart: &Chart, opts: &RenderOptions) -> Rendered {
                 span: line_span,
                 message: format!("template does not parse: {}", e.message),
                 limit: false,
+                user: false,
             });
         }
     }
@@ -164,6 +178,7 @@ pub fn render(chart: &Chart, opts: &RenderOptions) -> Rendered {
                     span,
                     message: e.to_string(),
                     limit: e.kind == ErrorKind::Limit,
+                    user: e.kind == ErrorKind::User,
                 });
             }
         }
@@ -180,6 +195,7 @@ fn values_tree(f: &SourceFile, errors: &mut Vec<RenderError>) -> Option<Tree> {
             span: Some(issue.span),
             message: format!("values file does not parse: {}", issue.message),
             limit: false,
+            user: false,
         });
         return None;
     }
@@ -194,6 +210,7 @@ fn values_tree(f: &SourceFile, errors: &mut Vec<RenderError>) -> Option<Tree> {
                 span: Some(doc.span),
                 message: "values file is not a YAML map".into(),
                 limit: false,
+                user: false,
             });
             None
         }
