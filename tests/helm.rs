@@ -272,3 +272,15 @@ fn smelt_toml_helm_values_are_rendered_with() {
         "{errors:#?}"
     );
 }
+
+#[test]
+fn aliased_subcharts_are_rendered_per_alias_and_findings_name_the_values_that_differ() {
+    let f = findings_of("fixtures/helm/platform");
+    let deploy = "fixtures/helm/platform/charts/worker/templates/deployment.yaml";
+    // One subchart, two aliases: only the `emails` copy runs `latest`, set in the parent's values.
+    let related = at(&f, "image-unpinned", deploy, 25);
+    assert!(related.contains(&("fixtures/helm/platform/values.yaml".to_string(), 18)), "{related:?}");
+    let unpinned = f.iter().filter(|x| x["name"] == "image-unpinned").count();
+    assert_eq!(unpinned, 1, "billing pins 5.1.0");
+    assert!(f.iter().any(|x| x["message"].as_str().unwrap_or("").contains("release-name-emails")));
+}

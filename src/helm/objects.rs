@@ -117,6 +117,8 @@ pub fn chart(c: &Chart, is_root: bool) -> Value {
     ] {
         m.insert(go.into(), text(yaml));
     }
+    // An aliased dependency is renamed to its alias.
+    m.insert("Name".into(), Value::str(&c.name));
     m.insert(
         "Deprecated".into(),
         Value::Bool(meta.get("deprecated").and_then(Node::as_bool).unwrap_or(false)),

@@ -83,12 +83,13 @@ impl Rendered {
     }
 }
 
-/// A chart with its coalesced values, and its enabled subcharts likewise.
-struct Scoped<'c> {
-    chart: &'c Chart,
+/// A chart with its coalesced values, and its enabled subcharts likewise. A subchart used under an
+/// `alias` is a renamed copy.
+struct Scoped {
+    chart: Chart,
     values: Tree,
     is_root: bool,
-    subs: Vec<Scoped<'c>>,
+    subs: Vec<Scoped>,
 }
 
 pub fn render(chart: &Chart, opts: &RenderOptions) -> Rendered {
@@ -128,8 +129,9 @@ pub fn render(chart: &Chart, opts: &RenderOptions) -> Rendered {
     }
     let defaults =
         chart.values.as_ref().and_then(|f| values_tree(f, &mut out.errors)).unwrap_or_else(Tree::empty_map);
-    let top = scope(chart, values::merge(defaults, user), true, &mut out.errors);
+    let top = scope(chart.clone(), values::merge(defaults, user), true, &mut out.errors);
 
+    register_renamed(&top, &mut out.paths);
     let mut set = Templates::new(Funcs::helm());
     set.limits = opts.limits;
     let mut all: Vec<&SourceFile> = Vec::new();
@@ -219,17 +221,31 @@ fn values_tree(f: &SourceFile, errors: &mut Vec<RenderError>) -> Option<Tree> {
 
 /// Coalesces a chart's values with its subcharts', decides which subcharts are enabled, and copies
 /// each subchart's resulting values back under its key (so the parent sees `.Values.sub.x`).
-fn scope<'c>(chart: &'c Chart, mut values: Tree, is_root: bool, errors: &mut Vec<RenderError>) -> Scoped<'c> {
+fn scope(chart: Chart, mut values: Tree, is_root: bool, errors: &mut Vec<RenderError>) -> Scoped {
     let global = values.get("global").cloned();
     let mut subs = Vec::new();
+    // Each dependency names a subchart (twice under two aliases, if so declared); subcharts in
+    // `charts/` that no dependency names are rendered as they are, as Helm does.
+    let mut uses: Vec<(&Chart, Option<&super::chart::Dependency>)> = Vec::new();
     for sub in &chart.subcharts {
-        let dep = chart.dependencies.iter().find(|d| d.name == sub.name);
-        let key = dep.and_then(|d| d.alias.clone()).unwrap_or_else(|| sub.name.clone());
+        let named: Vec<&super::chart::Dependency> =
+            chart.dependencies.iter().filter(|d| d.name == sub.name).collect();
+        if named.is_empty() {
+            uses.push((sub, None));
+        }
+        uses.extend(named.into_iter().map(|d| (sub, Some(d))));
+    }
+    for (sub, dep) in uses {
         if let Some(d) = dep
             && !enabled(d, &values)
         {
             continue;
         }
+        let sub = match dep.and_then(|d| d.alias.as_deref()) {
+            Some(alias) if alias != sub.name => renamed(sub, alias),
+            _ => sub.clone(),
+        };
+        let key = sub.name.clone();
         let defaults =
             sub.values.as_ref().and_then(|f| values_tree(f, errors)).unwrap_or_else(Tree::empty_map);
         let mut over = values.get(&key).cloned().unwrap_or_else(Tree::empty_map);
@@ -247,6 +263,37 @@ fn scope<'c>(chart: &'c Chart, mut values: Tree, is_root: bool, errors: &mut Vec
         m.entry("global".into()).or_insert_with(Tree::empty_map);
     }
     Scoped { chart, values, is_root, subs }
+}
+
+/// Helm names of aliased subcharts' templates → their files.
+fn register_renamed(s: &Scoped, paths: &mut HashMap<String, Arc<str>>) {
+    for t in &s.chart.templates {
+        paths.entry(t.name.clone()).or_insert_with(|| Arc::clone(&t.path));
+    }
+    for sub in &s.subs {
+        register_renamed(sub, paths);
+    }
+}
+
+/// A subchart under its alias: its name, and the Helm names of its templates (and its subcharts'),
+/// use the alias, as Helm renames an aliased dependency before rendering.
+fn renamed(chart: &Chart, alias: &str) -> Chart {
+    let mut c = chart.clone();
+    let old = format!("charts/{}/", chart.name);
+    let new = format!("charts/{alias}/");
+    fn rewrite(c: &mut Chart, old: &str, new: &str) {
+        for t in &mut c.templates {
+            if let Some(i) = t.name.rfind(old) {
+                t.name.replace_range(i..i + old.len(), new);
+            }
+        }
+        for s in &mut c.subcharts {
+            rewrite(s, old, new);
+        }
+    }
+    rewrite(&mut c, &old, &new);
+    c.name = alias.to_string();
+    c
 }
 
 /// A dependency's `condition` (first path that holds a boolean decides), else its `tags`.
@@ -276,22 +323,22 @@ fn enabled(dep: &super::chart::Dependency, values: &Tree) -> bool {
     true
 }
 
-fn collect_templates<'c>(s: &Scoped<'c>, out: &mut Vec<&'c SourceFile>) {
+fn collect_templates<'s>(s: &'s Scoped, out: &mut Vec<&'s SourceFile>) {
     out.extend(s.chart.templates.iter());
     for sub in &s.subs {
         collect_templates(sub, out);
     }
 }
 
-fn collect_jobs<'c>(
-    s: &Scoped<'c>,
+fn collect_jobs<'s>(
+    s: &'s Scoped,
     prov: &mut Provenance,
     release: &Value,
     capabilities: &Value,
-    jobs: &mut Vec<(&'c SourceFile, Value)>,
+    jobs: &mut Vec<(&'s SourceFile, Value)>,
 ) {
     let values = s.values.to_value(prov);
-    let chart = objects::chart(s.chart, s.is_root);
+    let chart = objects::chart(&s.chart, s.is_root);
     let files = Value::Object(Arc::new(objects::Files { files: Arc::new(s.chart.files.clone()) }));
     if !s.chart.is_library() {
         for t in s.chart.templates.iter().filter(|t| is_manifest(&t.name)) {
