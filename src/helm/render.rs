@@ -113,7 +113,7 @@ pub fn render(chart: &Chart, opts: &RenderOptions) -> Rendered {
     for f in &opts.values {
         out.sources.insert(Arc::clone(&f.path), f.clone());
         if let Some(t) = values_tree(f, &mut out.errors) {
-            user = values::merge(user, t);
+            user = values::overlay(user, t);
         }
     }
     for arg in &opts.set {
@@ -127,8 +127,12 @@ pub fn render(chart: &Chart, opts: &RenderOptions) -> Rendered {
             });
         }
     }
-    let defaults =
-        chart.values.as_ref().and_then(|f| values_tree(f, &mut out.errors)).unwrap_or_else(Tree::empty_map);
+    let defaults = chart
+        .values
+        .as_ref()
+        .and_then(|f| values_tree(f, &mut out.errors))
+        .map(values::drop_nulls)
+        .unwrap_or_else(Tree::empty_map);
     let top = scope(chart.clone(), values::merge(defaults, user), true, &mut out.errors);
 
     register_renamed(&top, &mut out.paths);
@@ -246,21 +250,28 @@ fn scope(chart: Chart, mut values: Tree, is_root: bool, errors: &mut Vec<RenderE
             _ => sub.clone(),
         };
         let key = sub.name.clone();
-        let defaults =
-            sub.values.as_ref().and_then(|f| values_tree(f, errors)).unwrap_or_else(Tree::empty_map);
+        let defaults = sub
+            .values
+            .as_ref()
+            .and_then(|f| values_tree(f, errors))
+            .map(values::drop_nulls)
+            .unwrap_or_else(Tree::empty_map);
         let mut over = values.get(&key).cloned().unwrap_or_else(Tree::empty_map);
-        if let (Some(g), Kind::Map(m)) = (&global, &mut over.kind) {
-            let own = m.remove("global").unwrap_or_else(Tree::empty_map);
-            m.insert("global".into(), values::merge(own, g.clone()));
+        // A subchart always gets `global`: its own, with the parent's over it (Helm's coalesceGlobals).
+        let own_global = defaults.get("global").cloned().unwrap_or_else(Tree::empty_map);
+        if let Kind::Map(m) = &mut over.kind {
+            let over_global = m.remove("global").unwrap_or_else(Tree::empty_map);
+            let g = values::merge(
+                values::merge(own_global, over_global),
+                global.clone().unwrap_or_else(Tree::empty_map),
+            );
+            m.insert("global".into(), g);
         }
         let scoped = scope(sub, values::merge(defaults, over), false, errors);
         if let Kind::Map(m) = &mut values.kind {
             m.insert(key, scoped.values.clone());
         }
         subs.push(scoped);
-    }
-    if let Kind::Map(m) = &mut values.kind {
-        m.entry("global".into()).or_insert_with(Tree::empty_map);
     }
     Scoped { chart, values, is_root, subs }
 }

@@ -117,6 +117,31 @@ impl Provenance {
 const YAML11_TRUE: &[&str] = &["y", "Y", "yes", "Yes", "YES", "on", "On", "ON"];
 const YAML11_FALSE: &[&str] = &["n", "N", "no", "No", "NO", "off", "Off", "OFF"];
 
+/// YAML 1.1 integers that YAML 1.2 reads otherwise: `0777` (octal), `1_000` (underscores), `0x1F`.
+fn yaml11_int(raw: &str) -> Option<f64> {
+    let (neg, body) = match raw.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, raw.strip_prefix('+').unwrap_or(raw)),
+    };
+    if body.is_empty() || !body.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits: String = body.chars().filter(|&c| c != '_').collect();
+    let n = if let Some(hex) = digits.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()?
+    } else if digits.len() > 1
+        && digits.starts_with('0')
+        && digits.bytes().all(|b| (b'0'..=b'7').contains(&b))
+    {
+        i64::from_str_radix(&digits[1..], 8).ok()?
+    } else if body.contains('_') && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse::<i64>().ok()?
+    } else {
+        return None;
+    };
+    Some(if neg { -(n as f64) } else { n as f64 })
+}
+
 /// A values document as Helm reads it. `text` is the file's text (to tell plain scalars from quoted).
 pub fn from_yaml(file: &Arc<str>, text: &str, node: &Node, path: &str) -> Tree {
     let origin = Some(Origin { file: Arc::clone(file), span: node.span, path: path.to_string() });
@@ -127,10 +152,15 @@ fn from_node(file: &Arc<str>, text: &str, node: &Node, path: &str, origin: Optio
     let kind = match &node.value {
         model::Value::Null => Kind::Scalar(Value::Nil),
         model::Value::Bool(b) => Kind::Scalar(Value::Bool(*b)),
-        model::Value::Number(n) => Kind::Scalar(Value::Float(*n)),
+        model::Value::Number(n) => {
+            let raw = text.get(node.span.range()).unwrap_or("");
+            Kind::Scalar(Value::Float(yaml11_int(raw).unwrap_or(*n)))
+        }
         model::Value::Str(s) => {
             let plain = text.get(node.span.range()).is_some_and(|raw| raw == s);
-            if plain && YAML11_TRUE.contains(&s.as_str()) {
+            if let Some(n) = yaml11_int(s).filter(|_| plain) {
+                Kind::Scalar(Value::Float(n))
+            } else if plain && YAML11_TRUE.contains(&s.as_str()) {
                 Kind::Scalar(Value::Bool(true))
             } else if plain && YAML11_FALSE.contains(&s.as_str()) {
                 Kind::Scalar(Value::Bool(false))
@@ -152,6 +182,14 @@ fn from_node(file: &Arc<str>, text: &str, node: &Node, path: &str, origin: Optio
         model::Value::Map(entries) => {
             let mut m = BTreeMap::new();
             for e in entries {
+                // An unquoted `on:`/`y:`/`off:` key is a boolean in YAML 1.1: the key becomes "true"/"false".
+                let plain_key = text.get(e.key_span.range()).is_some_and(|raw| raw == e.key);
+                let key = match e.key.as_str() {
+                    k if plain_key && YAML11_TRUE.contains(&k) => "true".to_string(),
+                    k if plain_key && YAML11_FALSE.contains(&k) => "false".to_string(),
+                    k => k.to_string(),
+                };
+                let e = model::Entry { key, key_span: e.key_span, value: e.value.clone() };
                 let p = if path.is_empty() { e.key.clone() } else { format!("{path}.{}", e.key) };
                 let o = Origin { file: Arc::clone(file), span: e.span(), path: p.clone() };
                 m.insert(e.key.clone(), from_node(file, text, &e.value, &p, Some(o)));
@@ -184,6 +222,34 @@ pub fn merge(base: Tree, over: Tree) -> Tree {
         }
         (_, kind) => Tree { kind, origin: over.origin },
     }
+}
+
+/// Several user values files stacked (`-f a.yaml -f b.yaml`): like [`merge`], but a `null` is kept, so
+/// that the final [`merge`] over the chart's defaults can delete the default it names.
+pub fn overlay(base: Tree, over: Tree) -> Tree {
+    match (base.kind, over.kind) {
+        (Kind::Map(mut b), Kind::Map(o)) => {
+            for (k, v) in o {
+                let merged = match b.remove(&k) {
+                    Some(old) if !v.is_null() => overlay(old, v),
+                    _ => v,
+                };
+                b.insert(k, merged);
+            }
+            Tree { kind: Kind::Map(b), origin: over.origin.or(base.origin) }
+        }
+        (_, kind) => Tree { kind, origin: over.origin },
+    }
+}
+
+/// A chart's own values as Helm keeps them: keys set to `null` are dropped from maps at any depth
+/// (items of lists are left alone).
+pub fn drop_nulls(mut t: Tree) -> Tree {
+    if let Kind::Map(m) = &mut t.kind {
+        let old = std::mem::take(m);
+        *m = old.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, drop_nulls(v))).collect();
+    }
+    t
 }
 
 /// Applies one `--set` argument (`a.b=c,list[0].x=1`) with Helm's typing: integers are int64,
@@ -296,8 +362,20 @@ mod tests {
 
     #[test]
     fn numbers_are_floats_and_yaml11_words_are_booleans() {
-        let t = tree("n: 3\nyes_word: yes\nquoted: \"yes\"\noff: off\n");
-        assert_eq!(t.lookup("n").map(|t| &t.kind), Some(&Kind::Scalar(Value::Float(3.0))));
+        let t = tree(
+            "num: 3\nyes_word: yes\nquoted: \"yes\"\nx: off\noct: 0777\nus: 1_000\nhex: 0x1F\nzero: 0\nver: 1.10\n",
+        );
+        let num = |k: &str| t.lookup(k).map(|t| t.kind.clone());
+        assert_eq!(num("oct"), Some(Kind::Scalar(Value::Float(511.0))));
+        assert_eq!(num("us"), Some(Kind::Scalar(Value::Float(1000.0))));
+        assert_eq!(num("hex"), Some(Kind::Scalar(Value::Float(31.0))));
+        assert_eq!(num("zero"), Some(Kind::Scalar(Value::Float(0.0))));
+        assert_eq!(num("ver"), Some(Kind::Scalar(Value::Float(1.1))));
+        let keys = tree("m:\n  on: 1\n  Yes: 2\n  off: 3\n  N: 4\n  \"y\": 5\n");
+        let Some(Kind::Map(m)) = keys.get("m").map(|t| &t.kind) else { panic!("map") };
+        assert_eq!(m.keys().collect::<Vec<_>>(), vec!["false", "true", "y"]);
+        assert_eq!(m.get("false").map(|t| &t.kind), Some(&Kind::Scalar(Value::Float(4.0))));
+        assert_eq!(t.lookup("num").map(|t| &t.kind), Some(&Kind::Scalar(Value::Float(3.0))));
         assert_eq!(t.lookup("yes_word").map(|t| &t.kind), Some(&Kind::Scalar(Value::Bool(true))));
         assert_eq!(t.lookup("quoted").map(|t| &t.kind), Some(&Kind::Scalar(Value::str("yes"))));
     }
@@ -312,6 +390,19 @@ mod tests {
         let tag = m.lookup("image.tag").expect("tag");
         assert_eq!(tag.kind, Kind::Scalar(Value::str("latest")));
         assert_eq!(tag.origin.as_ref().map(|o| o.path.as_str()), Some("image.tag"));
+    }
+
+    #[test]
+    fn nulls_in_defaults_are_dropped_and_user_nulls_delete_defaults() {
+        let defaults =
+            drop_nulls(tree("sc:\n  runAsUser: 1\n  seLinux: null\nlist:\n  - {z: null}\nres:\n  cpu: 1\n"));
+        assert!(defaults.lookup("sc.seLinux").is_none());
+        let Some(Kind::List(items)) = defaults.get("list").map(|t| &t.kind) else { panic!("list") };
+        assert!(items[0].get("z").is_some(), "nulls inside lists stay");
+        let user = overlay(tree("res:\n  cpu: 2\n"), tree("res: null\n"));
+        assert!(user.get("res").is_some_and(Tree::is_null), "a later file's null is kept until the merge");
+        let merged = merge(defaults, user);
+        assert!(merged.get("res").is_none());
     }
 
     #[test]
