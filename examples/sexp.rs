@@ -10,5 +10,7 @@ fn print_node(n: tree_sitter::Node, text: &str, d: usize) {
     let s = if s.len() > 40 { &s[..40] } else { s };
     println!("{}{} {:?}", "  ".repeat(d), n.kind(), s);
     let mut c = n.walk();
-    for ch in n.children(&mut c) { print_node(ch, text, d + 1); }
+    for ch in n.children(&mut c) {
+        print_node(ch, text, d + 1);
+    }
 }

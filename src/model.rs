@@ -194,6 +194,48 @@ impl Node {
         }
     }
 
+    /// Gives this node and every node below it (inside expressions too) `span`: for values parsed
+    /// from text that is not the file's (a template read from a string), which can only point at
+    /// the string as a whole.
+    pub fn set_span_deep(&mut self, span: Span) {
+        let mut stack = vec![self];
+        while let Some(n) = stack.pop() {
+            n.span = span;
+            match &mut n.value {
+                Value::List(items) => stack.extend(items.iter_mut()),
+                Value::Map(entries) => stack.extend(entries.iter_mut().map(|e| {
+                    e.key_span = span;
+                    &mut e.value
+                })),
+                Value::Expr(expr) => match expr.as_mut() {
+                    Expr::Call { args, .. } => stack.extend(args.iter_mut()),
+                    Expr::Template(parts) => stack.extend(parts.iter_mut()),
+                    Expr::Conditional { cond, then, otherwise } => stack.extend([cond, then, otherwise]),
+                    Expr::Op { operands, .. } => stack.extend(operands.iter_mut()),
+                    Expr::For(e) => {
+                        let ForExpr { collection, key, value, cond, .. } = e.as_mut();
+                        stack.push(collection);
+                        stack.push(value);
+                        stack.extend(key.iter_mut().chain(cond.iter_mut()));
+                    }
+                    Expr::Traverse { base, steps } => {
+                        stack.push(base);
+                        let mut pending: Vec<&mut Step> = steps.iter_mut().collect();
+                        while let Some(step) = pending.pop() {
+                            match step {
+                                Step::Index(n) => stack.push(n),
+                                Step::Splat(inner) => pending.extend(inner.iter_mut()),
+                                Step::Attr(_) => {}
+                            }
+                        }
+                    }
+                    Expr::Reference(_) | Expr::Other(_) => {}
+                },
+                _ => {}
+            }
+        }
+    }
+
     /// Calls `f` on every map entry at or below this node, depth first, in source order.
     pub fn walk_entries<'a>(&'a self, f: &mut impl FnMut(&'a Entry)) {
         match &self.value {

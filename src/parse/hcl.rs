@@ -63,6 +63,49 @@ pub fn parse(text: &str, limits: &Limits) -> ParsedFile {
     ParsedFile { docs: vec![Node::new(whole, Value::Map(entries))], comments: scanned.comments, issues }
 }
 
+/// `text` read as a template — a `templatefile` file, a string in Terraform's JSON syntax: literal
+/// text with `${…}` interpolations (`%{…}` directives stay unknown). Every node is given `span`, the
+/// string the text came from. `None` when it does not parse.
+pub fn template(text: &str, span: Span, limits: &Limits) -> Option<Node> {
+    // Read as a heredoc's content, where text is taken as it is.
+    const MARKER: &str = "SMELT_TEMPLATE_END_7F3A";
+    if text.contains(MARKER) {
+        return None;
+    }
+    let newline_added = !text.ends_with('\n');
+    let end = if newline_added { "\n" } else { "" };
+    let source = format!("t = <<{MARKER}\n{text}{end}{MARKER}\n");
+    let parsed = parse(&source, limits);
+    if !parsed.issues.is_empty() {
+        return None;
+    }
+    let mut node = parsed.docs.first()?.get("t")?.clone();
+    if newline_added {
+        drop_final_newline(&mut node);
+    }
+    node.set_span_deep(span);
+    Some(node)
+}
+
+/// Removes the newline a heredoc adds after the last line.
+fn drop_final_newline(node: &mut Node) {
+    match &mut node.value {
+        Value::Str(s) => {
+            s.pop();
+        }
+        Value::Expr(expr) => {
+            let Expr::Template(parts) = expr.as_mut() else { return };
+            if let Some(Value::Str(s)) = parts.last_mut().map(|p| &mut p.value) {
+                s.pop();
+                if s.is_empty() {
+                    parts.pop();
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Parses `text`, or `None` when the grammar fails to load or the operation budget runs out.
 fn parse_tree(text: &str) -> Option<Tree> {
     let mut parser = Parser::new();
@@ -340,8 +383,11 @@ impl Lowerer<'_> {
             return self.other(node);
         };
         let intro_kids = kids(intro);
-        let names: Vec<String> =
-            intro_kids.iter().filter(|n| n.kind() == "identifier").map(|n| self.src(*n).to_string()).collect();
+        let names: Vec<String> = intro_kids
+            .iter()
+            .filter(|n| n.kind() == "identifier")
+            .map(|n| self.src(*n).to_string())
+            .collect();
         let Some(&collection) = intro_kids.iter().find(|n| n.kind() == "expression") else {
             return self.other(node);
         };
@@ -413,7 +459,9 @@ impl Lowerer<'_> {
         let mut out = Vec::new();
         for node in nodes {
             match node.kind() {
-                "get_attr" => out.push(Step::Attr(self.src(*node).trim_start_matches('.').trim().to_string())),
+                "get_attr" => {
+                    out.push(Step::Attr(self.src(*node).trim_start_matches('.').trim().to_string()))
+                }
                 "index" => out.push(self.index(*node, depth)?),
                 "splat" => {
                     let splat = kids(*node).into_iter().next()?;
@@ -577,7 +625,7 @@ impl Lowerer<'_> {
             [first, .., last] => {
                 let span = Span::new(first.start_byte(), last.end_byte());
                 let lowered = match first.kind() {
-                    "variable_expr" => self.traversal(*first, parts),
+                    "variable_expr" => self.traversal(*first, parts, depth),
                     "operation" => self.misparsed_operation(span, parts, depth),
                     _ => None,
                 };

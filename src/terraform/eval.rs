@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::modules::ModuleInput;
 use super::types::Type;
 use super::{functions, iterate, policy, prune};
-use crate::model::{Entry, Expr, Node, Step, Value, format_number};
+use crate::model::{Entry, Expr, Node, Value, format_number};
 use crate::span::Span;
 
 /// Deepest expression nesting evaluated; deeper expressions stay unknown.
@@ -23,6 +23,8 @@ pub(super) const MAX_STRING: usize = 1 << 20;
 /// One file of a module (or a `.tfvars` file beside it).
 pub struct ModuleFile<'a> {
     pub path: &'a str,
+    /// The file's text (for spans inside strings, such as a policy in a heredoc); may be empty.
+    pub text: &'a str,
     pub docs: &'a [Node],
 }
 
@@ -46,7 +48,7 @@ pub struct EvalOutput {
 /// Reads the files `file()`, `fileexists()` and `templatefile()` name. Paths are display paths
 /// (relative to where smelt runs, or absolute); the reader answers `None` for anything it will not
 /// read (outside the scanned root, too large, not text), which leaves the call unknown.
-pub trait FileReader: Sync {
+pub trait FileReader {
     fn read(&self, path: &str) -> Option<Arc<str>>;
     fn exists(&self, path: &str) -> Option<bool>;
 }
@@ -60,9 +62,9 @@ pub struct Env<'a> {
     pub files: Option<&'a dyn FileReader>,
 }
 
-impl Env<'_> {
+impl<'a> Env<'a> {
     /// The environment of a folder checked as a root module.
-    pub fn root(dir: &str, files: Option<&dyn FileReader>) -> Env<'_> {
+    pub fn root(dir: &str, files: Option<&'a dyn FileReader>) -> Env<'a> {
         Env { module_path: ".".to_string(), root_dir: dir.to_string(), files }
     }
 }
@@ -72,7 +74,11 @@ pub enum CliValue<'a> {
     File(ModuleFile<'a>),
     /// `--var name=text`: `literal` is `text` as a string, `parsed` is `text` read as an expression
     /// (used for variables of a collection or structural type, as Terraform does).
-    Var { name: &'a str, literal: &'a Node, parsed: Option<&'a Node> },
+    Var {
+        name: &'a str,
+        literal: &'a Node,
+        parsed: Option<&'a Node>,
+    },
 }
 
 /// Where a `--var` value is said to come from: not a file, so findings get no related location.
@@ -114,6 +120,8 @@ pub(super) struct Ctx<'a> {
     pub(super) env: &'a Env<'a>,
     /// Inside a `resource` or `data` block, where policy documents are decoded.
     in_resource: bool,
+    /// The text of the file being evaluated.
+    pub(super) text: &'a str,
     budget: usize,
     /// The first variable or local the current expression's value came through.
     origin: Option<Origin>,
@@ -140,9 +148,10 @@ pub fn evaluate_call(files: &[ModuleFile<'_>], inputs: &[ModuleInput<'_>], env: 
     evaluate(Ctx::new(files, &[], &[], Some(inputs), env), files)
 }
 
-fn evaluate(mut ctx: Ctx<'_>, files: &[ModuleFile<'_>]) -> EvalOutput {
+fn evaluate<'a>(mut ctx: Ctx<'a>, files: &[ModuleFile<'a>]) -> EvalOutput {
     let mut out = EvalOutput::default();
     for file in files {
+        ctx.text = file.text;
         let mut origins = Vec::new();
         let mut skipped = Vec::new();
         let mut changed = None;
@@ -211,7 +220,7 @@ impl<'a> Ctx<'a> {
         let mut ranked: Vec<_> =
             vars_files.iter().filter_map(|f| vars_file_rank(f.path).map(|r| (r, f))).collect();
         ranked.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut set = |vars: &mut HashMap<&str, Option<Decl<'a>>>, name: &str, value: &'a Node, path| {
+        let set = |vars: &mut HashMap<&str, Option<Decl<'a>>>, name: &str, value: &'a Node, path| {
             // Values for undeclared variables are ignored (Terraform warns about them).
             if let Some(Some(decl)) = vars.get_mut(name) {
                 decl.value = Some((value, path));
@@ -263,6 +272,7 @@ impl<'a> Ctx<'a> {
             isolated: false,
             env,
             in_resource: false,
+            text: "",
             budget: BUDGET,
             origin: None,
             cut: false,
@@ -335,6 +345,11 @@ impl<'a> Ctx<'a> {
             }
             _ => {}
         }
+    }
+
+    /// The first variable or local the last evaluation's value came through, cleared.
+    pub(super) fn take_origin(&mut self) -> Option<Origin> {
+        self.origin.take()
     }
 
     pub(super) fn spend(&mut self, cost: usize) -> Result<(), Fail> {
@@ -725,7 +740,7 @@ fn within_size(node: &Node) -> bool {
 
 /// Gives `node` and everything below it `span`: a value computed elsewhere (a default in another file)
 /// is reported at the expression that uses it.
-fn respan(node: &mut Node, span: Span) {
+pub(super) fn respan(node: &mut Node, span: Span) {
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
         n.span = span;

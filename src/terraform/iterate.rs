@@ -1,6 +1,6 @@
 //! `for` expressions, splats and steps (`.a`, `[i]`) on computed values.
 
-use super::eval::{Ctx, Ev, Fail, Key, MAX_VALUE_NODES, get, to_bool, to_number};
+use super::eval::{Ctx, Ev, Fail, Key, MAX_VALUE_NODES, get, to_bool};
 use super::functions::{SET_TAG, text};
 use crate::model::{Entry, ForExpr, Node, Step, Value};
 use crate::span::Span;
@@ -86,7 +86,8 @@ pub(super) fn for_expr(ctx: &mut Ctx<'_>, span: Span, f: &ForExpr, depth: usize)
                     // Two elements with one key and no `...`: Terraform stops with an error.
                     Some(_) => return Err(Fail::Error),
                     None => {
-                        let value = if f.group { Node::new(value.span, Value::List(vec![value])) } else { value };
+                        let value =
+                            if f.group { Node::new(value.span, Value::List(vec![value])) } else { value };
                         entries.push(Entry { key: name, key_span: key.span, value });
                     }
                 }
@@ -118,13 +119,4 @@ fn element(ctx: &mut Ctx<'_>, f: &ForExpr, depth: usize) -> Result<Option<(Optio
     };
     let value = ctx.eval(&f.value, depth + 1)?;
     Ok(Some((key, value)))
-}
-
-/// A whole, non-negative number (a list index, a count).
-pub(super) fn whole(node: &Node) -> Result<usize, Fail> {
-    let n = to_number(node)?;
-    if n < 0.0 || n.fract() != 0.0 || n > u32::MAX as f64 {
-        return Err(Fail::Error);
-    }
-    Ok(n as usize)
 }

@@ -210,9 +210,11 @@ fn statements_as_entries(doc: Node) -> Node {
     let mut out = Vec::with_capacity(entries.len());
     for e in entries {
         match e.value.value {
-            Value::List(items) if e.key == "Statement" => {
-                out.extend(items.into_iter().map(|value| Entry { key: e.key.clone(), key_span: e.key_span, value }))
-            }
+            Value::List(items) if e.key == "Statement" => out.extend(items.into_iter().map(|value| Entry {
+                key: e.key.clone(),
+                key_span: e.key_span,
+                value,
+            })),
             value => out.push(Entry { value: Node { value, ..e.value }, ..e }),
         }
     }

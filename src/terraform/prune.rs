@@ -94,7 +94,10 @@ fn prune_dynamic(body: &Node, skipped: &mut Vec<Span>, depth: usize) -> Option<N
             }
             if labels.len() != entry.value.entries().len() {
                 if !labels.is_empty() {
-                    kept.push(Entry { value: Node { value: Value::Map(labels), ..entry.value.clone() }, ..entry.clone() });
+                    kept.push(Entry {
+                        value: Node { value: Value::Map(labels), ..entry.value.clone() },
+                        ..entry.clone()
+                    });
                 }
                 continue;
             }

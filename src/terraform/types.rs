@@ -129,7 +129,11 @@ fn convert_at(value: Node, ty: &Type, depth: usize) -> Ev {
             for item in items {
                 out.push(convert_at(item, t, depth + 1)?);
             }
-            let out = if **t == Type::Any { unify(Node::new(span, Value::List(out)))? } else { Node::new(span, Value::List(out)) };
+            let out = if **t == Type::Any {
+                unify(Node::new(span, Value::List(out)))?
+            } else {
+                Node::new(span, Value::List(out))
+            };
             if matches!(ty, Type::Set(_)) {
                 return Ok(super::functions::as_set(span, out.items().to_vec()));
             }
