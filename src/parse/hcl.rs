@@ -358,21 +358,23 @@ impl Lowerer<'_> {
             Some("operation") => {
                 self.misparsed_operation(span_of(node), &children, depth).unwrap_or_else(|| self.other(node))
             }
-            Some(_) => self.steps_on_value(node, &children, depth).unwrap_or_else(|| self.other(node)),
+            Some(_) => {
+                self.steps_on_value(span_of(node), &children, depth).unwrap_or_else(|| self.other(node))
+            }
             None => self.other(node),
         }
     }
 
     /// `f(x)[0]`, `{ a = 1 }.a`, `[for …][0]`: steps on a value that is not a name.
     #[inline(never)]
-    fn steps_on_value(&mut self, node: TsNode, children: &[TsNode], depth: usize) -> Option<Node> {
+    fn steps_on_value(&mut self, span: Span, children: &[TsNode], depth: usize) -> Option<Node> {
         let (first, steps) = children.split_first()?;
         if steps.is_empty() {
             return None;
         }
         let steps = self.steps(steps, depth)?;
         let base = self.expr(*first, depth + 1);
-        Some(Node::new(span_of(node), Value::Expr(Box::new(Expr::Traverse { base, steps }))))
+        Some(Node::new(span, Value::Expr(Box::new(Expr::Traverse { base, steps }))))
     }
 
     /// `[for k, v in coll : value if cond]` and `{ for k, v in coll : key => value... if cond }`.
@@ -627,7 +629,8 @@ impl Lowerer<'_> {
                 let lowered = match first.kind() {
                     "variable_expr" => self.traversal(*first, parts, depth),
                     "operation" => self.misparsed_operation(span, parts, depth),
-                    _ => None,
+                    "(" => None,
+                    _ => self.steps_on_value(span, parts, depth),
                 };
                 match lowered {
                     Some(node) => Node { span, ..node },
