@@ -73,13 +73,17 @@ fn cached_and_sharded_runs_see_the_tfvars_too() {
 #[test]
 fn a_local_module_is_checked_with_the_callers_arguments() {
     // db/ defaults to `skip = false`; app/ passes `true` (its own default) to one call, an unknown to
-    // another, and nothing to a third: only the first fires, at db/'s line, related to app/'s argument.
+    // another, and nothing to a third: only the first fires, at db/'s line, related to app/'s argument
+    // and to the default behind it.
     assert_eq!(
         findings("fixtures/terraform-eval/modules"),
         [(
             "fixtures/terraform-eval/modules/db/main.tf:7".to_string(),
             "tf-db-skip-final-snapshot".to_string(),
-            vec!["fixtures/terraform-eval/modules/app/main.tf:7".to_string()]
+            vec![
+                "fixtures/terraform-eval/modules/app/main.tf:7".to_string(),
+                "fixtures/terraform-eval/modules/app/main.tf:2".to_string()
+            ]
         )]
     );
 }

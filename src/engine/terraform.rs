@@ -522,7 +522,7 @@ impl<'a> Walk<'a> {
             if origin.path == top.path {
                 arg_line = Some(file.index.line_of(origin.span.start));
             }
-            let message = if i == last { "value set here" } else { "passed on here" };
+            let message = if i == last { "value set here" } else { "passed to the module here" };
             let loc = location(&file.path, &file.text, &file.index, origin.span);
             f.related.push(Related { location: loc, message: message.to_string() });
         }
