@@ -149,7 +149,8 @@ fn lookup(
         return Outcome::Miss(unit, None);
     }
     let key = unit_hash(base, &files);
-    let fresh = |e: &Entry| e.reads.iter().all(|(k, v)| crate::engine::read_fact(k, opts.max_file_size) == *v);
+    let fresh =
+        |e: &Entry| e.reads.iter().all(|(k, v)| crate::engine::read_fact(k, opts.max_file_size) == *v);
     if let Some(result) = store.get(&key).filter(fresh).and_then(|e| restore(e, &key, metas, &files)) {
         return Outcome::Hit(result);
     }

@@ -200,7 +200,12 @@ pub fn run(args: CheckArgs) -> u8 {
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    let opts = CheckOptions { jobs, max_file_size: config.max_file_size.value, terraform, ..CheckOptions::default() };
+    let opts = CheckOptions {
+        jobs,
+        max_file_size: config.max_file_size.value,
+        terraform,
+        ..CheckOptions::default()
+    };
     let mut report = match &args.scale.cache {
         Some(dir) => crate::cache::check_cached(inputs, &rules, &opts, dir).0,
         None => check(inputs, &rules, &opts),
@@ -275,11 +280,14 @@ fn terraform_options(args: &CheckArgs) -> Result<crate::engine::TerraformOptions
     }
     // Whatever the argument scan missed (an abbreviation clap accepted) goes last, files first.
     for path in files {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read --var-file {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read --var-file {}: {e}", path.display()))?;
         out.push(TfVar::File { path: crate::discover::display_path(path), text: text.into() });
     }
     for var in vars {
-        let Some((name, value)) = var.split_once('=') else { return Err(format!("--var `{var}`: write NAME=VALUE")) };
+        let Some((name, value)) = var.split_once('=') else {
+            return Err(format!("--var `{var}`: write NAME=VALUE"));
+        };
         out.push(TfVar::Var { name: name.trim().to_string(), value: value.to_string() });
     }
     let read_roots = if args.paths.iter().any(|p| p.as_os_str() == "-") {

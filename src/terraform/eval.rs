@@ -623,6 +623,12 @@ impl<'a> Decl<'a> {
 /// (a type this does not read).
 fn variable<'a>(body: &'a Node, path: &'a str) -> Option<Decl<'a>> {
     let ty = match body.get("type") {
+        // Terraform's JSON syntax writes the type as a string holding the expression.
+        Some(Node { value: Value::Str(text), .. }) => {
+            let source = format!("t = {text}\n");
+            let parsed = crate::parse::hcl::parse(&source, &crate::parse::Limits::default());
+            Type::parse(parsed.docs.first()?.get("t")?)?
+        }
         Some(t) => Type::parse(t)?,
         None => Type::Any,
     };
