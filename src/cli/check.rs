@@ -305,8 +305,7 @@ fn terraform_options(args: &CheckArgs) -> Result<crate::engine::TerraformOptions
 /// For each `--var-file` (true) and `--var` (false) on the command line, in order.
 fn var_flag_order() -> Vec<bool> {
     let mut order = Vec::new();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
+    for arg in std::env::args().skip(1) {
         if arg == "--" {
             break;
         }

@@ -310,6 +310,9 @@ struct Hop {
     origins: HashMap<String, Vec<(Span, Origin)>>,
 }
 
+/// Per file of a folder, `(rule index, span)` of what each rule flags when it is checked on its own.
+type OwnSpans = Vec<Vec<(usize, Span)>>;
+
 struct Walk<'a> {
     files: &'a [Loaded],
     rules: &'a RuleSet,
@@ -321,7 +324,7 @@ struct Walk<'a> {
     installed: Vec<(String, String)>,
     folders: HashMap<String, Rc<Folder<'a>>>,
     /// Per folder: the spans each rule flags when the folder is checked on its own.
-    own: HashMap<String, Rc<Vec<Vec<(usize, Span)>>>>,
+    own: HashMap<String, Rc<OwnSpans>>,
     calls_left: usize,
     out: Vec<CallFinding>,
     /// Files read from disk that findings point into (their text goes to the report).
@@ -330,6 +333,7 @@ struct Walk<'a> {
 
 /// The findings the unit's module calls cause inside the modules they call, and the files read from
 /// disk that those findings point into.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn check_calls(
     members: &[&Loaded],
     views: &[&ParsedFile],
@@ -590,7 +594,7 @@ impl<'a> Walk<'a> {
     }
 
     /// The spans each rule flags in a folder checked on its own, per file (`(rule index, span)`).
-    fn own(&mut self, dir: &str) -> Rc<Vec<Vec<(usize, Span)>>> {
+    fn own(&mut self, dir: &str) -> Rc<OwnSpans> {
         if let Some(own) = self.own.get(dir) {
             return own.clone();
         }
