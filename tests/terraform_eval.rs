@@ -232,3 +232,38 @@ fn cached_and_sharded_runs_follow_module_calls_when_only_one_side_changes() {
     );
     assert_eq!(run(&[]), 0, "the callers' cached entries saw the module change");
 }
+
+#[test]
+fn policies_in_strings_are_checked_at_their_own_lines() {
+    let out = smelt(
+        &[
+            "check",
+            "fixtures/terraform-eval/policies",
+            "--format",
+            "json",
+            "--select",
+            "tf-iam-policy-document-wildcard-action",
+        ],
+        &root(),
+    );
+    let report = json(&stdout(&out));
+    let found: Vec<(String, Vec<String>)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let related =
+                f["related"].as_array().into_iter().flatten().map(|r| r["line"].to_string()).collect();
+            (format!("{}:{}", f["path"].as_str().unwrap_or(""), f["line"]), related)
+        })
+        .collect();
+    // The jsonencode statement's actions come from a variable default (related), the heredoc's are
+    // literal; the one whose actions are unknown does not fire.
+    assert_eq!(
+        found,
+        [
+            ("fixtures/terraform-eval/policies/main.tf:20".to_string(), strings(&["3"])),
+            ("fixtures/terraform-eval/policies/main.tf:39".to_string(), vec![]),
+        ]
+    );
+}
