@@ -30,7 +30,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Bumped when the entry format changes; old entries are then simply never looked up.
-const FORMAT: &str = "v1";
+const FORMAT: &str = "v2";
 
 /// How a cached run went.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -168,7 +168,9 @@ fn lookup(
         };
     }
     let key = unit_hash(base, &files);
-    if let Some(result) = store.get(&key).and_then(|e| restore(e, &key, metas, &files)) {
+    let fresh =
+        |e: &Entry| e.reads.iter().all(|(k, v)| crate::engine::read_fact(k, opts.max_file_size) == *v);
+    if let Some(result) = store.get(&key).filter(fresh).and_then(|e| restore(e, &key, metas, &files)) {
         return Outcome::Hit(result);
     }
     // The bytes are already read: hand them to the engine so it does not read the files again.
@@ -194,6 +196,8 @@ fn base_hash(rules: &RuleSet, opts: &CheckOptions) -> Vec<u8> {
         "{} {} {:?} {:?} {:?}",
         helm.release, helm.namespace, helm.limits, helm.set, helm.chart_values
     ));
+    // `--var-file`/`--var` values and the roots files may be read from change what Terraform units mean.
+    field(&format!("{:?}", opts.terraform));
     for rule in &rules.rules {
         field(&format!("{:?}", rule.meta));
         field(&rule.message);
@@ -251,6 +255,10 @@ fn merge(results: Vec<UnitResult>, rules: &RuleSet) -> Report {
 #[derive(Serialize, Deserialize)]
 struct Entry {
     key: String,
+    /// What the unit read outside itself (module folders, `file()`), with hashes: the entry is
+    /// stale when any of them changed.
+    #[serde(default)]
+    reads: BTreeMap<String, Option<String>>,
     files_checked: usize,
     findings: Vec<CFinding>,
     diagnostics: Vec<CDiagnostic>,
@@ -287,6 +295,7 @@ struct CDiagnostic {
 fn entry(key: &str, report: &Report) -> Entry {
     Entry {
         key: key.to_string(),
+        reads: report.reads.clone(),
         files_checked: report.files_checked,
         findings: report
             .findings
@@ -383,6 +392,18 @@ fn restore(
             return None;
         };
         sources.insert(path.clone(), Arc::from(text));
+    }
+    // Files outside the unit that findings point into (a module the unit calls): read again, they
+    // were checked unchanged above.
+    let outside: Vec<String> = findings
+        .iter()
+        .map(|f| f.location.path.clone())
+        .filter(|p| !files.iter().any(|(path, _)| path == p))
+        .collect();
+    for path in outside {
+        let bytes = std::fs::read(&path).ok()?;
+        let Decoded::Text { text, .. } = decode(&bytes) else { return None };
+        sources.insert(path, Arc::from(text));
     }
     Some(UnitResult { findings, diagnostics, sources, files_checked: e.files_checked })
 }

@@ -19,6 +19,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
+mod terraform;
+pub use terraform::{TerraformOptions, TfVar, read_fact};
+
 #[derive(Clone, Debug)]
 pub struct CheckOptions {
     /// Worker threads; 0 means one per core.
@@ -28,6 +31,7 @@ pub struct CheckOptions {
     pub limits: Limits,
     /// How Helm charts are rendered (release name, namespace, render limits).
     pub helm: crate::helm::render::RenderOptions,
+    pub terraform: TerraformOptions,
 }
 
 impl Default for CheckOptions {
@@ -37,6 +41,7 @@ impl Default for CheckOptions {
             max_file_size: 5 * 1024 * 1024,
             limits: Limits::default(),
             helm: Default::default(),
+            terraform: TerraformOptions::default(),
         }
     }
 }
@@ -92,36 +97,40 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
         files.extend(file);
     }
 
+    let (tf, var_files) = terraform::TfRun::new(opts);
     let units = group_units(&files);
     let checked: Vec<UnitResult> = units
         .par_iter()
         .map(|unit| {
-            catch_unwind(AssertUnwindSafe(|| check_unit(unit, &files, rules, opts))).unwrap_or_else(|_| {
-                let diags = unit
-                    .iter()
-                    .filter_map(|&i| files.get(i))
-                    .map(|f| {
-                        diag(
-                            DiagnosticCode::InternalError,
-                            Level::Error,
-                            &f.path,
-                            None,
-                            internal_message("checking"),
-                        )
-                    })
-                    .collect();
-                (Vec::new(), diags, Vec::new())
-            })
+            catch_unwind(AssertUnwindSafe(|| check_unit(unit, &files, rules, &tf, &var_files, opts)))
+                .unwrap_or_else(|_| {
+                    let diags = unit
+                        .iter()
+                        .filter_map(|&i| files.get(i))
+                        .map(|f| {
+                            diag(
+                                DiagnosticCode::InternalError,
+                                Level::Error,
+                                &f.path,
+                                None,
+                                internal_message("checking"),
+                            )
+                        })
+                        .collect();
+                    (Vec::new(), diags, Vec::new(), BTreeMap::new())
+                })
         })
         .collect();
     let mut findings = Vec::new();
     let mut others = Vec::new();
-    for (f, d, o) in checked {
+    let mut reads = BTreeMap::new();
+    for (f, d, o, r) in checked {
         findings.extend(f);
         diagnostics.extend(d);
         others.extend(o);
+        reads.extend(r);
     }
-    for f in &files {
+    for f in files.iter().chain(&var_files) {
         diagnostics.extend(parse_diagnostics(f));
     }
 
@@ -134,7 +143,7 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
         .chain(diagnostics.iter().filter(|d| d.location.is_some()).map(|d| d.path.as_str()))
         .collect();
     let mut sources = BTreeMap::new();
-    for f in files.iter().filter(|f| shown.contains(f.path.as_str())) {
+    for f in files.iter().chain(&var_files).filter(|f| shown.contains(f.path.as_str())) {
         sources.insert(f.path.clone(), f.text.clone());
     }
     // Files rules read themselves (GitLab local includes) that findings point into.
@@ -149,6 +158,7 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
         rules: rule_metas,
         sources,
         files_checked: files.len(),
+        reads,
         ..Report::default()
     }
 }
@@ -289,11 +299,16 @@ fn read(input: &Input, max: u64) -> Result<Arc<[u8]>, (DiagnosticCode, Level, St
     Ok(bytes)
 }
 
-/// In Terraform's JSON syntax a string holding `${…}` is an expression, not a literal.
+/// In Terraform's JSON syntax a string holding `${…}` is a template: read as one, so its references
+/// are evaluated (a string that does not parse as a template stays unknown).
 fn json_templates(node: &mut Node) {
     match &mut node.value {
         Value::Str(s) if s.contains("${") => {
-            node.value = Value::Expr(Box::new(Expr::Other(std::mem::take(s))))
+            let text = std::mem::take(s);
+            *node = match parse::hcl::template(&text, node.span, &Limits::default()) {
+                Some(template) => template,
+                None => Node::new(node.span, Value::Expr(Box::new(Expr::Other(text)))),
+            };
         }
         Value::List(items) => items.iter_mut().for_each(json_templates),
         Value::Map(entries) => entries.iter_mut().for_each(|e| json_templates(&mut e.value)),
@@ -332,27 +347,41 @@ fn group_units(files: &[Loaded]) -> Vec<Vec<usize>> {
     units
 }
 
-/// A unit's findings, diagnostics, and the other files (GitLab includes) its findings point into.
-pub(crate) type UnitResult = (Vec<Finding>, Vec<Diagnostic>, Vec<Arc<OtherFile>>);
+/// A unit's findings, diagnostics, the other files (GitLab includes, module folders read from disk)
+/// its findings point into, and what it read outside itself (see [`terraform::Reads`]).
+pub(crate) type UnitResult =
+    (Vec<Finding>, Vec<Diagnostic>, Vec<Arc<OtherFile>>, BTreeMap<String, Option<String>>);
 
-fn check_unit(unit: &[usize], files: &[Loaded], rules: &RuleSet, opts: &CheckOptions) -> UnitResult {
+fn check_unit(
+    unit: &[usize],
+    files: &[Loaded],
+    rules: &RuleSet,
+    tf: &terraform::TfRun,
+    var_files: &[Loaded],
+    opts: &CheckOptions,
+) -> UnitResult {
     let members: Vec<&Loaded> = unit.iter().filter_map(|&i| files.get(i)).collect();
+    let reads = terraform::Reads::default();
+    let evaluated = terraform::evaluate(&members, files, tf, &reads);
     if let [chart] = members[..]
         && chart.kind == FileKind::HelmChart
     {
         return check_chart(chart, rules, &opts.helm);
     }
-    let evaluated = evaluate_terraform(&members, files);
     let views: Vec<&ParsedFile> = members
         .iter()
         .enumerate()
         .map(|(i, f)| evaluated.get(i).and_then(|e| e.0.as_ref()).unwrap_or(&f.parsed))
         .collect();
     let docs: Vec<&Node> = views.iter().flat_map(|p| p.docs.iter()).collect();
-    let mut findings =
-        if evaluated.is_empty() { Vec::new() } else { check_module_calls(&members, &views, files, rules) };
+    let (mut calls, mut others) = if evaluated.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        terraform::check_calls(&members, &views, &evaluated, files, rules, tf, &reads, opts)
+    };
+    let var_refs: Vec<&Loaded> = var_files.iter().collect();
+    let mut findings = Vec::new();
     let mut diagnostics = Vec::new();
-    let mut others = Vec::new();
     for (i, file) in members.into_iter().enumerate() {
         let parsed = views.get(i).copied().unwrap_or(&file.parsed);
         let view = FileView::new(&file.path, file.kind, &file.text, parsed);
@@ -362,15 +391,31 @@ fn check_unit(unit: &[usize], files: &[Loaded], rules: &RuleSet, opts: &CheckOpt
             for raw in rule.run(&view, &docs) {
                 others.extend(raw.file.clone());
                 let mut found = finding(rule, file, &raw);
-                value_origin(&mut found, &raw, origins, files);
+                terraform::value_origin(&mut found, &raw, origins, files, &var_refs);
                 file_findings.push(found);
             }
         }
-        diagnostics.extend(apply_suppressions(file, &mut file_findings, rules));
+        let mut via: Vec<(Finding, Vec<usize>)> = Vec::new();
+        calls.retain_mut(|c| {
+            if c.caller != file.path {
+                return true;
+            }
+            via.push((c.finding.clone(), std::mem::take(&mut c.cover)));
+            false
+        });
+        let unchecked: Vec<(usize, usize)> = evaluated.get(i).map_or_else(Vec::new, |e| {
+            e.2.iter()
+                .map(|s| {
+                    (file.index.line_of(s.start), file.index.line_of(s.end.saturating_sub(1).max(s.start)))
+                })
+                .collect()
+        });
+        diagnostics.extend(apply_suppressions(file, &mut file_findings, &mut via, &unchecked, rules));
         fingerprint(file, &mut file_findings);
         findings.extend(file_findings);
+        findings.extend(via.into_iter().map(|(f, _)| f));
     }
-    (findings, diagnostics, others)
+    (findings, diagnostics, others, reads.into_inner())
 }
 
 /// A Helm chart is rendered from its folder on disk; one given only as text (no folder) is noted.
@@ -383,138 +428,9 @@ fn check_chart(chart: &Loaded, rules: &RuleSet, opts: &crate::helm::render::Rend
                 Vec::new(),
                 vec![diag(DiagnosticCode::NotChecked, Level::Note, &chart.path, None, message)],
                 Vec::new(),
+                BTreeMap::new(),
             )
         }
-    }
-}
-
-type Evaluated = (Option<ParsedFile>, Vec<(Span, crate::terraform::Origin)>);
-
-/// A Terraform module's files after partial evaluation (see [`crate::terraform`]), one entry per
-/// member: the evaluated copy (`None`: unchanged) and where substituted values were set.
-fn evaluate_terraform(members: &[&Loaded], files: &[Loaded]) -> Vec<Evaluated> {
-    if !members.iter().all(|f| f.kind == FileKind::Terraform) {
-        return Vec::new();
-    }
-    let dir = |path: &str| path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
-    let folder = members.first().map(|f| dir(&f.path)).unwrap_or_default();
-    let module: Vec<_> = members
-        .iter()
-        .map(|f| crate::terraform::ModuleFile { path: &f.path, docs: &f.parsed.docs })
-        .collect();
-    let vars: Vec<_> = files
-        .iter()
-        .filter(|f| f.kind == FileKind::TerraformVars && dir(&f.path) == folder)
-        .map(|f| crate::terraform::ModuleFile { path: &f.path, docs: &f.parsed.docs })
-        .collect();
-    let out = crate::terraform::evaluate_module(&module, &vars);
-    let copies = members.iter().zip(out.docs).map(|(f, docs)| {
-        docs.map(|docs| ParsedFile {
-            docs,
-            comments: f.parsed.comments.clone(),
-            issues: f.parsed.issues.clone(),
-        })
-    });
-    copies.zip(out.origins).collect()
-}
-
-/// Findings the caller's arguments cause inside local modules it calls: each child folder is checked
-/// again as called, and what its own check (with its defaults) does not already report is reported at
-/// the child's line, with a related location at the caller's argument.
-fn check_module_calls(
-    members: &[&Loaded],
-    views: &[&ParsedFile],
-    files: &[Loaded],
-    rules: &RuleSet,
-) -> Vec<Finding> {
-    use crate::terraform::{ModuleFile, evaluate_call, local_calls};
-    let dir = |path: &str| path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
-    let folder = members.first().map(|f| dir(&f.path)).unwrap_or_default();
-    let caller: Vec<ModuleFile> =
-        members.iter().zip(views).map(|(f, p)| ModuleFile { path: &f.path, docs: &p.docs }).collect();
-    let mut out = Vec::new();
-    // Bounded: each call checks the child folder twice more.
-    for call in local_calls(&folder, &caller).into_iter().take(64) {
-        if call.child_dir == folder {
-            continue;
-        }
-        let child: Vec<&Loaded> = files
-            .iter()
-            .filter(|f| f.kind == FileKind::Terraform && dir(&f.path) == call.child_dir)
-            .collect();
-        let module: Vec<ModuleFile> =
-            child.iter().map(|f| ModuleFile { path: &f.path, docs: &f.parsed.docs }).collect();
-        let called = evaluate_call(&module, &call.inputs);
-        if called.docs.iter().all(Option::is_none) {
-            continue;
-        }
-        let own = evaluate_terraform(&child, files);
-        let called_copies: Vec<Option<ParsedFile>> = child
-            .iter()
-            .zip(called.docs)
-            .map(|(f, d)| {
-                d.map(|docs| ParsedFile {
-                    docs,
-                    comments: f.parsed.comments.clone(),
-                    issues: f.parsed.issues.clone(),
-                })
-            })
-            .collect();
-        let as_called: Vec<&ParsedFile> =
-            child.iter().zip(&called_copies).map(|(f, c)| c.as_ref().unwrap_or(&f.parsed)).collect();
-        let as_own: Vec<&ParsedFile> = child
-            .iter()
-            .enumerate()
-            .map(|(i, f)| own.get(i).and_then(|e| e.0.as_ref()).unwrap_or(&f.parsed))
-            .collect();
-        let called_docs: Vec<&Node> = as_called.iter().flat_map(|p| p.docs.iter()).collect();
-        let own_docs: Vec<&Node> = as_own.iter().flat_map(|p| p.docs.iter()).collect();
-        for (i, file) in child.iter().enumerate() {
-            let (Some(&called_parsed), Some(&own_parsed)) = (as_called.get(i), as_own.get(i)) else {
-                continue;
-            };
-            let called_view = FileView::new(&file.path, file.kind, &file.text, called_parsed);
-            let own_view = FileView::new(&file.path, file.kind, &file.text, own_parsed);
-            let origins = called.origins.get(i).map_or(&[][..], |o| &o[..]);
-            let mut file_findings = Vec::new();
-            for rule in rules.rules.iter().filter(|r| r.applies_to(file.kind)) {
-                let already: Vec<Span> = rule.run(&own_view, &own_docs).iter().map(|r| r.span).collect();
-                for raw in rule.run(&called_view, &called_docs) {
-                    if raw.file.is_some() || already.contains(&raw.span) {
-                        continue;
-                    }
-                    let mut found = finding(rule, file, &raw);
-                    value_origin(&mut found, &raw, origins, files);
-                    file_findings.push(found);
-                }
-            }
-            // The child's own check reports its suppression problems; only the cover is wanted here.
-            let _ = apply_suppressions(file, &mut file_findings, rules);
-            fingerprint(file, &mut file_findings);
-            out.extend(file_findings);
-        }
-    }
-    out
-}
-
-/// "value set here": the variable default, `.tfvars` entry or local a finding's value came from.
-fn value_origin(
-    found: &mut Finding,
-    raw: &RawFinding,
-    origins: &[(Span, crate::terraform::Origin)],
-    files: &[Loaded],
-) {
-    if raw.file.is_some() {
-        return;
-    }
-    let Some((_, origin)) =
-        origins.iter().find(|(span, _)| raw.span.contains(*span) && span.end == raw.span.end)
-    else {
-        return;
-    };
-    if let Some(f) = files.iter().find(|f| f.path == origin.path) {
-        let at = location(&f.path, &f.text, &f.index, origin.span);
-        found.related.push(Related { location: at, message: "value set here".to_string() });
     }
 }
 
@@ -548,9 +464,14 @@ pub fn location(path: &str, text: &str, index: &LineIndex, span: Span) -> Locati
     }
 }
 
+/// Applies `file`'s suppressions to its findings and to `via`, findings elsewhere (inside a called
+/// module) that its lines cover; `unchecked` line ranges (blocks that create nothing) hold
+/// suppressions that cannot be judged unused.
 pub(crate) fn apply_suppressions(
     file: &Loaded,
     findings: &mut [Finding],
+    via: &mut [(Finding, Vec<usize>)],
+    unchecked: &[(usize, usize)],
     rules: &RuleSet,
 ) -> Vec<Diagnostic> {
     let known = |name: &str| rules.known.binary_search_by(|k| k.as_str().cmp(name)).is_ok();
@@ -588,15 +509,16 @@ pub(crate) fn apply_suppressions(
         ));
     }
     let unsuppressible = |name: &str| rules.rules.iter().any(|r| r.meta.name == name && !r.suppressible);
-    for f in findings.iter_mut() {
+    let own = findings.iter_mut().filter_map(|f| {
         // A finding in another file (a GitLab include) is not covered by this file's comments.
-        if f.location.path != file.path {
-            continue;
-        }
         let line = f.location.start.line as usize - 1;
+        (f.location.path == file.path).then(|| (f, vec![line]))
+    });
+    let through_calls = via.iter_mut().map(|(f, lines)| (f, lines.clone()));
+    for (f, lines) in own.chain(through_calls) {
         let Some(s) = sups.iter_mut().find(|s| {
             !expired(s)
-                && (s.lines.0..=s.lines.1).contains(&line)
+                && lines.iter().any(|line| (s.lines.0..=s.lines.1).contains(line))
                 && s.rules.iter().any(|r| *r == f.rule.name || r.eq_ignore_ascii_case(&f.rule.code))
         }) else {
             continue;
@@ -623,7 +545,12 @@ pub(crate) fn apply_suppressions(
     let enabled = |name: &str| {
         rules.rules.iter().any(|r| r.meta.name == name || r.meta.code.eq_ignore_ascii_case(name))
     };
-    for s in sups.iter().filter(|s| !s.used && !expired(s) && s.rules.iter().all(|r| enabled(r))) {
+    let in_unchecked =
+        |s: &suppress::Suppression| unchecked.iter().any(|&(a, b)| s.lines.0 >= a && s.lines.0 <= b + 1);
+    for s in sups
+        .iter()
+        .filter(|s| !s.used && !expired(s) && !in_unchecked(s) && s.rules.iter().all(|r| enabled(r)))
+    {
         out.push(diag(
             DiagnosticCode::UnusedSuppression,
             Level::Warning,

@@ -118,6 +118,9 @@ pub struct Report {
     pub files_checked: usize,
     /// What `--baseline` matched and left stale; `None` without a baseline.
     pub baseline: Option<crate::baseline::Applied>,
+    /// Files outside the checked units that the check read (Terraform module folders, `file()`
+    /// paths), as `file:PATH` / `dir:PATH` with a hash of what was there: `--cache` keys on them.
+    pub reads: BTreeMap<String, Option<String>>,
 }
 
 impl Finding {

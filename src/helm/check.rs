@@ -2,7 +2,7 @@
 //! finding back to the template line that wrote it, with a related location at the values entry that
 //! set the offending value.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -21,7 +21,7 @@ use crate::span::{LineIndex, Span};
 pub(crate) fn check_chart(meta: &Loaded, dir: &Path, rules: &RuleSet, opts: &RenderOptions) -> UnitResult {
     let shown = meta.path.strip_suffix("Chart.yaml").unwrap_or(&meta.path).trim_end_matches('/');
     let chart_err = |code, message: String| {
-        (Vec::new(), vec![diag(code, Level::Error, &meta.path, None, message)], Vec::new())
+        (Vec::new(), vec![diag(code, Level::Error, &meta.path, None, message)], Vec::new(), BTreeMap::new())
     };
     let files = match read_dir(dir) {
         Ok(f) => f,
@@ -113,7 +113,7 @@ pub(crate) fn check_rendered(rendered: &Rendered, rules: &RuleSet) -> UnitResult
                 file_findings.push(f);
             }
         }
-        let mut suppression_diags = apply_suppressions(&out, &mut file_findings, rules);
+        let mut suppression_diags = apply_suppressions(&out, &mut file_findings, &mut [], &[], rules);
         fingerprint(&out, &mut file_findings);
         for mut f in file_findings {
             f.location = map.output_location(t, f.location.span);
@@ -140,7 +140,8 @@ pub(crate) fn check_rendered(rendered: &Rendered, rules: &RuleSet) -> UnitResult
         .values()
         .map(|s| Arc::new(OtherFile { path: s.path.to_string(), text: Arc::clone(&s.text) }))
         .collect();
-    (findings, diagnostics, others)
+    // Every file a chart reads is in its folder, which the cache key already covers: no reads outside.
+    (findings, diagnostics, others, BTreeMap::new())
 }
 
 /// Locations in the chart's files, with each file's line index built once.
