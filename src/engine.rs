@@ -9,10 +9,11 @@ use crate::finding::{Diagnostic, DiagnosticCode, Finding, Level, Location, Relat
 use crate::model::{Expr, Node, ParseIssueKind, ParsedFile, Value};
 use crate::parse::{self, Limits};
 use crate::rules::registry::RuleSet;
-use crate::rules::{FileView, OtherFile, RawFinding};
+use crate::rules::{FileView, OtherFile, RawFinding, RawRelated};
 use crate::source::{Classified, Decoded, FileKind, Syntax, decode, looks_like_kubernetes};
 use crate::span::{LineIndex, Span};
 use crate::suppress;
+use crate::workspace::Workspace;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -26,11 +27,19 @@ pub struct CheckOptions {
     /// Files larger than this many bytes are skipped with a note.
     pub max_file_size: u64,
     pub limits: Limits,
+    /// Texts that stand in for files on disk when a check reads a file it was not given (a called
+    /// workflow, an include): the editor's unsaved buffers, by display path.
+    pub buffers: BTreeMap<String, Arc<str>>,
 }
 
 impl Default for CheckOptions {
     fn default() -> CheckOptions {
-        CheckOptions { jobs: 0, max_file_size: 5 * 1024 * 1024, limits: Limits::default() }
+        CheckOptions {
+            jobs: 0,
+            max_file_size: 5 * 1024 * 1024,
+            limits: Limits::default(),
+            buffers: BTreeMap::new(),
+        }
     }
 }
 
@@ -83,26 +92,32 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
         files.extend(file);
     }
 
+    let mut workspace = Workspace::new(opts.buffers.clone());
+    for f in &files {
+        workspace.insert(&f.path, f.text.clone());
+    }
     let units = group_units(&files);
     let checked: Vec<UnitResult> = units
         .par_iter()
         .map(|unit| {
-            catch_unwind(AssertUnwindSafe(|| check_unit(unit, &files, rules))).unwrap_or_else(|_| {
-                let diags = unit
-                    .iter()
-                    .filter_map(|&i| files.get(i))
-                    .map(|f| {
-                        diag(
-                            DiagnosticCode::InternalError,
-                            Level::Error,
-                            &f.path,
-                            None,
-                            internal_message("checking"),
-                        )
-                    })
-                    .collect();
-                (Vec::new(), diags, Vec::new())
-            })
+            catch_unwind(AssertUnwindSafe(|| check_unit(unit, &files, rules, &workspace))).unwrap_or_else(
+                |_| {
+                    let diags = unit
+                        .iter()
+                        .filter_map(|&i| files.get(i))
+                        .map(|f| {
+                            diag(
+                                DiagnosticCode::InternalError,
+                                Level::Error,
+                                &f.path,
+                                None,
+                                internal_message("checking"),
+                            )
+                        })
+                        .collect();
+                    (Vec::new(), diags, Vec::new())
+                },
+            )
         })
         .collect();
     let mut findings = Vec::new();
@@ -336,7 +351,7 @@ fn group_units(files: &[Loaded]) -> Vec<Vec<usize>> {
 /// A unit's findings, diagnostics, and the other files (GitLab includes) its findings point into.
 type UnitResult = (Vec<Finding>, Vec<Diagnostic>, Vec<Arc<OtherFile>>);
 
-fn check_unit(unit: &[usize], files: &[Loaded], rules: &RuleSet) -> UnitResult {
+fn check_unit(unit: &[usize], files: &[Loaded], rules: &RuleSet, workspace: &Workspace) -> UnitResult {
     let members: Vec<&Loaded> = unit.iter().filter_map(|&i| files.get(i)).collect();
     let evaluated = evaluate_terraform(&members, files);
     let views: Vec<&ParsedFile> = members
@@ -345,24 +360,29 @@ fn check_unit(unit: &[usize], files: &[Loaded], rules: &RuleSet) -> UnitResult {
         .map(|(i, f)| evaluated.get(i).and_then(|e| e.0.as_ref()).unwrap_or(&f.parsed))
         .collect();
     let docs: Vec<&Node> = views.iter().flat_map(|p| p.docs.iter()).collect();
-    let mut findings =
-        if evaluated.is_empty() { Vec::new() } else { check_module_calls(&members, &views, files, rules) };
+    let mut findings = if evaluated.is_empty() {
+        Vec::new()
+    } else {
+        check_module_calls(&members, &views, files, rules, workspace)
+    };
     let mut diagnostics = Vec::new();
     let mut others = Vec::new();
     for (i, file) in members.into_iter().enumerate() {
         let parsed = views.get(i).copied().unwrap_or(&file.parsed);
-        let view = FileView::new(&file.path, file.kind, &file.text, parsed);
+        let view = FileView::new(&file.path, file.kind, &file.text, parsed, workspace);
         let origins = evaluated.get(i).map_or(&[][..], |e| &e.1[..]);
         let mut file_findings = Vec::new();
         for rule in rules.rules.iter().filter(|r| r.applies_to(file.kind)) {
             for raw in rule.run(&view, &docs) {
                 others.extend(raw.file.clone());
+                others.extend(raw.related.iter().filter_map(|r| r.file.clone()));
                 let mut found = finding(rule, file, &raw);
                 value_origin(&mut found, &raw, origins, files);
                 file_findings.push(found);
             }
         }
         diagnostics.extend(apply_suppressions(file, &mut file_findings, rules));
+        diagnostics.extend(apply_other_suppressions(file, &mut file_findings, &others, rules));
         fingerprint(file, &mut file_findings);
         findings.extend(file_findings);
     }
@@ -407,6 +427,7 @@ fn check_module_calls(
     views: &[&ParsedFile],
     files: &[Loaded],
     rules: &RuleSet,
+    workspace: &Workspace,
 ) -> Vec<Finding> {
     use crate::terraform::{ModuleFile, evaluate_call, local_calls};
     let dir = |path: &str| path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
@@ -454,8 +475,8 @@ fn check_module_calls(
             let (Some(&called_parsed), Some(&own_parsed)) = (as_called.get(i), as_own.get(i)) else {
                 continue;
             };
-            let called_view = FileView::new(&file.path, file.kind, &file.text, called_parsed);
-            let own_view = FileView::new(&file.path, file.kind, &file.text, own_parsed);
+            let called_view = FileView::new(&file.path, file.kind, &file.text, called_parsed, workspace);
+            let own_view = FileView::new(&file.path, file.kind, &file.text, own_parsed, workspace);
             let origins = called.origins.get(i).map_or(&[][..], |o| &o[..]);
             let mut file_findings = Vec::new();
             for rule in rules.rules.iter().filter(|r| r.applies_to(file.kind)) {
@@ -505,6 +526,11 @@ fn finding(rule: &crate::rules::Rule, file: &Loaded, raw: &RawFinding) -> Findin
         (Some(o), Some(index)) => location(&o.path, &o.text, index, span),
         _ => location(&file.path, &file.text, &file.index, span),
     };
+    let related_at = |r: &RawRelated| match &r.file {
+        Some(o) if o.path == file.path => location(&file.path, &file.text, &file.index, r.span),
+        Some(o) => location(&o.path, &o.text, &LineIndex::new(&o.text), r.span),
+        None => at(r.span),
+    };
     Finding {
         rule: rule.meta.clone(),
         location: at(raw.span),
@@ -512,7 +538,7 @@ fn finding(rule: &crate::rules::Rule, file: &Loaded, raw: &RawFinding) -> Findin
         related: raw
             .related
             .iter()
-            .map(|(span, message)| Related { location: at(*span), message: message.clone() })
+            .map(|r| Related { location: related_at(r), message: r.message.clone() })
             .collect(),
         severity: rule.severity,
         fingerprint: String::new(),
@@ -530,8 +556,57 @@ pub fn location(path: &str, text: &str, index: &LineIndex, span: Span) -> Locati
 }
 
 fn apply_suppressions(file: &Loaded, findings: &mut [Finding], rules: &RuleSet) -> Vec<Diagnostic> {
+    let target =
+        SuppressTarget { path: &file.path, text: &file.text, index: &file.index, parsed: &file.parsed };
+    suppress_in(&target, findings, rules, true)
+}
+
+/// Applies the suppression comments of files a unit's findings point into without being checked
+/// themselves (GitLab local includes). Their unused suppressions are not reported: another pipeline
+/// including the same file may need them.
+fn apply_other_suppressions(
+    file: &Loaded,
+    findings: &mut [Finding],
+    others: &[Arc<OtherFile>],
+    rules: &RuleSet,
+) -> Vec<Diagnostic> {
+    let mut paths: Vec<String> =
+        findings.iter().map(|f| f.location.path.clone()).filter(|p| *p != file.path).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    let mut out = Vec::new();
+    for path in &paths {
+        let Some(other) = others.iter().find(|o| o.path == *path) else { continue };
+        if !other.text.contains("smelt:") {
+            continue;
+        }
+        let parsed = match crate::source::classify(path) {
+            Classified::Kind(_, Syntax::Hcl) => parse::hcl::parse(&other.text, &Limits::default()),
+            _ => parse::yaml::parse(&other.text, &Limits::default()),
+        };
+        let index = LineIndex::new(&other.text);
+        let target = SuppressTarget { path, text: &other.text, index: &index, parsed: &parsed };
+        out.extend(suppress_in(&target, findings, rules, false));
+    }
+    out
+}
+
+/// A file whose suppression comments apply to the findings located in it.
+struct SuppressTarget<'a> {
+    path: &'a str,
+    text: &'a str,
+    index: &'a LineIndex,
+    parsed: &'a ParsedFile,
+}
+
+fn suppress_in(
+    file: &SuppressTarget<'_>,
+    findings: &mut [Finding],
+    rules: &RuleSet,
+    report_unused: bool,
+) -> Vec<Diagnostic> {
     let known = |name: &str| rules.known.binary_search_by(|k| k.as_str().cmp(name)).is_ok();
-    let (mut sups, problems) = suppress::collect(&file.text, &file.index, &file.parsed, known);
+    let (mut sups, problems) = suppress::collect(file.text, file.index, file.parsed, known);
     let mut out: Vec<Diagnostic> = problems
         .into_iter()
         .map(|p| {
@@ -543,8 +618,8 @@ fn apply_suppressions(file: &Loaded, findings: &mut [Finding], rules: &RuleSet) 
             diag(
                 p.code,
                 level,
-                &file.path,
-                Some(location(&file.path, &file.text, &file.index, p.span)),
+                file.path,
+                Some(location(file.path, file.text, file.index, p.span)),
                 p.message,
             )
         })
@@ -555,8 +630,8 @@ fn apply_suppressions(file: &Loaded, findings: &mut [Finding], rules: &RuleSet) 
         out.push(diag(
             DiagnosticCode::ExpiredSuppression,
             Level::Warning,
-            &file.path,
-            Some(location(&file.path, &file.text, &file.index, s.span)),
+            file.path,
+            Some(location(file.path, file.text, file.index, s.span)),
             format!(
                 "suppression of `{}` expired on {}: its findings are reported again; fix them or renew the date",
                 s.rules.join("`, `"),
@@ -566,7 +641,7 @@ fn apply_suppressions(file: &Loaded, findings: &mut [Finding], rules: &RuleSet) 
     }
     let unsuppressible = |name: &str| rules.rules.iter().any(|r| r.meta.name == name && !r.suppressible);
     for f in findings.iter_mut() {
-        // A finding in another file (a GitLab include) is not covered by this file's comments.
+        // Each file's comments cover the findings located in it.
         if f.location.path != file.path {
             continue;
         }
@@ -583,8 +658,8 @@ fn apply_suppressions(file: &Loaded, findings: &mut [Finding], rules: &RuleSet) 
             out.push(diag(
                 DiagnosticCode::SuppressionNotAllowed,
                 Level::Warning,
-                &file.path,
-                Some(location(&file.path, &file.text, &file.index, s.span)),
+                file.path,
+                Some(location(file.path, file.text, file.index, s.span)),
                 format!(
                     "policy forbids suppressing `{}` (`suppressible = false`): the finding stays; fix it instead",
                     f.rule.name
@@ -594,18 +669,20 @@ fn apply_suppressions(file: &Loaded, findings: &mut [Finding], rules: &RuleSet) 
         }
         f.suppressed = Some(Suppression {
             reason: s.reason.clone(),
-            location: location(&file.path, &file.text, &file.index, s.span),
+            location: location(file.path, file.text, file.index, s.span),
         });
     }
     let enabled = |name: &str| {
         rules.rules.iter().any(|r| r.meta.name == name || r.meta.code.eq_ignore_ascii_case(name))
     };
-    for s in sups.iter().filter(|s| !s.used && !expired(s) && s.rules.iter().all(|r| enabled(r))) {
+    for s in
+        sups.iter().filter(|s| report_unused && !s.used && !expired(s) && s.rules.iter().all(|r| enabled(r)))
+    {
         out.push(diag(
             DiagnosticCode::UnusedSuppression,
             Level::Warning,
-            &file.path,
-            Some(location(&file.path, &file.text, &file.index, s.span)),
+            file.path,
+            Some(location(file.path, file.text, file.index, s.span)),
             format!("unused suppression: no `{}` finding here; remove it", s.rules.join("`, `")),
         ));
     }

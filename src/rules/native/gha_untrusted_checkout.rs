@@ -11,7 +11,7 @@
 use crate::model::Node;
 use crate::pipeline::github::expr::{SourceMap, path_text};
 use crate::pipeline::github::workflow::{Job, PRIVILEGED_TRIGGERS, Step, Workflow};
-use crate::rules::{FileView, RawFinding, documents};
+use crate::rules::{FileView, RawFinding, RawRelated, documents};
 use crate::span::Span;
 
 /// Contexts that name the pull request's (or triggering run's) head commit, branch or fork.
@@ -75,8 +75,11 @@ pub fn check(file: &FileView<'_>) -> Vec<RawFinding> {
                         trigger.name,
                     )),
                     related: vec![
-                        (trigger.span, format!("`{}`: runs in the base repository's context", trigger.name)),
-                        (run_span, "runs code from the untrusted checkout".to_string()),
+                        RawRelated::here(
+                            trigger.span,
+                            format!("`{}`: runs in the base repository's context", trigger.name),
+                        ),
+                        RawRelated::here(run_span, "runs code from the untrusted checkout"),
                     ],
                     ..RawFinding::default()
                 });
