@@ -30,6 +30,9 @@ pub struct CheckOptions {
     /// Texts that stand in for files on disk when a check reads a file it was not given (a called
     /// workflow, an include): the editor's unsaved buffers, by display path.
     pub buffers: BTreeMap<String, Arc<str>>,
+    /// Whether such files are read from disk when not in memory (off for rule examples, which must
+    /// give the same result wherever they run).
+    pub read_disk: bool,
 }
 
 impl Default for CheckOptions {
@@ -39,6 +42,7 @@ impl Default for CheckOptions {
             max_file_size: 5 * 1024 * 1024,
             limits: Limits::default(),
             buffers: BTreeMap::new(),
+            read_disk: true,
         }
     }
 }
@@ -92,7 +96,7 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
         files.extend(file);
     }
 
-    let mut workspace = Workspace::new(opts.buffers.clone());
+    let mut workspace = Workspace::new(opts.buffers.clone(), opts.read_disk);
     for f in &files {
         workspace.insert(&f.path, f.text.clone());
     }

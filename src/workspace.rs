@@ -19,14 +19,23 @@ pub const MAX_LISTED: usize = 5_000;
 const SKIPPED_DIRS: [&str; 3] = [".git", "node_modules", ".terraform"];
 
 /// Texts by display path (forward slashes), read before the disk.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Workspace {
     memory: BTreeMap<String, Arc<str>>,
+    /// Whether files not in memory are read from disk (not for rule examples, which must not depend
+    /// on the folder they run in).
+    disk: bool,
+}
+
+impl Default for Workspace {
+    fn default() -> Workspace {
+        Workspace { memory: BTreeMap::new(), disk: true }
+    }
 }
 
 impl Workspace {
-    pub fn new(memory: BTreeMap<String, Arc<str>>) -> Workspace {
-        Workspace { memory }
+    pub fn new(memory: BTreeMap<String, Arc<str>>, disk: bool) -> Workspace {
+        Workspace { memory, disk }
     }
 
     pub fn insert(&mut self, path: &str, text: Arc<str>) {
@@ -41,6 +50,9 @@ impl Workspace {
         let shown = join(root, &rel);
         if let Some(text) = self.memory.get(&shown) {
             return Some((shown, text.clone()));
+        }
+        if !self.disk {
+            return None;
         }
         let root_dir = disk_root(root);
         let (root_real, file_real) =
@@ -85,9 +97,11 @@ impl Workspace {
                 out.insert(rel);
             }
         }
-        let start = disk_root(root).join(&dir);
-        let mut budget = MAX_LISTED;
-        walk(&start, &dir, depth, &mut budget, &mut out);
+        if self.disk {
+            let start = disk_root(root).join(&dir);
+            let mut budget = MAX_LISTED;
+            walk(&start, &dir, depth, &mut budget, &mut out);
+        }
         out.into_iter().collect()
     }
 }

@@ -68,7 +68,10 @@ fn github_fixtures_findings_match_their_outcome_names() {
         }
     }
     let dir = root().join("fixtures/github");
-    let mut files = vec![dir.join(".github/actions/greet/action.yml")];
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir.join(".github/actions")).expect("actions") {
+        files.push(e.expect("entry").path().join("action.yml"));
+    }
     for e in std::fs::read_dir(dir.join(".github/workflows")).expect("workflows") {
         files.push(e.expect("entry").path());
     }
@@ -80,4 +83,32 @@ fn github_fixtures_findings_match_their_outcome_names() {
             assert!(flagged.contains(&(rel.clone(), l.clone())), "{rel}: `{l}` produced no finding");
         }
     }
+}
+
+/// An input of a local reusable workflow or composite action, filled by a caller with a pull request's
+/// title or branch and pasted into a script: the finding is in the callee, where the value becomes
+/// code, with the caller's `with:` line as a related location.
+#[test]
+fn inputs_of_local_workflows_and_actions_carry_the_callers_values() {
+    let out = check("json");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let findings = json["findings"].as_array().expect("findings");
+    let at = |path: &str, line: u64| {
+        findings
+            .iter()
+            .find(|f| f["path"].as_str().is_some_and(|p| p.ends_with(path)) && f["line"] == line)
+            .unwrap_or_else(|| panic!("no finding at {path}:{line}"))
+    };
+    let title = at("workflows/check-title.yml", 17);
+    assert_eq!(title["name"], "gha-script-injection");
+    let related = &title["related"][0];
+    assert!(related["path"].as_str().is_some_and(|p| p.ends_with("workflows/pr-checks.yml")));
+    assert_eq!(related["line"], 13);
+    let branch = at("actions/describe/action.yml", 14);
+    assert_eq!(branch["related"][0]["line"], 24);
+    assert!(
+        branch["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("`.github/workflows/pr-checks.yml` (job `describe`)"))
+    );
 }
