@@ -183,7 +183,7 @@ pub fn callers(ws: &Workspace, path: &str) -> Vec<CallSite> {
             continue;
         }
         let Some((shown, text)) = ws.read(&root, &rel) else { continue };
-        if !text.contains(needle.as_str()) && !(needle.is_empty() && text.contains("./")) {
+        if !(text.contains(needle.as_str()) || needle.is_empty() && text.contains("./")) {
             continue;
         }
         let Some(doc) = yaml::parse(&text, &Limits::default()).docs.into_iter().next() else { continue };

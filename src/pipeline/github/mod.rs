@@ -4,5 +4,6 @@
 
 pub mod calls;
 pub mod expr;
+pub mod scopes;
 pub mod taint;
 pub mod workflow;
