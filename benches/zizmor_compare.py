@@ -15,7 +15,7 @@ Findings are compared per class, on (file, line):
 | script injection | gha-script-injection      | template-injection                                        |
 | untrusted code   | gha-untrusted-checkout    | dangerous-triggers (on the trigger line: matched per file) |
 | permissions      | gha-excessive-permissions | excessive-permissions, secrets-inherit, overprovisioned-secrets |
-| unpinned uses    | gha-action-unpinned       | unpinned-uses, unpinned-images                            |
+| unpinned uses    | gha-action-unpinned, image-unpinned | unpinned-uses, unpinned-images                  |
 
 zizmor's `dangerous-triggers` points at the trigger, not at a checkout, so for that class a zizmor
 finding counts as found when its file has a labelled positive, and as a false alarm otherwise.
@@ -37,6 +37,7 @@ CLASSES = {
     "gha-untrusted-checkout": "untrusted code",
     "gha-excessive-permissions": "permissions",
     "gha-action-unpinned": "unpinned uses",
+    "image-unpinned": "unpinned uses",
 }
 ZIZMOR = {
     "template-injection": "script injection",
@@ -120,7 +121,7 @@ def main():
     print("| class | positives | smelt found | smelt missed | smelt false alarms | zizmor found | zizmor missed | zizmor false alarms | zizmor findings smelt lacks |")
     print("|---|---|---|---|---|---|---|---|---|")
     lacking = []
-    for cls in CLASSES.values():
+    for cls in dict.fromkeys(CLASSES.values()):
         pos = {(os.path.normpath(p), l) for p, l in positives[cls]}
         s_found = {(os.path.normpath(p), l) for p, l in s[cls]}
         s_tp, s_fp, s_fn = score(s_found, pos)

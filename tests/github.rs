@@ -117,7 +117,7 @@ fn inputs_of_local_workflows_and_actions_carry_the_callers_values() {
 /// `# expect: <rule>`, never on a `# known-miss` line (update the label when that changes).
 #[test]
 fn corpus_findings_are_exactly_the_labelled_lines() {
-    let rules = "gha-script-injection,gha-untrusted-checkout,gha-excessive-permissions,gha-action-unpinned";
+    let rules = "gha-script-injection,gha-untrusted-checkout,gha-excessive-permissions,gha-action-unpinned,image-unpinned";
     let out = Command::new(env!("CARGO_BIN_EXE_smelt"))
         .args(["check", "fixtures/github/corpus", "--no-config", "--select", rules, "--format", "json"])
         .current_dir(root())

