@@ -537,10 +537,13 @@ impl Embedded {
     }
 }
 
+/// `(offset in the decoded line, length, offset in the scalar's source)`.
+type Piece = (usize, usize, usize);
+
 /// A line of a folded scalar: successive source lines from `cursor`, trimmed, that joined with single
 /// spaces make `line`. Returns the pieces `(offset in line, length, offset in region)` and where the
 /// last one ends.
-fn folded(region: &str, cursor: usize, line: &str) -> Option<(Vec<(usize, usize, usize)>, usize)> {
+fn folded(region: &str, cursor: usize, line: &str) -> Option<(Vec<Piece>, usize)> {
     let mut pieces = Vec::new();
     let mut matched = 0usize;
     let mut pos = cursor;
