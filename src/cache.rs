@@ -167,6 +167,14 @@ fn lookup(
             None => Outcome::Miss(unit, Some(key)),
         };
     }
+    // Likewise GitHub workflows and actions that call local ones (`uses: ./…`), or that local callers
+    // fill with inputs (reusable workflows, composite actions): their findings depend on those files.
+    let github = unit
+        .iter()
+        .any(|i| matches!(i.class, Classified::Kind(FileKind::GithubWorkflow | FileKind::GithubAction, _)));
+    if github && files.iter().any(|(_, b)| reads_other_files(b)) {
+        return Outcome::Miss(unit, None);
+    }
     let key = unit_hash(base, &files);
     let fresh =
         |e: &Entry| e.reads.iter().all(|(k, v)| crate::engine::read_fact(k, opts.max_file_size) == *v);
@@ -176,6 +184,12 @@ fn lookup(
     // The bytes are already read: hand them to the engine so it does not read the files again.
     let inputs = files.into_iter().map(|(path, bytes)| Input::from_memory(&path, bytes)).collect();
     Outcome::Miss(inputs, Some(key))
+}
+
+/// Whether a GitHub workflow or action's findings can depend on other files of the repository.
+fn reads_other_files(bytes: &[u8]) -> bool {
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    has(b"./") || has(b"workflow_call") || has(b"inputs.")
 }
 
 /// Everything but the unit's files that decides a unit's findings.

@@ -9,10 +9,11 @@ use crate::finding::{Diagnostic, DiagnosticCode, Finding, Level, Location, Relat
 use crate::model::{Expr, Node, ParseIssueKind, ParsedFile, Value};
 use crate::parse::{self, Limits};
 use crate::rules::registry::RuleSet;
-use crate::rules::{FileView, OtherFile, RawFinding};
+use crate::rules::{FileView, OtherFile, RawFinding, RawRelated};
 use crate::source::{Classified, Decoded, FileKind, Syntax, decode, looks_like_kubernetes};
 use crate::span::{LineIndex, Span};
 use crate::suppress;
+use crate::workspace::Workspace;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -32,6 +33,12 @@ pub struct CheckOptions {
     /// How Helm charts are rendered (release name, namespace, render limits).
     pub helm: crate::helm::render::RenderOptions,
     pub terraform: TerraformOptions,
+    /// Texts that stand in for files on disk when a check reads a file it was not given (a called
+    /// workflow, an include): the editor's unsaved buffers, by display path.
+    pub buffers: BTreeMap<String, Arc<str>>,
+    /// Whether such files are read from disk when not in memory (off for rule examples, which must
+    /// give the same result wherever they run).
+    pub read_disk: bool,
 }
 
 impl Default for CheckOptions {
@@ -42,6 +49,8 @@ impl Default for CheckOptions {
             limits: Limits::default(),
             helm: Default::default(),
             terraform: TerraformOptions::default(),
+            buffers: BTreeMap::new(),
+            read_disk: true,
         }
     }
 }
@@ -98,27 +107,33 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
     }
 
     let (tf, var_files) = terraform::TfRun::new(opts);
+    let mut workspace = Workspace::new(opts.buffers.clone(), opts.read_disk);
+    for f in &files {
+        workspace.insert(&f.path, f.text.clone());
+    }
     let units = group_units(&files);
     let checked: Vec<UnitResult> = units
         .par_iter()
         .map(|unit| {
-            catch_unwind(AssertUnwindSafe(|| check_unit(unit, &files, rules, &tf, &var_files, opts)))
-                .unwrap_or_else(|_| {
-                    let diags = unit
-                        .iter()
-                        .filter_map(|&i| files.get(i))
-                        .map(|f| {
-                            diag(
-                                DiagnosticCode::InternalError,
-                                Level::Error,
-                                &f.path,
-                                None,
-                                internal_message("checking"),
-                            )
-                        })
-                        .collect();
-                    (Vec::new(), diags, Vec::new(), BTreeMap::new())
-                })
+            catch_unwind(AssertUnwindSafe(|| {
+                check_unit(unit, &files, rules, &tf, &var_files, opts, &workspace)
+            }))
+            .unwrap_or_else(|_| {
+                let diags = unit
+                    .iter()
+                    .filter_map(|&i| files.get(i))
+                    .map(|f| {
+                        diag(
+                            DiagnosticCode::InternalError,
+                            Level::Error,
+                            &f.path,
+                            None,
+                            internal_message("checking"),
+                        )
+                    })
+                    .collect();
+                (Vec::new(), diags, Vec::new(), BTreeMap::new())
+            })
         })
         .collect();
     let mut findings = Vec::new();
@@ -359,6 +374,7 @@ fn check_unit(
     tf: &terraform::TfRun,
     var_files: &[Loaded],
     opts: &CheckOptions,
+    workspace: &Workspace,
 ) -> UnitResult {
     let members: Vec<&Loaded> = unit.iter().filter_map(|&i| files.get(i)).collect();
     let reads = terraform::Reads::default();
@@ -377,19 +393,20 @@ fn check_unit(
     let (mut calls, mut others) = if evaluated.is_empty() {
         (Vec::new(), Vec::new())
     } else {
-        terraform::check_calls(&members, &views, &evaluated, files, rules, tf, &reads, opts)
+        terraform::check_calls(&members, &views, &evaluated, files, rules, tf, &reads, opts, workspace)
     };
     let var_refs: Vec<&Loaded> = var_files.iter().collect();
     let mut findings = Vec::new();
     let mut diagnostics = Vec::new();
     for (i, file) in members.into_iter().enumerate() {
         let parsed = views.get(i).copied().unwrap_or(&file.parsed);
-        let view = FileView::new(&file.path, file.kind, &file.text, parsed);
+        let view = FileView::new(&file.path, file.kind, &file.text, parsed, workspace);
         let origins = evaluated.get(i).map_or(&[][..], |e| &e.1[..]);
         let mut file_findings = Vec::new();
         for rule in rules.rules.iter().filter(|r| r.applies_to(file.kind)) {
             for raw in rule.run(&view, &docs) {
                 others.extend(raw.file.clone());
+                others.extend(raw.related.iter().filter_map(|r| r.file.clone()));
                 let mut found = finding(rule, file, &raw);
                 terraform::value_origin(&mut found, &raw, origins, files, &var_refs);
                 file_findings.push(found);
@@ -411,6 +428,7 @@ fn check_unit(
                 .collect()
         });
         diagnostics.extend(apply_suppressions(file, &mut file_findings, &mut via, &unchecked, rules));
+        diagnostics.extend(apply_other_suppressions(file, &mut file_findings, &others, rules));
         fingerprint(file, &mut file_findings);
         findings.extend(file_findings);
         findings.extend(via.into_iter().map(|(f, _)| f));
@@ -440,6 +458,11 @@ pub(crate) fn finding(rule: &crate::rules::Rule, file: &Loaded, raw: &RawFinding
         (Some(o), Some(index)) => location(&o.path, &o.text, index, span),
         _ => location(&file.path, &file.text, &file.index, span),
     };
+    let related_at = |r: &RawRelated| match &r.file {
+        Some(o) if o.path == file.path => location(&file.path, &file.text, &file.index, r.span),
+        Some(o) => location(&o.path, &o.text, &LineIndex::new(&o.text), r.span),
+        None => at(r.span),
+    };
     Finding {
         rule: rule.meta.clone(),
         location: at(raw.span),
@@ -447,7 +470,7 @@ pub(crate) fn finding(rule: &crate::rules::Rule, file: &Loaded, raw: &RawFinding
         related: raw
             .related
             .iter()
-            .map(|(span, message)| Related { location: at(*span), message: message.clone() })
+            .map(|r| Related { location: related_at(r), message: r.message.clone() })
             .collect(),
         severity: rule.severity,
         fingerprint: String::new(),
@@ -474,8 +497,58 @@ pub(crate) fn apply_suppressions(
     unchecked: &[(usize, usize)],
     rules: &RuleSet,
 ) -> Vec<Diagnostic> {
+    let target =
+        SuppressTarget { path: &file.path, text: &file.text, index: &file.index, parsed: &file.parsed };
+    suppress_in(&target, findings, via, unchecked, rules, true)
+}
+/// Applies the suppression comments of files a unit's findings point into without being checked
+/// themselves (GitLab local includes). Their unused suppressions are not reported: another pipeline
+/// including the same file may need them.
+fn apply_other_suppressions(
+    file: &Loaded,
+    findings: &mut [Finding],
+    others: &[Arc<OtherFile>],
+    rules: &RuleSet,
+) -> Vec<Diagnostic> {
+    let mut paths: Vec<String> =
+        findings.iter().map(|f| f.location.path.clone()).filter(|p| *p != file.path).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    let mut out = Vec::new();
+    for path in &paths {
+        let Some(other) = others.iter().find(|o| o.path == *path) else { continue };
+        if !other.text.contains("smelt:") {
+            continue;
+        }
+        let parsed = match crate::source::classify(path) {
+            Classified::Kind(_, Syntax::Hcl) => parse::hcl::parse(&other.text, &Limits::default()),
+            _ => parse::yaml::parse(&other.text, &Limits::default()),
+        };
+        let index = LineIndex::new(&other.text);
+        let target = SuppressTarget { path, text: &other.text, index: &index, parsed: &parsed };
+        out.extend(suppress_in(&target, findings, &mut [], &[], rules, false));
+    }
+    out
+}
+
+/// A file whose suppression comments apply to the findings located in it.
+struct SuppressTarget<'a> {
+    path: &'a str,
+    text: &'a str,
+    index: &'a LineIndex,
+    parsed: &'a ParsedFile,
+}
+
+fn suppress_in(
+    file: &SuppressTarget<'_>,
+    findings: &mut [Finding],
+    via: &mut [(Finding, Vec<usize>)],
+    unchecked: &[(usize, usize)],
+    rules: &RuleSet,
+    report_unused: bool,
+) -> Vec<Diagnostic> {
     let known = |name: &str| rules.known.binary_search_by(|k| k.as_str().cmp(name)).is_ok();
-    let (mut sups, problems) = suppress::collect(&file.text, &file.index, &file.parsed, known);
+    let (mut sups, problems) = suppress::collect(file.text, file.index, file.parsed, known);
     let mut out: Vec<Diagnostic> = problems
         .into_iter()
         .map(|p| {
@@ -487,8 +560,8 @@ pub(crate) fn apply_suppressions(
             diag(
                 p.code,
                 level,
-                &file.path,
-                Some(location(&file.path, &file.text, &file.index, p.span)),
+                file.path,
+                Some(location(file.path, file.text, file.index, p.span)),
                 p.message,
             )
         })
@@ -499,8 +572,8 @@ pub(crate) fn apply_suppressions(
         out.push(diag(
             DiagnosticCode::ExpiredSuppression,
             Level::Warning,
-            &file.path,
-            Some(location(&file.path, &file.text, &file.index, s.span)),
+            file.path,
+            Some(location(file.path, file.text, file.index, s.span)),
             format!(
                 "suppression of `{}` expired on {}: its findings are reported again; fix them or renew the date",
                 s.rules.join("`, `"),
@@ -528,8 +601,8 @@ pub(crate) fn apply_suppressions(
             out.push(diag(
                 DiagnosticCode::SuppressionNotAllowed,
                 Level::Warning,
-                &file.path,
-                Some(location(&file.path, &file.text, &file.index, s.span)),
+                file.path,
+                Some(location(file.path, file.text, file.index, s.span)),
                 format!(
                     "policy forbids suppressing `{}` (`suppressible = false`): the finding stays; fix it instead",
                     f.rule.name
@@ -539,7 +612,7 @@ pub(crate) fn apply_suppressions(
         }
         f.suppressed = Some(Suppression {
             reason: s.reason.clone(),
-            location: location(&file.path, &file.text, &file.index, s.span),
+            location: location(file.path, file.text, file.index, s.span),
         });
     }
     let enabled = |name: &str| {
@@ -547,15 +620,14 @@ pub(crate) fn apply_suppressions(
     };
     let in_unchecked =
         |s: &suppress::Suppression| unchecked.iter().any(|&(a, b)| s.lines.0 >= a && s.lines.0 <= b + 1);
-    for s in sups
-        .iter()
-        .filter(|s| !s.used && !expired(s) && !in_unchecked(s) && s.rules.iter().all(|r| enabled(r)))
-    {
+    for s in sups.iter().filter(|s| {
+        report_unused && !s.used && !expired(s) && !in_unchecked(s) && s.rules.iter().all(|r| enabled(r))
+    }) {
         out.push(diag(
             DiagnosticCode::UnusedSuppression,
             Level::Warning,
-            &file.path,
-            Some(location(&file.path, &file.text, &file.index, s.span)),
+            file.path,
+            Some(location(file.path, file.text, file.index, s.span)),
             format!("unused suppression: no `{}` finding here; remove it", s.rules.join("`, `")),
         ));
     }

@@ -319,6 +319,7 @@ struct Walk<'a> {
     run: &'a TfRun,
     reads: &'a Reads,
     opts: &'a super::CheckOptions,
+    workspace: &'a crate::workspace::Workspace,
     root: String,
     /// `terraform init`'s record of module folders, by key.
     installed: Vec<(String, String)>,
@@ -343,6 +344,7 @@ pub(super) fn check_calls(
     run: &TfRun,
     reads: &Reads,
     opts: &super::CheckOptions,
+    workspace: &crate::workspace::Workspace,
 ) -> (Vec<CallFinding>, Vec<Arc<OtherFile>>) {
     let folder = members.first().map_or("", |f| dir_of(&f.path)).to_string();
     let mut walk = Walk {
@@ -351,6 +353,7 @@ pub(super) fn check_calls(
         run,
         reads,
         opts,
+        workspace,
         root: folder.clone(),
         installed: Vec::new(),
         folders: HashMap::new(),
@@ -447,7 +450,7 @@ impl<'a> Walk<'a> {
             let docs: Vec<&Node> = as_called.iter().flat_map(|p| p.docs.iter()).collect();
             for (i, file) in folder_files.tf.iter().enumerate() {
                 let Some(&parsed) = as_called.get(i) else { continue };
-                let view = FileView::new(&file.path, file.kind, &file.text, parsed);
+                let view = FileView::new(&file.path, file.kind, &file.text, parsed, self.workspace);
                 let origins = called.origins.get(i).map_or(&[][..], |o| &o[..]);
                 let already = own.get(i).map_or(&[][..], |o| &o[..]);
                 let mut found = Vec::new();
@@ -610,7 +613,7 @@ impl<'a> Walk<'a> {
         let docs: Vec<&Node> = views.iter().flat_map(|p| p.docs.iter()).collect();
         let mut out = Vec::with_capacity(members.len());
         for (file, parsed) in members.iter().zip(&views) {
-            let view = FileView::new(&file.path, file.kind, &file.text, parsed);
+            let view = FileView::new(&file.path, file.kind, &file.text, parsed, self.workspace);
             let mut spans = Vec::new();
             for (r, rule) in self.rules.rules.iter().enumerate().filter(|(_, r)| r.applies_to(file.kind)) {
                 spans.extend(rule.run(&view, &docs).into_iter().map(|raw| (r, raw.span)));

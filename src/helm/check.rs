@@ -92,7 +92,8 @@ pub(crate) fn check_rendered(rendered: &Rendered, rules: &RuleSet) -> UnitResult
                 format!("the rendered manifest is not valid YAML here: {}", issue.message),
             ));
         }
-        let view = FileView::new(&out.path, out.kind, &out.text, &out.parsed);
+        let workspace = crate::workspace::Workspace::default();
+        let view = FileView::new(&out.path, out.kind, &out.text, &out.parsed, &workspace);
         let docs: Vec<&crate::model::Node> = out.parsed.docs.iter().collect();
         let mut file_findings = Vec::new();
         for rule in rules.rules.iter().filter(|r| r.applies_to(FileKind::Kubernetes)) {

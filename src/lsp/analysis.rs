@@ -2,17 +2,23 @@
 //!
 //! A Terraform file is checked with its whole module folder: the other `.tf`/`.tf.json` files of the
 //! folder are read from disk unless they are open in the editor, in which case the unsaved buffer is
-//! used. Every other file is checked on its own (a workflow's local actions and reusable workflows are
-//! not followed yet). Files inside a Helm chart's `templates/` are not checked: smelt does not render
-//! charts yet, and the document gets one informational note saying so.
+//! used. A GitHub workflow or action is checked with the other open workflows and actions of its
+//! repository, and the files they call or are called by (local reusable workflows and composite
+//! actions) are read from the open buffers first, then the disk ([`buffers`]): an edit to a caller's
+//! `with:` shows up in the called action's diagnostics, and the other way round. A GitLab pipeline
+//! reads its local includes the same way. Every other file is checked on its own. Files inside a Helm
+//! chart's `templates/` are not checked: smelt does not render charts yet, and the document gets one
+//! informational note saying so.
 
 use super::position::{self, Encoding};
 use super::uri;
 use crate::discover::{Input, Origin};
 use crate::finding::{self, Finding, Level};
+use crate::pipeline::github::calls;
 use crate::rules::meta::Severity;
 use crate::source::{Classified, FileKind, classify};
 use crate::span::LineIndex;
+use crate::workspace::Workspace;
 use lsp_types::{
     CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag,
     NumberOrString, Range, Uri,
@@ -21,6 +27,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// What the engine is given for one check, and which paths in it are the open documents.
 pub enum Unit {
@@ -46,6 +53,15 @@ pub fn unit(path: &str, open: &BTreeMap<String, &str>, max_file_size: u64) -> Un
         );
     }
     let mine = Input::from_memory(path, text.as_bytes().to_vec());
+    if let Some(root) = github_root(path) {
+        let mut inputs = vec![mine];
+        for (other, text) in open.iter().filter(|(p, _)| p.as_str() != path) {
+            if github_root(other).as_deref() == Some(root.as_str()) && text.len() as u64 <= max_file_size {
+                inputs.push(Input::from_memory(other, text.as_bytes().to_vec()));
+            }
+        }
+        return Unit::Check(inputs);
+    }
     if !matches!(classify(path), Classified::Kind(FileKind::Terraform, _)) {
         return Unit::Check(vec![mine]);
     }
@@ -69,6 +85,25 @@ pub fn unit(path: &str, open: &BTreeMap<String, &str>, max_file_size: u64) -> Un
         }
     }
     Unit::Check(inputs)
+}
+
+/// The repository folder of a GitHub workflow or action (see [`calls::find_root`]), which groups the
+/// documents checked together.
+pub fn github_root(path: &str) -> Option<String> {
+    let github =
+        matches!(classify(path), Classified::Kind(FileKind::GithubWorkflow | FileKind::GithubAction, _));
+    github.then(|| calls::find_root(&Workspace::default(), path)).flatten()
+}
+
+/// The open documents that stand in for files on disk when a check reads a file it was not given:
+/// everything but Terraform, whose modules are passed as inputs.
+pub fn buffers(open: &BTreeMap<String, &str>) -> BTreeMap<String, Arc<str>> {
+    open.iter()
+        .filter(|(p, _)| {
+            !matches!(classify(p), Classified::Kind(FileKind::Terraform | FileKind::TerraformVars, _))
+        })
+        .map(|(p, t)| (p.clone(), Arc::from(*t)))
+        .collect()
 }
 
 fn parent(path: &str) -> &str {

@@ -111,7 +111,7 @@ pub fn check_examples(rule: &Arc<Rule>, known: &[String]) -> Vec<ExampleOutcome>
         let report = check(
             vec![Input::from_memory(&example.path, code.into_bytes())],
             &set,
-            &CheckOptions { jobs: 1, ..CheckOptions::default() },
+            &CheckOptions { jobs: 1, read_disk: false, ..CheckOptions::default() },
         );
         if report.files_checked == 0 {
             let message = format!("`{}` is not a file kind smelt checks", example.path);
