@@ -382,7 +382,7 @@ fn check_unit(
     if let [chart] = members[..]
         && chart.kind == FileKind::HelmChart
     {
-        return check_chart(chart, rules, &opts.helm);
+        return check_chart(chart, rules, opts);
     }
     let views: Vec<&ParsedFile> = members
         .iter()
@@ -437,9 +437,9 @@ fn check_unit(
 }
 
 /// A Helm chart is rendered from its folder on disk; one given only as text (no folder) is noted.
-fn check_chart(chart: &Loaded, rules: &RuleSet, opts: &crate::helm::render::RenderOptions) -> UnitResult {
+fn check_chart(chart: &Loaded, rules: &RuleSet, opts: &CheckOptions) -> UnitResult {
     match chart.disk.as_deref().and_then(std::path::Path::parent) {
-        Some(dir) => crate::helm::check::check_chart(chart, dir, rules, opts),
+        Some(dir) => crate::helm::check::check_chart(chart, dir, rules, &opts.helm, &opts.buffers),
         None => {
             let message = "Helm chart given without its folder: its templates were not rendered".to_string();
             (

@@ -608,3 +608,47 @@ fn smelt_toml_changes_recheck_open_documents() {
     assert_eq!(c.diagnostics(&uri, 1).len(), 1);
     assert_eq!(c.finish(), 0);
 }
+
+/// A Helm chart's template is checked by rendering the chart, with open buffers over the disk: an
+/// unsaved edit to `values.yaml` re-renders the chart and re-publishes the open template, whose
+/// finding carries the values line as related information.
+#[test]
+fn helm_templates_are_checked_by_rendering_the_chart_with_unsaved_values() {
+    let (mut c, _) = Client::initialized(push_client(), Value::Null);
+    let read = |rel: &str| {
+        let path = fixture(&format!("chart/{rel}"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        (file_uri(&path), text)
+    };
+    let codes =
+        |d: &[Value]| d.iter().map(|x| x["code"].as_str().unwrap_or("").to_string()).collect::<Vec<_>>();
+    let (pod, pod_text) = read("templates/pod.yaml");
+    let (values, values_text) = read("values.yaml");
+    c.open(&pod, &pod_text);
+    assert!(c.diagnostics(&pod, 1).is_empty(), "{:#?}", c.diagnostics(&pod, 1));
+
+    // Opening the values file re-renders the chart: both open documents are published.
+    c.open(&values, &values_text);
+    assert!(c.diagnostics(&pod, 1).is_empty());
+    assert!(c.diagnostics(&values, 1).is_empty());
+    let latest = values_text.replace("\"1.27.2\"", "latest");
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": values, "version": 2 }, "contentChanges": [{ "text": latest }] }),
+    );
+    // Published in path order: the template, then the values file.
+    let found = c.diagnostics(&pod, 1);
+    assert_eq!(codes(&found), ["image-unpinned"], "{found:#?}");
+    assert_eq!(found[0]["range"]["start"]["line"], json!(11), "the template's image line");
+    let related = &found[0]["relatedInformation"];
+    let tag = related
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["message"].as_str().unwrap_or("").contains("image.tag")));
+    let tag = tag.unwrap_or_else(|| panic!("no values line in {related:#}"));
+    assert_eq!(
+        (tag["location"]["uri"].clone(), tag["location"]["range"]["start"]["line"].clone()),
+        (json!(values), json!(2))
+    );
+    assert!(c.diagnostics(&values, 2).is_empty(), "findings are on the template, not the values file");
+    assert_eq!(c.finish(), 0);
+}

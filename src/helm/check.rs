@@ -18,13 +18,32 @@ use crate::source::FileKind;
 use crate::span::{LineIndex, Span};
 
 /// Checks the chart whose `Chart.yaml` is `meta` (read from `dir` on disk).
-pub(crate) fn check_chart(meta: &Loaded, dir: &Path, rules: &RuleSet, opts: &RenderOptions) -> UnitResult {
+/// `buffers` (the editor's unsaved documents, by display path) stand in for the chart's files on disk.
+pub(crate) fn check_chart(
+    meta: &Loaded,
+    dir: &Path,
+    rules: &RuleSet,
+    opts: &RenderOptions,
+    buffers: &BTreeMap<String, Arc<str>>,
+) -> UnitResult {
     let shown = meta.path.strip_suffix("Chart.yaml").unwrap_or(&meta.path).trim_end_matches('/');
     let chart_err = |code, message: String| {
         (Vec::new(), vec![diag(code, Level::Error, &meta.path, None, message)], Vec::new(), BTreeMap::new())
     };
     let files = match read_dir(dir) {
-        Ok(f) => f,
+        Ok(mut f) => {
+            for (path, text) in buffers {
+                let rel = if shown.is_empty() {
+                    Some(path.as_str())
+                } else {
+                    path.strip_prefix(&format!("{shown}/"))
+                };
+                if let Some(rel) = rel.filter(|r| !r.starts_with('/') && !r.split('/').any(|c| c == "..")) {
+                    f.files.insert(rel.to_string(), Arc::from(text.as_bytes()));
+                }
+            }
+            f
+        }
         Err(e) => return chart_err(DiagnosticCode::ReadError, format!("cannot read the chart: {e}")),
     };
     let chart = match Chart::from_files(files, shown, "") {

@@ -6,9 +6,10 @@
 //! repository, and the files they call or are called by (local reusable workflows and composite
 //! actions) are read from the open buffers first, then the disk ([`buffers`]): an edit to a caller's
 //! `with:` shows up in the called action's diagnostics, and the other way round. A GitLab pipeline
-//! reads its local includes the same way. Every other file is checked on its own. Files inside a Helm
-//! chart's `templates/` are not checked: smelt does not render charts yet, and the document gets one
-//! informational note saying so.
+//! reads its local includes the same way. A Helm chart's templates, values files and subcharts are
+//! checked by rendering the whole chart with the open buffers over the files on disk: an edit to
+//! `values.yaml` re-renders the chart and updates the open templates' diagnostics. Every other file
+//! is checked on its own.
 
 use super::position::{self, Encoding};
 use super::uri;
@@ -47,10 +48,11 @@ pub fn unit(path: &str, open: &BTreeMap<String, &str>, max_file_size: u64) -> Un
             text.len()
         ));
     }
-    if in_helm_templates(path) {
-        return Unit::Skip(
-            "not checked: this is a Helm chart template, and smelt does not render charts yet".into(),
-        );
+    if let Some(root) = helm_root(path) {
+        // The chart is rendered from its folder with the open buffers over the files on disk.
+        let meta = format!("{root}/Chart.yaml");
+        let class = Classified::Kind(FileKind::HelmChart, crate::source::Syntax::Yaml);
+        return Unit::Check(vec![Input { origin: Origin::Disk(meta.clone().into()), path: meta, class }]);
     }
     let mine = Input::from_memory(path, text.as_bytes().to_vec());
     if let Some(root) = github_root(path) {
@@ -114,18 +116,36 @@ fn is_terraform(path: &str) -> bool {
     matches!(classify(path), Classified::Kind(FileKind::Terraform, _))
 }
 
-/// `…/<chart>/templates/…` where `<chart>/Chart.yaml` exists.
-fn in_helm_templates(path: &str) -> bool {
+/// The Helm chart a document belongs to (its templates, values files, `Chart.yaml`, subcharts): the
+/// outermost folder above it with a `Chart.yaml` on disk, since a subchart is rendered by its parent.
+pub fn helm_root(path: &str) -> Option<String> {
+    let mut root = None;
     let mut rest = path;
     while let Some((dir, _)) = rest.rsplit_once('/') {
-        if let Some(chart) = dir.strip_suffix("/templates")
-            && Path::new(&format!("{chart}/Chart.yaml")).is_file()
-        {
-            return true;
+        if !dir.is_empty() && Path::new(&format!("{dir}/Chart.yaml")).is_file() {
+            root = Some(dir.to_string());
         }
         rest = dir;
     }
-    false
+    let root = root?;
+    let rel = &path[root.len() + 1..];
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let part = rel.starts_with("templates/")
+        || rel.starts_with("charts/")
+        || rel == "Chart.yaml"
+        || (name.starts_with("values") && (name.ends_with(".yaml") || name.ends_with(".yml")));
+    part.then_some(root)
+}
+
+/// The open documents whose results a check of `inputs` produces: the inputs, and for a chart every
+/// open document of that chart.
+pub fn covered(inputs: &[Input], open: &BTreeMap<String, &str>) -> Vec<String> {
+    let mut out: Vec<String> = inputs.iter().map(|i| i.path.clone()).collect();
+    for i in inputs.iter().filter(|i| matches!(i.class, Classified::Kind(FileKind::HelmChart, _))) {
+        let root = i.path.strip_suffix("/Chart.yaml").unwrap_or(&i.path);
+        out.extend(open.keys().filter(|p| helm_root(p).as_deref() == Some(root)).cloned());
+    }
+    out
 }
 
 /// How findings are shown.

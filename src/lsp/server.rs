@@ -409,7 +409,7 @@ impl Server<'_> {
             }
             Unit::Check(inputs) => inputs,
         };
-        let paths: Vec<String> = inputs.iter().map(|i| i.path.clone()).collect();
+        let paths: Vec<String> = analysis::covered(&inputs, &open);
         let opts = CheckOptions {
             jobs: 1,
             max_file_size: self.workspace.max_file_size,
@@ -563,6 +563,9 @@ fn group(path: &str) -> Option<String> {
     let is_tf = path.ends_with(".tf") || path.ends_with(".tf.json");
     if is_tf {
         return Some(format!("tf:{}", path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")));
+    }
+    if let Some(root) = analysis::helm_root(path) {
+        return Some(format!("helm:{root}"));
     }
     analysis::github_root(path).map(|root| format!("github:{root}"))
 }
