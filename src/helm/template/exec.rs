@@ -469,6 +469,11 @@ impl<'a> State<'a> {
             TermKind::Float(f) => Value::Float(*f),
             TermKind::Str(s) => Value::Str(s.clone()),
         };
+        // A nil held by a variable, a pipeline or dot is Go's invalid value: its fields are nil, not an
+        // error (`(.Values.global).imageRegistry`); a nil met part-way along the chain is an error.
+        if matches!(base, Value::Nil) && !matches!(t.kind, TermKind::Nil) {
+            return Ok(Value::Nil);
+        }
         let mut v = base;
         for f in &t.fields {
             v = match &v {

@@ -517,10 +517,15 @@ fn matches_real_helm() {
             v => v,
         };
         let data = values(&format!(
-            r#"{{"Chart":{{"Name":"web","Version":"0.1.0"}},"Release":{{"Name":"rel","Namespace":"ns","IsInstall":true}},"Values":{}}}"#,
+            r#"{{"Chart":{{"Name":"web","Version":"0.1.0","AppVersion":""}},"Release":{{"Name":"rel","Namespace":"ns","IsInstall":true,"Service":"Helm","Revision":1}},"Capabilities":{{"KubeVersion":{{"Version":"v1.36.0","GitVersion":"v1.36.0","Major":"1","Minor":"36"}}}},"Values":{}}}"#,
             "null"
         ));
         let Value::Map(top) = data else { continue };
+        // Helm's `.Values` is a `common.Values`, a named map type (`typeOf` shows it, `dig` refuses it).
+        let vals = match vals {
+            Value::Map(m) => Value::Map(m.retyped(value::Elem::Values)),
+            v => v,
+        };
         top.insert("Values".into(), vals);
         let got: Result<String, (usize, String)> = match parsed {
             Err(e) => Err((e.line, e.to_string())),

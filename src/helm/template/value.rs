@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub use super::collections::{Dict, Elem, List, MAX_NESTING};
+pub use super::collections::{Dict, Elem, List, MAX_NESTING, MAX_PRINT};
 
 /// A template value: the Go types Helm's templates see.
 ///
@@ -155,7 +155,7 @@ impl Value {
     }
 
     fn write_go_at(&self, out: &mut String, depth: usize) {
-        if depth > MAX_NESTING {
+        if depth > MAX_NESTING || out.len() > MAX_PRINT {
             out.push_str("...");
             return;
         }

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::value::{MAX_NESTING, Value, go_float};
+use super::value::{MAX_NESTING, MAX_PRINT, Value, go_float};
 
 /// The YAML text of `v`, ending with a newline (Helm's `toYaml` trims it).
 pub fn to_yaml(v: &Value) -> String {
@@ -56,7 +56,7 @@ impl Emitter {
             self.out.push(':');
             let x = data(&x);
             match &x {
-                _ if depth >= MAX_NESTING => self.out.push_str(" ...\n"),
+                _ if depth >= MAX_NESTING || self.out.len() > MAX_PRINT => self.out.push_str(" ...\n"),
                 Value::Map(c) if !c.is_empty() => {
                     self.out.push('\n');
                     self.map(&x, indent + 2, depth + 1);
@@ -81,7 +81,7 @@ impl Emitter {
         for x in items.iter() {
             let x = data(x);
             match &x {
-                _ if depth >= MAX_NESTING => {
+                _ if depth >= MAX_NESTING || self.out.len() > MAX_PRINT => {
                     self.out.push_str(&pad);
                     self.out.push_str("- ...\n");
                 }

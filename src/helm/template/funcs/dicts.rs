@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use super::super::collections::contains_map;
 use super::super::exec::{CallError, State};
 use super::super::value::{Dict, Elem, List, MAX_NESTING, Value};
 use super::{Arity, Funcs, map_arg, string_arg, string_list, strval};
@@ -25,15 +24,19 @@ pub fn register(f: &mut Funcs) {
     f.insert("set", Exact(3), |_, a| {
         let key = string_arg(&a[1])?;
         let Some(m) = map_arg(&a[0])? else { return Err("assignment to entry in nil map".into()) };
-        store(m, key.to_string(), a[2].clone())?;
-        Ok(a[0].clone())
+        m.insert(key.to_string(), a[2].clone());
+        Ok(Value::Map(m.retyped(Elem::Interface)))
     });
     f.insert("unset", Exact(2), |_, a| {
         let key = string_arg(&a[1])?;
-        if let Some(m) = map_arg(&a[0])? {
-            m.remove(key);
+        match map_arg(&a[0])? {
+            Some(m) => {
+                m.remove(key);
+                Ok(Value::Map(m.retyped(Elem::Interface)))
+            }
+            // A nil map prints as `map[]`.
+            None => Ok(Value::map(BTreeMap::new())),
         }
-        Ok(a[0].clone())
     });
     f.insert("hasKey", Exact(2), |_, a| {
         let key = string_arg(&a[1])?;
@@ -89,7 +92,10 @@ pub fn register(f: &mut Funcs) {
         f.insert(name, AtLeast(1), |s, a| merge_all(s, a, true));
     }
     for name in ["deepCopy", "mustDeepCopy"] {
-        f.insert(name, Exact(1), |_, a| deep_copy(&a[0], 0));
+        f.insert(name, Exact(1), |_, a| match &a[0] {
+            Value::Nil => Err("reflect: call of reflect.Value.Type on zero Value".into()),
+            v => deep_copy(v, 0),
+        });
     }
     f.insert("dig", AtLeast(3), |_, a| {
         let n = a.len();
@@ -122,22 +128,9 @@ pub fn register(f: &mut Funcs) {
     });
 }
 
-/// Stores `v` under `key`, refusing a value that contains the map itself: Go would make a cycle that
-/// nothing can print, encode or compare without overflowing its stack.
-fn store(m: &Dict, key: String, v: Value) -> Result<(), CallError> {
-    if contains_map(&v, m) {
-        return Err(format!(
-            "the value stored under {key:?} contains the map itself (or nests deeper than {MAX_NESTING} levels)"
-        )
-        .into());
-    }
-    m.insert(key, v);
-    Ok(())
-}
-
 fn merge_all(_: &mut State<'_>, a: Vec<Value>, overwrite: bool) -> Result<Value, CallError> {
     let dst = match map_arg(&a[0])? {
-        Some(m) => m.clone(),
+        Some(m) => m.retyped(Elem::Interface),
         None => Dict::default(),
     };
     for src in &a[1..] {
@@ -177,16 +170,18 @@ fn merge_into(dst: &Dict, src: &Dict, overwrite: bool, depth: usize) -> Result<(
                     Some(v) => v.clone(),
                 };
                 let set = if overwrite || dst_empty { sv.clone() } else { keep };
-                store(dst, key.clone(), set)?;
+                dst.insert(key.clone(), set);
             }
             _ => {}
         }
         let dst_empty_val = dv.as_ref().is_none_or(|v| !v.truthy());
-        if dv.is_some() && !dst_empty_val && matches!(sv, Value::Map(_) | Value::List(_)) {
+        if !dst_empty_val
+            && (matches!(sv, Value::List(_)) || matches!((&sv, &dv), (Value::Map(_), Some(Value::Map(_)))))
+        {
             continue;
         }
         if overwrite || dv.is_none() || dst_empty_val {
-            store(dst, key, sv)?;
+            dst.insert(key, sv);
         }
     }
     Ok(())

@@ -2,7 +2,7 @@
 //! characters escaped unless asked not to, floats in Go's shortest form (`1e+21`, `1e-7`), every
 //! number read back as a float64.
 
-use super::super::value::{MAX_NESTING, Value, go_float_g};
+use super::super::value::{MAX_NESTING, MAX_PRINT, Value, go_float_g};
 
 /// `json.Marshal` (or `MarshalIndent` with two spaces when `pretty`). Go refuses NaN and infinities.
 pub fn to_json(v: &Value, escape_html: bool, pretty: bool) -> Result<String, String> {
@@ -21,6 +21,9 @@ fn newline(out: &mut String, indent: Option<usize>) {
 fn write(v: &Value, html: bool, indent: Option<usize>, depth: usize, out: &mut String) -> Result<(), String> {
     if depth > MAX_NESTING {
         return Err(format!("json: value nests deeper than {MAX_NESTING} levels"));
+    }
+    if out.len() > MAX_PRINT {
+        return Err(format!("json: value is larger than {MAX_PRINT} bytes"));
     }
     let inner = indent.map(|n| n + 1);
     match v {

@@ -162,9 +162,14 @@ impl Dec {
             Op::Mul => Some(Dec { mant: self.mant.checked_mul(o.mant)?, exp: self.exp.checked_add(o.exp)? }),
             // `Div` is `DivRound(d, 16)`: the quotient rounded half away from zero at 16 decimals.
             Op::Div => {
-                let shift = u32::try_from(o.exp - self.exp + 16 + 1).ok()?;
-                let num = self.mant.checked_mul(10i128.checked_pow(shift)?)?;
-                let q = num / o.mant;
+                // One digit past the 16th decimal, then rounded on it.
+                let shift = self.exp - o.exp + 17;
+                let (num, den) = if shift >= 0 {
+                    (self.mant.checked_mul(10i128.checked_pow(shift as u32)?)?, o.mant)
+                } else {
+                    (self.mant, o.mant.checked_mul(10i128.checked_pow(shift.unsigned_abs())?)?)
+                };
+                let q = num / den;
                 let (q, last) = (q / 10, q % 10);
                 let q = match last {
                     5.. => q + 1,

@@ -150,7 +150,7 @@ pub fn bool_arg(v: &Value) -> Result<bool, CallError> {
 /// A `map[string]interface{}` parameter: nil is a nil map (`None`), as Go passes it.
 pub fn map_arg(v: &Value) -> Result<Option<&Dict>, CallError> {
     match v {
-        Value::Map(m) if m.elem == Elem::Interface => Ok(Some(m)),
+        Value::Map(m) if matches!(m.elem, Elem::Interface | Elem::Values) => Ok(Some(m)),
         Value::Nil => Ok(None),
         v => Err(wrong_type("map[string]interface {}", v)),
     }

@@ -9,9 +9,14 @@ use super::{Arity, Funcs, int_arg, sized, string_arg, string_list};
 
 pub fn register(f: &mut Funcs) {
     use Arity::*;
-    for name in ["regexMatch", "mustRegexMatch"] {
-        f.insert(name, Exact(2), |_, a| Ok(Value::Bool(compile(&a[0])?.is_match(string_arg(&a[1])?))));
-    }
+    // `regexMatch` alone swallows a bad pattern (false); the other plain forms panic, which is an error.
+    f.insert("regexMatch", Exact(2), |_, a| {
+        let s = string_arg(&a[1])?;
+        Ok(Value::Bool(compile(&a[0]).is_ok_and(|re| re.is_match(s))))
+    });
+    f.insert("mustRegexMatch", Exact(2), |_, a| {
+        Ok(Value::Bool(compile(&a[0])?.is_match(string_arg(&a[1])?)))
+    });
     for name in ["regexFind", "mustRegexFind"] {
         f.insert(name, Exact(2), |_, a| {
             let re = compile(&a[0])?;

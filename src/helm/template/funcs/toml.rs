@@ -8,7 +8,8 @@ use super::super::value::{MAX_NESTING, Value};
 /// `[[array tables]]`; nil values are left out.
 pub fn to_toml(v: &Value) -> Result<String, String> {
     let Value::Map(m) = v else {
-        return Err("toml: top-level values must be Go maps or structs".into());
+        // A bare value is written as itself (`"x"`).
+        return inline(v, 0).map(|s| format!("{s}\n")).map(|s| s.trim_end_matches('\n').to_string());
     };
     let mut out = String::new();
     write_table(&m.snapshot(), &[], &mut out, 0)?;
@@ -32,7 +33,7 @@ fn write_table(
     if depth > MAX_NESTING {
         return Err(format!("toml: value nests deeper than {MAX_NESTING} levels"));
     }
-    let indent = "  ".repeat(path.len().saturating_sub(1));
+    let indent = "  ".repeat(path.len());
     for (k, v) in m {
         if matches!(v, Value::Nil) || is_table(v) || is_array_of_tables(v) {
             continue;
@@ -46,7 +47,8 @@ fn write_table(
         let sub_indent = "  ".repeat(sub.len() - 1);
         match v {
             Value::Map(t) => {
-                if !out.is_empty() {
+                // BurntSushi separates top-level tables by a blank line, nested ones not.
+                if !out.is_empty() && sub.len() == 1 {
                     out.push('\n');
                 }
                 out.push_str(&format!("{sub_indent}[{}]\n", name.join(".")));
@@ -55,7 +57,7 @@ fn write_table(
             Value::List(l) if is_array_of_tables(v) => {
                 for t in l.iter() {
                     if let Value::Map(t) = t {
-                        if !out.is_empty() {
+                        if !out.is_empty() && sub.len() == 1 {
                             out.push('\n');
                         }
                         out.push_str(&format!("{sub_indent}[[{}]]\n", name.join(".")));
