@@ -198,7 +198,25 @@ fn drop_iteratively(mut stack: Vec<Value>) {
 /// are a few dozen levels deep; a template can build deeper ones in a loop, or a map that contains
 /// itself (Go allows it; printing one overflows Go's stack), and walking those recursively would
 /// overflow ours.
-pub const MAX_NESTING: usize = 1000;
+pub const MAX_NESTING: usize = 200;
+
+/// Most nodes one walk (compare, copy, merge, format) visits: a map shared many times over in a value
+/// (`dict "a" $m "b" $m`, nested, or a map containing itself twice) has exponentially many paths.
+pub const MAX_WALK: usize = 1_000_000;
+
+/// Depth and node count of one walk over a value, against [`MAX_NESTING`] and [`MAX_WALK`].
+#[derive(Default)]
+pub struct Walk {
+    nodes: usize,
+}
+
+impl Walk {
+    /// Counts a node at `depth`; false once the walk has gone too deep or too far.
+    pub fn enter(&mut self, depth: usize) -> bool {
+        self.nodes += 1;
+        depth <= MAX_NESTING && self.nodes <= MAX_WALK
+    }
+}
 
 /// Most bytes printing or encoding one value produces before it stops: maps shared many times over
 /// (`dict "a" $m "b" $m`, nested) print exponentially large, and the output limit must stop them

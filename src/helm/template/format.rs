@@ -1,6 +1,6 @@
 //! Go's `fmt.Sprint`, `fmt.Sprintln` and `fmt.Sprintf` over template values (the common verbs).
 
-use super::value::{MAX_NESTING, Value, go_float_e, go_float_f, go_float_g, go_quote};
+use super::value::{Value, Walk, go_float_e, go_float_f, go_float_g, go_quote};
 
 /// `fmt.Sprint`: spaces between operands when neither is a string.
 pub fn go_sprint(args: &[Value]) -> String {
@@ -53,11 +53,11 @@ fn sign(s: String, spec: &Spec) -> String {
 
 /// One operand formatted with one verb, before padding.
 fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
-    format_at(verb, v, spec, 0)
+    format_at(verb, v, spec, 0, &mut Walk::default())
 }
 
-fn format_at(verb: char, v: &Value, spec: &Spec, depth: usize) -> String {
-    if depth > MAX_NESTING {
+fn format_at(verb: char, v: &Value, spec: &Spec, depth: usize, walk: &mut Walk) -> String {
+    if !walk.enter(depth) {
         return "...".into();
     }
     match (verb, v) {
@@ -66,7 +66,8 @@ fn format_at(verb: char, v: &Value, spec: &Spec, depth: usize) -> String {
         ('v', Value::Str(s)) if spec.sharp => go_quote(s),
         ('v', v) => v.to_go_string(),
         (_, Value::List(items)) if verb != 'T' => {
-            let parts: Vec<String> = items.iter().map(|x| format_at(verb, x, spec, depth + 1)).collect();
+            let parts: Vec<String> =
+                items.iter().map(|x| format_at(verb, x, spec, depth + 1, walk)).collect();
             format!("[{}]", parts.join(" "))
         }
         (_, Value::Map(m)) if verb != 'T' => {
@@ -76,8 +77,8 @@ fn format_at(verb: char, v: &Value, spec: &Spec, depth: usize) -> String {
                 .map(|(k, x)| {
                     format!(
                         "{}:{}",
-                        format_at(verb, &Value::Str(k.clone()), spec, depth + 1),
-                        format_at(verb, x, spec, depth + 1)
+                        format_at(verb, &Value::Str(k.clone()), spec, depth + 1, walk),
+                        format_at(verb, x, spec, depth + 1, walk)
                     )
                 })
                 .collect();

@@ -703,3 +703,50 @@ fn tpl_renders_strings_from_values() {
     let data = values(r#"{"Values":{"s":"{{ tpl $.Values.s $ }}"}}"#);
     assert!(t.execute("loop", &data).is_err_and(|e| e.kind == ErrorKind::Limit));
 }
+
+/// Go lets a map contain itself (`set $m "me" $m`); charts can do it by passing `$` into a map under
+/// `.Values`. Every function that walks values must stop (output limit or an error), never overflow
+/// the stack or hang, even when the cycle doubles at every level.
+#[test]
+fn self_containing_maps_do_not_hang_or_overflow() {
+    let setup = "{{ $m := dict \"k\" 1 }}{{ $_ := set $m \"a\" $m }}{{ $_ := set $m \"b\" $m }}";
+    for use_it in [
+        "{{ $m }}",
+        "{{ toYaml $m }}",
+        "{{ toJson $m }}",
+        "{{ printf \"%v\" $m }}",
+        "{{ printf \"%d\" $m }}",
+        "{{ deepEqual $m (deepCopy $m) }}",
+        "{{ toToml $m }}",
+        "{{ merge $m $m }}{{ mergeOverwrite (dict) $m }}",
+        "{{ has $m (list $m) }}{{ uniq (list $m $m) }}",
+        "{{ toString $m | len }}",
+        "{{ toPrettyJson $m }}",
+    ] {
+        let mut t = Templates::new(Funcs::helm());
+        t.limits.max_output = 1 << 20;
+        assert!(t.add("t", &format!("{setup}{use_it}")).is_ok());
+        let start = std::time::Instant::now();
+        let _ = t.execute("t", &Value::Nil);
+        assert!(start.elapsed() < std::time::Duration::from_secs(20), "{use_it} took too long");
+    }
+}
+
+/// The same at the deepest template nesting the limits allow, on a 2 MiB test-thread stack.
+#[test]
+fn walking_deep_values_fits_the_stack() {
+    let depth = parse::MAX_NESTING - 10;
+    let body = format!(
+        "{}{{{{ toYaml $.deep | len }}}}{{{{ toJson $.deep | len }}}}{{{{ printf \"%v\" $.deep | len }}}}{{{{ deepCopy $.deep | len }}}}{}",
+        "{{ with $x := 1 }}".repeat(depth),
+        "{{ end }}".repeat(depth)
+    );
+    let src = format!(
+        "{{{{ $d := dict }}}}{{{{ range 2000 }}}}{{{{ $d = dict \"n\" $d \"l\" (list $d) }}}}{{{{ end }}}}{{{{ $_ := set $ \"deep\" $d }}}}{body}"
+    );
+    let mut t = Templates::new(Funcs::helm());
+    if let Err(e) = t.add("t", &src) {
+        panic!("{e}");
+    }
+    let _ = t.execute("t", &Value::map(BTreeMap::new()));
+}

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::value::{MAX_NESTING, MAX_PRINT, Value, go_float};
+use super::value::{MAX_PRINT, Value, Walk, go_float};
 
 /// The YAML text of `v`, ending with a newline (Helm's `toYaml` trims it).
 pub fn to_yaml(v: &Value) -> String {
@@ -22,10 +22,11 @@ pub fn to_yaml_indented(v: &Value) -> String {
 struct Emitter {
     out: String,
     indent_lists: bool,
+    walk: Walk,
 }
 
 fn emit(v: &Value, indent_lists: bool) -> String {
-    let mut e = Emitter { out: String::new(), indent_lists };
+    let mut e = Emitter { out: String::new(), indent_lists, walk: Walk::default() };
     let v = data(v);
     match &v {
         Value::Map(m) if !m.is_empty() => e.map(&v, 0, 0),
@@ -56,7 +57,7 @@ impl Emitter {
             self.out.push(':');
             let x = data(&x);
             match &x {
-                _ if depth >= MAX_NESTING || self.out.len() > MAX_PRINT => self.out.push_str(" ...\n"),
+                _ if !self.walk.enter(depth + 1) || self.out.len() > MAX_PRINT => self.out.push_str(" ...\n"),
                 Value::Map(c) if !c.is_empty() => {
                     self.out.push('\n');
                     self.map(&x, indent + 2, depth + 1);
@@ -81,20 +82,30 @@ impl Emitter {
         for x in items.iter() {
             let x = data(x);
             match &x {
-                _ if depth >= MAX_NESTING || self.out.len() > MAX_PRINT => {
+                _ if !self.walk.enter(depth + 1) || self.out.len() > MAX_PRINT => {
                     self.out.push_str(&pad);
                     self.out.push_str("- ...\n");
                 }
                 Value::Map(c) if !c.is_empty() => {
-                    let mut child = Emitter { out: String::new(), indent_lists: self.indent_lists };
+                    let mut child = Emitter {
+                        out: String::new(),
+                        indent_lists: self.indent_lists,
+                        walk: std::mem::take(&mut self.walk),
+                    };
                     child.map(&x, indent + 2, depth + 1);
+                    self.walk = child.walk;
                     self.out.push_str(&pad);
                     self.out.push_str("- ");
                     self.out.push_str(child.out.get(indent + 2..).unwrap_or_default());
                 }
                 Value::List(c) if !c.is_empty() => {
-                    let mut child = Emitter { out: String::new(), indent_lists: self.indent_lists };
+                    let mut child = Emitter {
+                        out: String::new(),
+                        indent_lists: self.indent_lists,
+                        walk: std::mem::take(&mut self.walk),
+                    };
                     child.list(&x, indent + 2, depth + 1);
+                    self.walk = child.walk;
                     self.out.push_str(&pad);
                     self.out.push_str("- ");
                     self.out.push_str(child.out.get(indent + 2..).unwrap_or_default());

@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use super::super::collections::MAX_WALK;
 use super::super::exec::{CallError, State};
-use super::super::value::{Dict, Elem, List, MAX_NESTING, Value};
+use super::super::value::{Dict, Elem, List, MAX_NESTING, Value, Walk};
 use super::{Arity, Funcs, map_arg, string_arg, string_list, strval};
 
 pub fn register(f: &mut Funcs) {
@@ -94,7 +95,7 @@ pub fn register(f: &mut Funcs) {
     for name in ["deepCopy", "mustDeepCopy"] {
         f.insert(name, Exact(1), |_, a| match &a[0] {
             Value::Nil => Err("reflect: call of reflect.Value.Type on zero Value".into()),
-            v => deep_copy(v, 0),
+            v => deep_copy(v, 0, &mut Walk::default()),
         });
     }
     f.insert("dig", AtLeast(3), |_, a| {
@@ -135,7 +136,7 @@ fn merge_all(_: &mut State<'_>, a: Vec<Value>, overwrite: bool) -> Result<Value,
     };
     for src in &a[1..] {
         if let Some(src) = map_arg(src)? {
-            merge_into(&dst, src, overwrite, 0)?;
+            merge_into(&dst, src, overwrite, 0, &mut Walk::default())?;
         }
     }
     Ok(Value::Map(dst))
@@ -145,9 +146,20 @@ fn merge_all(_: &mut State<'_>, a: Vec<Value>, overwrite: bool) -> Result<Value,
 /// merge into the destination's own maps; otherwise a key is set when the destination lacks it or
 /// holds an empty value, or always when overwriting (but a non-empty destination is never replaced by
 /// a map or a list unless overwriting replaces it with a list).
-fn merge_into(dst: &Dict, src: &Dict, overwrite: bool, depth: usize) -> Result<(), CallError> {
-    if depth > MAX_NESTING || dst.ptr_eq(src) {
+fn merge_into(
+    dst: &Dict,
+    src: &Dict,
+    overwrite: bool,
+    depth: usize,
+    walk: &mut Walk,
+) -> Result<(), CallError> {
+    if dst.ptr_eq(src) {
         return Ok(());
+    }
+    if !walk.enter(depth) {
+        return Err(
+            format!("the maps nest deeper than {MAX_NESTING} levels or hold over {MAX_WALK} values").into()
+        );
     }
     for (key, sv) in src.entries() {
         let dv = dst.get(&key);
@@ -160,7 +172,7 @@ fn merge_into(dst: &Dict, src: &Dict, overwrite: bool, depth: usize) -> Result<(
             }
             Value::Map(sm) => {
                 if let Some(Value::Map(dm)) = &dv {
-                    merge_into(dm, sm, overwrite, depth + 1)?;
+                    merge_into(dm, sm, overwrite, depth + 1, walk)?;
                 }
             }
             Value::List(_) => {
@@ -188,22 +200,25 @@ fn merge_into(dst: &Dict, src: &Dict, overwrite: bool, depth: usize) -> Result<(
 }
 
 /// copystructure's deep copy: new maps and lists all the way down.
-fn deep_copy(v: &Value, depth: usize) -> Result<Value, CallError> {
-    if depth > MAX_NESTING {
-        return Err(format!("value nests deeper than {MAX_NESTING} levels").into());
+fn deep_copy(v: &Value, depth: usize, walk: &mut Walk) -> Result<Value, CallError> {
+    if !walk.enter(depth) {
+        return Err(format!(
+            "the value nests deeper than {MAX_NESTING} levels or holds over {MAX_WALK} values"
+        )
+        .into());
     }
     Ok(match v {
         Value::List(l) => {
             let mut items = Vec::with_capacity(l.len());
             for x in l.iter() {
-                items.push(deep_copy(x, depth + 1)?);
+                items.push(deep_copy(x, depth + 1, walk)?);
             }
             Value::List(List::typed(items, l.elem))
         }
         Value::Map(m) => {
             let mut out = BTreeMap::new();
             for (k, x) in m.entries() {
-                out.insert(k, deep_copy(&x, depth + 1)?);
+                out.insert(k, deep_copy(&x, depth + 1, walk)?);
             }
             Value::Map(Dict::typed(out, m.elem))
         }
