@@ -750,3 +750,92 @@ fn walking_deep_values_fits_the_stack() {
     }
     let _ = t.execute("t", &Value::map(BTreeMap::new()));
 }
+
+/// The function table holds exactly the functions Helm 4.2.3 defines (probed with helm-python-sdk:
+/// Sprig v3 less `env`/`expandenv`, plus Helm's own and Go's builtins).
+#[test]
+fn function_table_matches_helm() {
+    let helm: String = [
+        "abbrev abbrevboth add add1 add1f addf adler32sum ago all and any append atoi b32dec b32enc b64dec ",
+        "b64enc base bcrypt biggest buildCustomCert call camelcase cat ceil chunk clean coalesce compact ",
+        "concat contains date dateInZone dateModify date_in_zone date_modify decryptAES deepCopy deepEqual ",
+        "default derivePassword dict dig dir div divf duration durationRound empty encryptAES eq ext fail ",
+        "first float64 floor fromJson fromJsonArray fromToml fromYaml fromYamlArray ge genCA genCAWithKey ",
+        "genPrivateKey genSelfSignedCert genSelfSignedCertWithKey genSignedCert genSignedCertWithKey get ",
+        "getHostByName gt has hasKey hasPrefix hasSuffix hello html htmlDate htmlDateInZone htpasswd include ",
+        "indent index initial initials int int64 isAbs join js kebabcase keys kindIs kindOf last le len list ",
+        "lookup lower lt max maxf merge mergeOverwrite min minf mod mul mulf mustAppend mustChunk mustCompact ",
+        "mustDateModify mustDeepCopy mustFirst mustFromJson mustHas mustInitial mustLast mustMerge ",
+        "mustMergeOverwrite mustPrepend mustPush mustRegexFind mustRegexFindAll mustRegexMatch ",
+        "mustRegexReplaceAll mustRegexReplaceAllLiteral mustRegexSplit mustRest mustReverse mustSlice ",
+        "mustToDate mustToJson mustToPrettyJson mustToRawJson mustToToml mustToYaml mustUniq mustWithout ",
+        "must_date_modify ne nindent nospace not now omit or osBase osClean osDir osExt osIsAbs pick pluck ",
+        "plural prepend print printf println push quote randAlpha randAlphaNum randAscii randBytes randInt ",
+        "randNumeric regexFind regexFindAll regexMatch regexQuoteMeta regexReplaceAll regexReplaceAllLiteral ",
+        "regexSplit repeat replace required rest reverse round semver semverCompare seq set sha1sum sha256sum ",
+        "sha512sum shuffle slice snakecase sortAlpha split splitList splitn squote sub subf substr swapcase ",
+        "ternary title toDate toDecimal toJson toPrettyJson toRawJson toString toStrings toToml toYaml ",
+        "toYamlPretty tpl trim trimAll trimPrefix trimSuffix trimall trunc tuple typeIs typeIsLike typeOf ",
+        "uniq unixEpoch unset until untilStep untitle upper urlJoin urlParse urlquery uuidv4 values without ",
+        "wrap wrapWith ",
+    ]
+    .concat();
+    let mut want: Vec<&str> = helm.split_whitespace().collect();
+    want.sort_unstable();
+    assert_eq!(Funcs::helm().names(), want);
+}
+
+/// Random and clock-reading functions differ on every render (in Helm too), so they are checked for
+/// their shape rather than against the oracle.
+#[test]
+fn nondeterministic_functions_have_the_right_shape() {
+    let out = render(
+        "{{ randAlphaNum 20 }}|{{ randAlpha 15 }}|{{ randNumeric 12 }}|{{ randAscii 30 }}|{{ randAlphaNum 0 }}|{{ uuidv4 }}|{{ uuidv4 }}|{{ shuffle \"abcdefgh\" }}|{{ randBytes 12 }}",
+        "{}",
+    );
+    let parts: Vec<&str> = out.split('|').collect();
+    assert_eq!(parts.len(), 9, "{out}");
+    assert!(parts[0].len() == 20 && parts[0].chars().all(|c| c.is_ascii_alphanumeric()), "{out}");
+    assert!(parts[1].len() == 15 && parts[1].chars().all(|c| c.is_ascii_alphabetic()), "{out}");
+    assert!(parts[2].len() == 12 && parts[2].chars().all(|c| c.is_ascii_digit()), "{out}");
+    assert!(parts[3].len() == 30 && parts[3].chars().all(|c| (' '..='~').contains(&c)), "{out}");
+    assert_eq!(parts[4], "");
+    let uuid =
+        regex::Regex::new("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$").ok();
+    assert!(uuid.as_ref().is_some_and(|r| r.is_match(parts[5]) && r.is_match(parts[6])), "{out}");
+    assert_ne!(parts[5], parts[6]);
+    let mut shuffled: Vec<char> = parts[7].chars().collect();
+    shuffled.sort_unstable();
+    assert_eq!(shuffled.into_iter().collect::<String>(), "abcdefgh");
+    assert_eq!(data_encoding::BASE64.decode(parts[8].as_bytes()).map(|b| b.len()).ok(), Some(12));
+    for _ in 0..50 {
+        let n: i64 = render("{{ randInt 3 7 }}", "{}").parse().unwrap_or(-1);
+        assert!((3..7).contains(&n), "{n}");
+    }
+
+    let year = crate::date::Date::today_utc().year.to_string();
+    let today = crate::date::Date::today_utc().to_string();
+    let now = render(
+        "{{ now | date \"2006\" }}|{{ htmlDate now }}|{{ typeOf now }}|{{ ago now }}|{{ date \"2006-01-02\" \"not a time\" }}|{{ dateInZone \"2006\" now \"UTC\" }}|{{ now | unixEpoch }}|{{ now | dateModify \"-24h\" | htmlDate }}|{{ durationRound now }}",
+        "{}",
+    );
+    let p: Vec<&str> = now.split('|').collect();
+    assert_eq!(p[..6], [year.as_str(), &today, "time.Time", "0s", &today, &year], "{now}");
+    let epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    assert!(p[6].parse::<i64>().is_ok_and(|t| (t - epoch).abs() < 5), "{now}");
+    assert!(p[7] < today.as_str() && p[7].len() == 10, "{now}");
+    assert_eq!(p[8], "0s");
+}
+
+/// Key and certificate generators are not implemented: the error names the function, on its line.
+#[test]
+fn key_generators_fail_with_their_name() {
+    for f in ["genCA \"x\" 365", "genPrivateKey \"rsa\"", "htpasswd \"u\" \"p\"", "encryptAES \"k\" \"t\""] {
+        let e = render_err(&format!("ok\n{{{{ {f} }}}}"), "{}");
+        let name = f.split(' ').next().unwrap_or_default();
+        assert!(e.contains(&format!("error calling {name}")) && e.contains("t:2:"), "{e}");
+    }
+}

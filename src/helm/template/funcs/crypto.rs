@@ -5,7 +5,7 @@
 //! template calling one fails with a message naming the function, reported on its line.
 
 use sha1::Sha1;
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha512};
 
 use super::super::exec::CallError;
 use super::super::value::Value;
@@ -16,6 +16,9 @@ pub fn register(f: &mut Funcs) {
     f.insert("sha1sum", Exact(1), |_, a| Ok(Value::Str(hex(&Sha1::digest(string_arg(&a[0])?.as_bytes())))));
     f.insert("sha256sum", Exact(1), |_, a| {
         Ok(Value::Str(hex(&Sha256::digest(string_arg(&a[0])?.as_bytes()))))
+    });
+    f.insert("sha512sum", Exact(1), |_, a| {
+        Ok(Value::Str(hex(&Sha512::digest(string_arg(&a[0])?.as_bytes()))))
     });
     f.insert("adler32sum", Exact(1), |_, a| {
         let mut h = adler2::Adler32::new();
