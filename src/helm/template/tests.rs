@@ -790,10 +790,11 @@ fn function_table_matches_helm() {
 #[test]
 fn nondeterministic_functions_have_the_right_shape() {
     let out = render(
-        "{{ randAlphaNum 20 }}|{{ randAlpha 15 }}|{{ randNumeric 12 }}|{{ randAscii 30 }}|{{ randAlphaNum 0 }}|{{ uuidv4 }}|{{ uuidv4 }}|{{ shuffle \"abcdefgh\" }}|{{ randBytes 12 }}",
+        "{{ randAlphaNum 20 }}\n{{ randAlpha 15 }}\n{{ randNumeric 12 }}\n{{ randAscii 30 }}\n{{ randAlphaNum 0 }}\n{{ uuidv4 }}\n{{ uuidv4 }}\n{{ shuffle \"abcdefgh\" }}\n{{ randBytes 12 }}",
         "{}",
     );
-    let parts: Vec<&str> = out.split('|').collect();
+    // Newline-separated: `randAscii` can produce any printable character but not a line break.
+    let parts: Vec<&str> = out.split('\n').collect();
     assert_eq!(parts.len(), 9, "{out}");
     assert!(parts[0].len() == 20 && parts[0].chars().all(|c| c.is_ascii_alphanumeric()), "{out}");
     assert!(parts[1].len() == 15 && parts[1].chars().all(|c| c.is_ascii_alphabetic()), "{out}");

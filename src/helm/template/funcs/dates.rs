@@ -193,7 +193,7 @@ impl Time {
     fn parse(layout: &str, value: &str) -> Result<Time, String> {
         let err = || format!("parsing time {value:?} as {layout:?}: cannot parse {value:?} as {layout:?}");
         let (mut year, mut month, mut day, mut hour, mut min, mut sec, mut nanos, mut offset) =
-            (1i32, 1u32, 1u32, 0i64, 0i64, 0i64, 0u32, 0i64);
+            (0i32, 1u32, 1u32, 0i64, 0i64, 0i64, 0u32, 0i64);
         let mut pm: Option<bool> = None;
         let (mut l, mut v) = (layout, value);
         let num = |v: &mut &str, min: usize, max: usize| -> Option<i64> {

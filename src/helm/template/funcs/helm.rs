@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::super::exec::CallError;
+use super::super::exec::{CallError, ErrorKind};
 use super::super::value::Value;
 use super::{Arity, Funcs, string_arg};
 
@@ -23,7 +23,15 @@ pub fn register(f: &mut Funcs) {
     });
     f.insert("tpl", Exact(2), |s, a| {
         let src = string_arg(&a[0])?.to_string();
-        s.execute_inline(&src, &a[1]).map(Value::Str)
+        // An error inside the string is reported at the `tpl` call (the string has no file), with
+        // Helm's wording; one in a named template it includes keeps that template's location.
+        s.execute_inline(&src, &a[1]).map(Value::Str).map_err(|e| match e {
+            CallError::Nested(inner) if inner.file == "<tpl>" && inner.kind != ErrorKind::Limit => {
+                let msg = format!("error during tpl function execution for {src:?}: {inner}");
+                if inner.kind == ErrorKind::User { CallError::User(msg) } else { CallError::Msg(msg) }
+            }
+            e => e,
+        })
     });
     // `helm template` has no cluster: every lookup finds nothing, which is an empty map.
     f.insert("lookup", Exact(4), |_, a| {

@@ -274,6 +274,12 @@ fn swapcase(s: &str) -> String {
 /// leading, doubled and trailing connectors are kept once.
 fn camelcase(s: &str) -> String {
     let is_conn = |c: char| c == '_' || c == '-' || c == ' ';
+    if let Some(last) = s.chars().last()
+        && s.chars().all(is_conn)
+    {
+        // Only connectors: xstrings writes them, then the last one again.
+        return format!("{s}{last}");
+    }
     let mut out = String::new();
     let mut chars = s.chars().peekable();
     while let Some(&c) = chars.peek() {
@@ -308,41 +314,36 @@ fn camelcase(s: &str) -> String {
     out
 }
 
-/// xstrings' `ToSnakeCase`/`ToKebabCase`: words split at connectors and case changes (an acronym
-/// ends before its last capital when a lower-case letter follows: `HTTPServer` → `http_server`),
-/// lower-cased and joined with `sep`.
+/// xstrings' `ToSnakeCase`/`ToKebabCase`: lower-cased, every connector (`_`, `-`, space) becomes
+/// `sep`, and a word boundary (`aB`, `a1B`, the end of an acronym in `HTTPServer`, a number after an
+/// acronym followed by letters in `HTTP2xx`) gets one unless a connector is already there.
 fn join_words(s: &str, sep: char) -> String {
     let chars: Vec<char> = s.chars().collect();
-    let mut words: Vec<String> = Vec::new();
-    let mut cur = String::new();
+    let is_conn = |c: char| c == '_' || c == '-' || c == ' ';
+    let mut out = String::with_capacity(s.len() + 4);
     for (i, &c) in chars.iter().enumerate() {
-        if c == '_' || c == '-' || c == ' ' {
-            if !cur.is_empty() {
-                words.push(std::mem::take(&mut cur));
-            }
+        if is_conn(c) {
+            out.push(sep);
             continue;
         }
-        if c.is_ascii_digit() && !cur.is_empty() {
-            // A number after an acronym starts a word when letters follow it: `HTTP2xx` → `http_2xx`.
-            let prev = chars[i - 1];
-            let rest = chars[i..].iter().find(|n| !n.is_ascii_digit());
-            if prev.is_uppercase() && rest.is_some_and(|n| n.is_lowercase()) {
-                words.push(std::mem::take(&mut cur));
+        let prev = i.checked_sub(1).map(|p| chars[p]).filter(|p| !is_conn(*p));
+        if let Some(prev) = prev {
+            let boundary = if c.is_uppercase() {
+                let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+                prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower)
+            } else if c.is_ascii_digit() {
+                let rest = chars[i..].iter().find(|n| !n.is_ascii_digit());
+                prev.is_uppercase() && rest.is_some_and(|n| n.is_lowercase())
+            } else {
+                false
+            };
+            if boundary {
+                out.push(sep);
             }
         }
-        if c.is_uppercase() && !cur.is_empty() {
-            let prev = chars[i - 1];
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower) {
-                words.push(std::mem::take(&mut cur));
-            }
-        }
-        cur.push(to_lower(c));
+        out.push(to_lower(c));
     }
-    if !cur.is_empty() {
-        words.push(cur);
-    }
-    words.join(&sep.to_string())
+    out
 }
 
 fn trim_all(_: &mut State<'_>, a: Vec<Value>) -> Result<Value, CallError> {

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use super::super::value::Value;
+use super::super::value::{Value, go_float};
 use crate::model::{Node, Value as Model};
 use crate::parse::Limits;
-use crate::parse::yaml::{Schema, parse_with_schema};
+use crate::parse::yaml::{Schema, parse_with_schema, plain_scalar_yaml11};
 
 /// The first document of `s`, or go-yaml's kind of message when it is not valid YAML.
 pub fn from_yaml(s: &str) -> Result<Value, String> {
@@ -15,19 +15,34 @@ pub fn from_yaml(s: &str) -> Result<Value, String> {
         let line = s[..(issue.span.start as usize).min(s.len())].matches('\n').count() + 1;
         return Err(format!("error converting YAML to JSON: yaml: line {line}: {}", issue.message));
     }
-    Ok(parsed.docs.first().map(convert).unwrap_or_default())
+    Ok(parsed.docs.first().map(|d| convert(d, s)).unwrap_or_default())
 }
 
-fn convert(n: &Node) -> Value {
+/// A map key as go-yaml v2 then sigs.k8s.io/yaml make it: a plain `yes`, `on` or `y` is the boolean
+/// true, written `"true"`; `~` is `"null"`; a plain number is written in Go's form.
+fn key(e: &crate::model::Entry, src: &str) -> String {
+    let raw = src.get(e.key_span.range()).unwrap_or("");
+    if raw.starts_with(['"', '\'', '|', '>']) {
+        return e.key.clone();
+    }
+    match plain_scalar_yaml11(&e.key) {
+        Model::Bool(b) => b.to_string(),
+        Model::Null if !e.key.is_empty() => "null".into(),
+        Model::Number(f) => go_float(f),
+        _ => e.key.clone(),
+    }
+}
+
+fn convert(n: &Node, src: &str) -> Value {
     match &n.value {
         Model::Null => Value::Nil,
         Model::Bool(b) => Value::Bool(*b),
         Model::Number(f) => Value::Float(*f),
         Model::Str(s) => Value::Str(s.clone()),
-        Model::List(items) => Value::list(items.iter().map(convert).collect()),
+        Model::List(items) => Value::list(items.iter().map(|x| convert(x, src)).collect()),
         Model::Map(entries) => {
             let m: BTreeMap<String, Value> =
-                entries.iter().map(|e| (e.key.clone(), convert(&e.value))).collect();
+                entries.iter().map(|e| (key(e, src), convert(&e.value, src))).collect();
             Value::map(m)
         }
         Model::Expr(_) => Value::Nil,
