@@ -831,10 +831,27 @@ fn nondeterministic_functions_have_the_right_shape() {
     assert_eq!(p[8], "0s");
 }
 
+/// Password hashes are salted: checked by verifying them.
+#[test]
+fn password_hashes_verify() {
+    let out =
+        render("{{ htpasswd \"admin\" \"s3cret\" }}|{{ bcrypt \"pw\" }}|{{ htpasswd \"a:b\" \"x\" }}", "{}");
+    let p: Vec<&str> = out.split('|').collect();
+    let hash = p[0].strip_prefix("admin:").unwrap_or_default();
+    assert!(hash.starts_with("$2a$10$") && bcrypt::verify("s3cret", hash).unwrap_or(false), "{out}");
+    assert!(p[1].starts_with("$2a$10$") && bcrypt::verify("pw", p[1]).unwrap_or(false), "{out}");
+    assert_eq!(p[2], "invalid username: a:b");
+}
+
 /// Key and certificate generators are not implemented: the error names the function, on its line.
 #[test]
 fn key_generators_fail_with_their_name() {
-    for f in ["genCA \"x\" 365", "genPrivateKey \"rsa\"", "htpasswd \"u\" \"p\"", "encryptAES \"k\" \"t\""] {
+    for f in [
+        "genCA \"x\" 365",
+        "genPrivateKey \"rsa\"",
+        "derivePassword 1 \"l\" \"p\" \"u\" \"s\"",
+        "encryptAES \"k\" \"t\"",
+    ] {
         let e = render_err(&format!("ok\n{{{{ {f} }}}}"), "{}");
         let name = f.split(' ').next().unwrap_or_default();
         assert!(e.contains(&format!("error calling {name}")) && e.contains("t:2:"), "{e}");
