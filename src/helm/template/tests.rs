@@ -265,7 +265,10 @@ fn sprig_and_helm_functions() {
     let e = render_err("line1\n{{ required \"x is required\" .x }}", "{}");
     assert!(e.contains("t:2:") && e.contains("x is required"), "{e}");
     assert!(render_err(r#"{{ fail "boom" }}"#, "{}").contains("boom"));
-    assert!(render_err(r#"{{ upper 3 }}"#, "{}").contains("wrong type for value; expected string; got int"));
+    assert!(
+        render_err(r#"{{ upper 3 }}"#, "{}")
+            .contains("t:1:9: executing \"t\" at <3>: expected string; found 3")
+    );
     assert!(render_err(r#"{{ .x | upper }}"#, "{}").contains("invalid value; expected string"));
 }
 
@@ -829,6 +832,33 @@ fn nondeterministic_functions_have_the_right_shape() {
     assert!(p[6].parse::<i64>().is_ok_and(|t| (t - epoch).abs() < 5), "{now}");
     assert!(p[7] < today.as_str() && p[7].len() == 10, "{now}");
     assert_eq!(p[8], "0s");
+}
+
+/// A wrongly typed argument is reported as Go does: at the argument, before the call (the messages
+/// and columns are Helm's for these templates).
+#[test]
+fn argument_type_errors_point_at_the_argument() {
+    let cases = [
+        (
+            r#"{{ nindent 2 .m }}"#,
+            "t:1:13: executing \"t\" at <.m>: wrong type for value; expected string; got map[string]interface {}",
+        ),
+        (
+            r#"{{ .m | upper }}"#,
+            "t:1:8: executing \"t\" at <upper>: wrong type for value; expected string; got map[string]interface {}",
+        ),
+        (r#"{{ repeat "x" "y" }}"#, "t:1:10: executing \"t\" at <\"x\">: expected integer; found \"x\""),
+        (
+            r#"{{ trunc .n "abc" }}"#,
+            "t:1:9: executing \"t\" at <.n>: wrong type for value; expected int; got float64",
+        ),
+        (r#"{{ ternary 1 2 "x" }}"#, "t:1:15: executing \"t\" at <\"x\">: expected bool; found \"x\""),
+        (r#"{{ set .missing "k" 1 }}"#, "error calling set: assignment to entry in nil map"),
+    ];
+    for (src, want) in cases {
+        let e = render_err(src, r#"{"m":{"a":1},"n":3.0}"#);
+        assert!(e.ends_with(want), "{src}: {e}");
+    }
 }
 
 /// Password hashes are salted: checked by verifying them.

@@ -18,7 +18,7 @@ pub fn register(f: &mut Funcs) {
     f.insert("print", AtLeast(0), |s, a| sized(s, go_sprint(&a)));
     f.insert("println", AtLeast(0), |s, a| sized(s, go_sprintln(&a)));
     f.insert("printf", AtLeast(1), |s, a| {
-        let format = string_arg(&a[0])?;
+        let format = string_arg(&a, 0)?;
         sized(s, go_sprintf(format, &a[1..]))
     });
     f.insert("eq", AtLeast(1), |_, a| eq(&a[0], &a[1..]).map(Value::Bool));

@@ -15,16 +15,16 @@ use super::{Arity, Funcs, int_arg, string_arg};
 
 pub fn register(f: &mut Funcs) {
     use Arity::*;
-    f.insert("sha1sum", Exact(1), |_, a| Ok(Value::Str(hex(&Sha1::digest(string_arg(&a[0])?.as_bytes())))));
+    f.insert("sha1sum", Exact(1), |_, a| Ok(Value::Str(hex(&Sha1::digest(string_arg(&a, 0)?.as_bytes())))));
     f.insert("sha256sum", Exact(1), |_, a| {
-        Ok(Value::Str(hex(&Sha256::digest(string_arg(&a[0])?.as_bytes()))))
+        Ok(Value::Str(hex(&Sha256::digest(string_arg(&a, 0)?.as_bytes()))))
     });
     f.insert("sha512sum", Exact(1), |_, a| {
-        Ok(Value::Str(hex(&Sha512::digest(string_arg(&a[0])?.as_bytes()))))
+        Ok(Value::Str(hex(&Sha512::digest(string_arg(&a, 0)?.as_bytes()))))
     });
     f.insert("adler32sum", Exact(1), |_, a| {
         let mut h = adler2::Adler32::new();
-        h.write_slice(string_arg(&a[0])?.as_bytes());
+        h.write_slice(string_arg(&a, 0)?.as_bytes());
         Ok(Value::Str(h.checksum().to_string()))
     });
     f.insert("uuidv4", Exact(0), |_, _| {
@@ -35,14 +35,14 @@ pub fn register(f: &mut Funcs) {
         Ok(Value::Str(format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])))
     });
     f.insert("randBytes", Exact(1), |s, a| {
-        let n = usize::try_from(int_arg(&a[0])?)
+        let n = usize::try_from(int_arg(&a, 0)?)
             .map_err(|_| CallError::from("runtime error: makeslice: len out of range"))?;
         s.check_size(n.saturating_mul(2))?;
         Ok(Value::Str(data_encoding::BASE64.encode(&random_bytes(n)?)))
     });
-    f.insert("bcrypt", Exact(1), |_, a| Ok(Value::Str(bcrypt_hash(string_arg(&a[0])?))));
+    f.insert("bcrypt", Exact(1), |_, a| Ok(Value::Str(bcrypt_hash(string_arg(&a, 0)?))));
     f.insert("htpasswd", Exact(2), |_, a| {
-        let (user, password) = (string_arg(&a[0])?, string_arg(&a[1])?);
+        let (user, password) = (string_arg(&a, 0)?, string_arg(&a, 1)?);
         if user.contains(':') {
             return Ok(Value::Str(format!("invalid username: {user}")));
         }

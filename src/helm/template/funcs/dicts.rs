@@ -19,18 +19,18 @@ pub fn register(f: &mut Funcs) {
         Ok(Value::map(m))
     });
     f.insert("get", Exact(2), |_, a| {
-        let key = string_arg(&a[1])?;
-        Ok(map_arg(&a[0])?.and_then(|m| m.get(key)).unwrap_or_else(|| Value::str("")))
+        let key = string_arg(&a, 1)?;
+        Ok(map_arg(&a, 0)?.and_then(|m| m.get(key)).unwrap_or_else(|| Value::str("")))
     });
     f.insert("set", Exact(3), |_, a| {
-        let key = string_arg(&a[1])?;
-        let Some(m) = map_arg(&a[0])? else { return Err("assignment to entry in nil map".into()) };
+        let key = string_arg(&a, 1)?;
+        let Some(m) = map_arg(&a, 0)? else { return Err("assignment to entry in nil map".into()) };
         m.insert(key.to_string(), a[2].clone());
         Ok(Value::Map(m.retyped(Elem::Interface)))
     });
     f.insert("unset", Exact(2), |_, a| {
-        let key = string_arg(&a[1])?;
-        match map_arg(&a[0])? {
+        let key = string_arg(&a, 1)?;
+        match map_arg(&a, 0)? {
             Some(m) => {
                 m.remove(key);
                 Ok(Value::Map(m.retyped(Elem::Interface)))
@@ -40,14 +40,14 @@ pub fn register(f: &mut Funcs) {
         }
     });
     f.insert("hasKey", Exact(2), |_, a| {
-        let key = string_arg(&a[1])?;
-        Ok(Value::Bool(map_arg(&a[0])?.is_some_and(|m| m.contains_key(key))))
+        let key = string_arg(&a, 1)?;
+        Ok(Value::Bool(map_arg(&a, 0)?.is_some_and(|m| m.contains_key(key))))
     });
     f.insert("pluck", AtLeast(1), |_, a| {
-        let key = string_arg(&a[0])?;
+        let key = string_arg(&a, 0)?;
         let mut out = Vec::new();
-        for d in &a[1..] {
-            if let Some(v) = map_arg(d)?.and_then(|m| m.get(key)) {
+        for i in 1..a.len() {
+            if let Some(v) = map_arg(&a, i)?.and_then(|m| m.get(key)) {
                 out.push(v);
             }
         }
@@ -56,21 +56,21 @@ pub fn register(f: &mut Funcs) {
     f.insert("keys", AtLeast(0), |_, a| {
         // Go's map order is random; sorted is one of the orders Helm can give (charts sort anyway).
         let mut out = Vec::new();
-        for d in &a {
-            if let Some(m) = map_arg(d)? {
+        for i in 0..a.len() {
+            if let Some(m) = map_arg(&a, i)? {
                 out.extend(m.keys());
             }
         }
         Ok(string_list(out))
     });
     f.insert("values", Exact(1), |_, a| {
-        Ok(Value::list(map_arg(&a[0])?.map(|m| m.read().values().cloned().collect()).unwrap_or_default()))
+        Ok(Value::list(map_arg(&a, 0)?.map(|m| m.read().values().cloned().collect()).unwrap_or_default()))
     });
     f.insert("pick", AtLeast(1), |_, a| {
-        let m = map_arg(&a[0])?;
+        let m = map_arg(&a, 0)?;
         let mut out = BTreeMap::new();
-        for k in &a[1..] {
-            let k = string_arg(k)?;
+        for i in 1..a.len() {
+            let k = string_arg(&a, i)?;
             if let Some(v) = m.and_then(|m| m.get(k)) {
                 out.insert(k.to_string(), v);
             }
@@ -79,10 +79,10 @@ pub fn register(f: &mut Funcs) {
     });
     f.insert("omit", AtLeast(1), |_, a| {
         let mut keys = Vec::new();
-        for k in &a[1..] {
-            keys.push(string_arg(k)?);
+        for i in 1..a.len() {
+            keys.push(string_arg(&a, i)?);
         }
-        let mut out = map_arg(&a[0])?.map(Dict::snapshot).unwrap_or_default();
+        let mut out = map_arg(&a, 0)?.map(Dict::snapshot).unwrap_or_default();
         out.retain(|k, _| !keys.contains(&k.as_str()));
         Ok(Value::map(out))
     });
@@ -106,8 +106,8 @@ pub fn register(f: &mut Funcs) {
             v => return Err(super::wrong_type("map[string]interface {}", v)),
         };
         let mut keys = Vec::new();
-        for k in &a[..n - 2] {
-            keys.push(string_arg(k)?);
+        for i in 0..n - 2 {
+            keys.push(string_arg(&a, i)?);
         }
         for (i, k) in keys.iter().enumerate() {
             let Some(v) = cur.get(k) else { return Ok(default.clone()) };
@@ -130,12 +130,12 @@ pub fn register(f: &mut Funcs) {
 }
 
 fn merge_all(_: &mut State<'_>, a: Vec<Value>, overwrite: bool) -> Result<Value, CallError> {
-    let dst = match map_arg(&a[0])? {
+    let dst = match map_arg(&a, 0)? {
         Some(m) => m.retyped(Elem::Interface),
         None => Dict::default(),
     };
-    for src in &a[1..] {
-        if let Some(src) = map_arg(src)? {
+    for i in 1..a.len() {
+        if let Some(src) = map_arg(&a, i)? {
             merge_into(&dst, src, overwrite, 0, &mut Walk::default())?;
         }
     }
