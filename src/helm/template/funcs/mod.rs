@@ -5,6 +5,13 @@
 //! `int`, a `map[string]interface{}` parameter takes nil as an empty map), Sprig's conversions of
 //! `interface{}` numbers (`cast.ToInt64`, `cast.ToFloat64`), the Go type of its result (`add` gives an
 //! `int64`, `splitList` a `[]string`) and its errors (Sprig functions that panic are errors too).
+//!
+//! The table holds exactly the names Helm 4.2.3 defines (a test checks it). Not implemented, each an
+//! error naming the function on its template line: `genCA`, `genCAWithKey`, `genSelfSignedCert(WithKey)`,
+//! `genSignedCert(WithKey)`, `buildCustomCert`, `genPrivateKey`, `derivePassword`, `encryptAES`,
+//! `decryptAES` (fresh key material on every render, and a cryptography stack smelt does not carry; see
+//! `crypto.rs`) and `getHostByName` (smelt never queries DNS). Time zones other than UTC are UTC
+//! (`dates.rs`).
 
 mod builtins;
 mod conv;
