@@ -652,3 +652,33 @@ fn helm_templates_are_checked_by_rendering_the_chart_with_unsaved_values() {
     assert!(c.diagnostics(&values, 2).is_empty(), "findings are on the template, not the values file");
     assert_eq!(c.finish(), 0);
 }
+
+/// A rule with a safe fix offers it as the preferred quick fix, an edit of the underlined value only;
+/// applying it (as the client would) clears the finding.
+#[test]
+fn safe_fixes_are_offered_as_preferred_quick_fixes() {
+    let (mut c, _) = Client::initialized(push_client(), Value::Null);
+    let uri = file_uri(&fixture("fix/main.tf"));
+    let text = "resource \"aws_rds_cluster\" \"orders\" {\n  engine              = \"aurora-postgresql\"\n  deletion_protection = false\n}\n";
+    c.open(&uri, text);
+    let d = c.diagnostics(&uri, 1);
+    let found = d.iter().find(|d| d["code"] == "tf-deletion-protection-disabled").expect("finding");
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": found["range"], "context": { "diagnostics": [found] } }),
+    );
+    let actions = actions.as_array().cloned().unwrap_or_default();
+    let fix = actions.iter().find(|a| a["isPreferred"] == true).unwrap_or_else(|| panic!("{actions:#?}"));
+    assert_eq!(fix["kind"], "quickfix");
+    let edit = &fix["edit"]["documentChanges"][0]["edits"][0];
+    assert_eq!(edit["newText"], "true");
+    assert_eq!(edit["range"], found["range"], "only the value is replaced");
+    let fixed = text.replace("deletion_protection = false", "deletion_protection = true");
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": fixed }] }),
+    );
+    let after = c.diagnostics(&uri, 2);
+    assert!(after.iter().all(|d| d["code"] != "tf-deletion-protection-disabled"), "{after:#?}");
+    assert_eq!(c.finish(), 0);
+}

@@ -30,12 +30,22 @@ pub struct Fix {
     pub edits: Vec<(Span, String)>,
 }
 
-/// The fix hook: the safe edit for a finding, if its rule has one. None do yet, on purpose: every
-/// candidate so far needs a choice only the user can make (`skip_final_snapshot = false` also needs a
-/// `final_snapshot_identifier`; pinning an action needs the commit of the tag). A fix is added here only
-/// when applying it can never make the configuration invalid or change behaviour beyond the finding.
-pub fn safe_fix(_finding: &Finding, _text: &str) -> Option<Fix> {
-    None
+/// The safe edit for a finding, if its rule has one (`[fix]` in the rule file) and the finding
+/// underlines a value written literally as the fix expects: a variable, an expression or a Helm
+/// template action is never rewritten. Rules get a `[fix]` only when applying it can never make the
+/// configuration invalid or change behaviour beyond the finding (`skip_final_snapshot = false` also
+/// needs a `final_snapshot_identifier`, pinning an action needs the commit of its tag: no fix).
+pub fn safe_fix(finding: &Finding, text: &str) -> Option<Fix> {
+    let fix = finding.rule.fix.as_ref()?;
+    let written = text.get(finding.location.span.range())?;
+    let bare = written.trim_matches(|c| c == '"' || c == '\'');
+    let quoted = written.len() != bare.len();
+    if !fix.when.iter().any(|w| w == bare) {
+        return None;
+    }
+    // Keep the quoting style the file uses for strings; booleans and numbers stay bare.
+    let new = if quoted { format!("\"{}\"", fix.replace) } else { fix.replace.clone() };
+    Some(Fix { title: fix.title.clone(), edits: vec![(finding.location.span, new)] })
 }
 
 /// The code actions for the findings of one document that touch `range`, as JSON (snippet edits are
@@ -163,4 +173,100 @@ pub fn hover(
         }),
         range: Some(position::range(text, &index, first.location.span, enc)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discover::Input;
+    use crate::engine::{CheckOptions, check};
+    use crate::rules::meta::Severity;
+    use crate::rules::registry::{builtin, select};
+
+    fn run(rules: &crate::rules::registry::RuleSet, path: &str, code: &str) -> crate::finding::Report {
+        let opts = CheckOptions { jobs: 1, read_disk: false, ..CheckOptions::default() };
+        check(vec![Input::from_memory(path, code.as_bytes().to_vec())], rules, &opts)
+    }
+
+    /// Every rule's `[fix]`, applied to every finding of its bad examples that it is offered for,
+    /// removes that finding, and the fixed file still parses and gains no finding of any other smell
+    /// (a finding of the same smell that the fixed one masked may appear: `privileged: false` leaves
+    /// `allowPrivilegeEscalation` to be judged on its own).
+    #[test]
+    fn every_fix_removes_its_finding_and_nothing_else_changes() {
+        let all = builtin().expect("built-in rules");
+        let with_fix: Vec<String> =
+            all.iter().filter(|r| r.meta.fix.is_some()).map(|r| r.meta.name.clone()).collect();
+        assert!(with_fix.len() >= 5, "{with_fix:?}");
+        let rules = select(all, &[], &[], Severity::Info).expect("select");
+        let mut applied = 0;
+        for rule in rules.rules.iter().filter(|r| r.meta.fix.is_some()) {
+            for ex in rule.examples.iter().filter(|e| !e.good) {
+                let before = run(&rules, &ex.path, &ex.code);
+                let mut edits: Vec<(Span, String)> = before
+                    .findings
+                    .iter()
+                    .filter(|f| f.rule.name == rule.meta.name)
+                    .filter_map(|f| safe_fix(f, &ex.code))
+                    .flat_map(|fix| fix.edits)
+                    .collect();
+                if edits.is_empty() {
+                    continue;
+                }
+                edits.sort_by_key(|(span, _)| std::cmp::Reverse(span.start));
+                let mut fixed = ex.code.clone();
+                for (span, new) in &edits {
+                    fixed.replace_range(span.range(), new);
+                }
+                let after = run(&rules, &ex.path, &fixed);
+                let count = |r: &crate::finding::Report, name: &str| {
+                    r.findings.iter().filter(|f| f.rule.name == name).count()
+                };
+                let name = &rule.meta.name;
+                assert_eq!(count(&after, name), count(&before, name) - edits.len(), "{name}:\n{fixed}");
+                assert!(after.diagnostics.is_empty(), "{name}: {:?}\n{fixed}", after.diagnostics);
+                let others = rules.rules.iter().map(|r| &r.meta).filter(|m| m.smell != rule.meta.smell);
+                for other in others.map(|m| &m.name) {
+                    assert!(
+                        count(&after, other) <= count(&before, other),
+                        "{name}'s fix adds {other}:\n{fixed}"
+                    );
+                }
+                applied += edits.len();
+            }
+        }
+        assert!(applied >= with_fix.len(), "only {applied} fixes applied");
+    }
+
+    #[test]
+    fn fixes_are_offered_only_for_literal_values_and_keep_quotes() {
+        let mut meta = crate::rules::meta::RuleMeta::for_tests("x");
+        meta.fix = Some(crate::rules::meta::ValueFix {
+            title: "t".into(),
+            replace: "true".into(),
+            when: vec!["false".into()],
+        });
+        let rule = Arc::new(meta);
+        let finding = |text: &str, at: &str| {
+            let start = text.find(at).expect("in text");
+            let index = LineIndex::new(text);
+            let span = Span::new(start, start + at.len());
+            Finding {
+                rule: Arc::clone(&rule),
+                location: crate::engine::location("f", text, &index, span),
+                message: String::new(),
+                related: Vec::new(),
+                severity: Severity::High,
+                fingerprint: String::new(),
+                suppressed: None,
+            }
+        };
+        let text = "a = false\nb = var.x\nc = \"false\"\n";
+        let fix = |at: &str| safe_fix(&finding(text, at), text).map(|f| f.edits[0].1.clone());
+        assert_eq!(fix("false"), Some("true".into()));
+        assert_eq!(fix("var.x"), None);
+        assert_eq!(fix("\"false\""), Some("\"true\"".into()));
+        let template = "privileged: {{ .Values.p }}\n";
+        assert!(safe_fix(&finding(template, "{{ .Values.p }}"), template).is_none());
+    }
 }

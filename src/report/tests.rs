@@ -87,6 +87,7 @@ fn rule(code: &str, name: &str, smell: Smell, severity: Severity, precision: Pre
              ## How to fix\n\n```hcl\nexample = true\n```\n\nSee [the guide](https://example.com/{name}).\n"
         ),
         origin: format!("rules/{name}.toml"),
+        fix: None,
     })
 }
 

@@ -56,6 +56,15 @@ pub fn render_markdown(rule: &Rule) -> String {
             let _ = writeln!(out, "`{}`{marked}\n\n```{lang}\n{}\n```\n", e.path, code.trim_end());
         }
     }
+    if let Some(fix) = &m.fix {
+        let _ = writeln!(
+            out,
+            "Quick fix in the editor (`smelt lsp`): {} — replaces {} with `{}`.\n",
+            fix.title,
+            fix.when.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(" or "),
+            fix.replace
+        );
+    }
     if rule.suppressible {
         let _ = writeln!(
             out,

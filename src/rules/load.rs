@@ -33,6 +33,8 @@ struct RuleFile {
     options: Option<toml::Spanned<toml::Table>>,
     /// `false`: in-source suppressions of this rule do not apply (policy).
     suppressible: Option<bool>,
+    /// A safe edit the editor offers as a quick fix.
+    fix: Option<super::meta::ValueFix>,
     examples: ExamplesFile,
 }
 
@@ -169,6 +171,7 @@ pub fn load_rule(origin: &str, text: &str) -> Result<Rule, LoadError> {
             help: file.help.trim().to_string(),
             docs: file.docs.trim().to_string(),
             origin: origin.to_string(),
+            fix: file.fix,
         }),
         message: file.message.trim().to_string(),
         kinds: file.scope.kinds,

@@ -182,6 +182,19 @@ pub struct RuleMeta {
     pub docs: String,
     /// Where the rule was loaded from (`rules/…` for built-ins), for error messages.
     pub origin: String,
+    /// A safe edit that fixes a finding by replacing the value it underlines (`[fix]`).
+    pub fix: Option<ValueFix>,
+}
+
+/// `[fix]`: replace the underlined value with `replace`, offered only when the value is written as one
+/// of `when` (a literal, so a variable, template action or expression is never rewritten).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValueFix {
+    /// What the editor shows, e.g. "Set `deletion_protection = true`".
+    pub title: String,
+    pub replace: String,
+    pub when: Vec<String>,
 }
 
 impl RuleMeta {
@@ -211,6 +224,7 @@ impl RuleMeta {
             help: "h".into(),
             docs: "d".into(),
             origin: "test".into(),
+            fix: None,
         }
     }
 }
