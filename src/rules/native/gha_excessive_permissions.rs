@@ -241,7 +241,7 @@ fn keep(scope: &str) -> String {
 fn needs_of<'u>(usages: impl Iterator<Item = &'u Usage>) -> String {
     let mut writes: Vec<&str> = Vec::new();
     for u in usages {
-        if u.unknown.is_some() {
+        if u.unknown.is_some() || u.unknown_oidc.is_some() {
             return String::new();
         }
         writes.extend(u.writes.keys().map(String::as_str));
