@@ -22,6 +22,8 @@ use std::sync::Arc;
 const MAX_DEPTH: usize = 3;
 /// How deep below `.github/` actions are looked for.
 const ACTION_DEPTH: usize = 4;
+/// At most this many files naming a callee are parsed when looking for its calls.
+const MAX_CALLER_FILES: usize = 200;
 
 /// A workflow or action file read through the workspace, with its first document.
 #[derive(Clone, Debug)]
@@ -178,6 +180,7 @@ pub fn callers(ws: &Workspace, path: &str) -> Vec<CallSite> {
     candidates.sort();
     candidates.dedup();
     let mut out = Vec::new();
+    let mut parsed = 0;
     for rel in candidates {
         if join(&root, &rel) == path {
             continue;
@@ -185,6 +188,10 @@ pub fn callers(ws: &Workspace, path: &str) -> Vec<CallSite> {
         let Some((shown, text)) = ws.read(&root, &rel) else { continue };
         if !(text.contains(needle.as_str()) || needle.is_empty() && text.contains("./")) {
             continue;
+        }
+        parsed += 1;
+        if parsed > MAX_CALLER_FILES {
+            break;
         }
         let Some(doc) = yaml::parse(&text, &Limits::default()).docs.into_iter().next() else { continue };
         let caller = Arc::new(GithubFile { file: Arc::new(OtherFile { path: shown, text }), doc });

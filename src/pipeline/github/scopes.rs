@@ -12,7 +12,8 @@
 use super::calls::{self, GithubFile};
 use super::workflow::{Job, Permissions, Step, Workflow};
 use crate::model::Node;
-use crate::pipeline::shell::{self, Command};
+use crate::pipeline::jobs::Ci;
+use crate::pipeline::shell::{self, Command, Script};
 use crate::workspace::Workspace;
 use std::collections::BTreeMap;
 
@@ -77,6 +78,16 @@ pub struct Repo<'a> {
     pub ws: &'a Workspace,
     /// The repository folder (`None`: local actions cannot be read).
     pub root: Option<&'a str>,
+    /// The checked file's pipeline view, whose scripts are already parsed (the scripts of called
+    /// files, read here, are parsed here).
+    pub ci: Option<&'a Ci>,
+}
+
+impl Repo<'_> {
+    /// The same repository, for a file the pipeline view does not cover.
+    fn elsewhere(self) -> Self {
+        Repo { ci: None, ..self }
+    }
 }
 
 /// What job `job` of `wf` does with its token.
@@ -90,7 +101,9 @@ fn job_usage_at(repo: Repo<'_>, wf: &Workflow<'_>, job: &Job<'_>, depth: usize) 
         usage.steps.push(format!("`{uses}`"));
         let called = repo.root.and_then(|root| calls::resolve_workflow(repo.ws, root, uses));
         match called {
-            Some(callee) if depth < MAX_DEPTH => usage.merge(workflow_usage_at(repo, &callee, depth + 1)),
+            Some(callee) if depth < MAX_DEPTH => {
+                usage.merge(workflow_usage_at(repo.elsewhere(), &callee, depth + 1))
+            }
             _ => usage.unknown(format!("it calls the workflow `{uses}`, whose jobs smelt does not read")),
         }
         return usage;
@@ -143,9 +156,15 @@ fn steps_usage(
     for step in steps {
         if let Some((uses, _)) = step.uses() {
             step_action(repo, step, uses, depth, usage);
-        } else if let Some(run) = step.run().and_then(Node::as_str) {
+        } else if let Some(node) = step.run()
+            && let Some(run) = node.as_str()
+        {
             let token = hands_token(wf, job, step) || mentions_token(run);
-            script_usage(run, token, usage);
+            let parsed = repo.ci.and_then(|ci| ci.script_at(node.span));
+            match parsed {
+                Some(script) => script_usage(run, script, token, usage),
+                None => script_usage(run, &shell::parse(run), token, usage),
+            }
         }
     }
 }
@@ -163,7 +182,7 @@ fn step_action(repo: Repo<'_>, step: &Step<'_>, uses: &str, depth: usize, usage:
                 let wf = a.workflow();
                 let steps = wf.composite_steps();
                 let mut inner = Usage::default();
-                steps_usage(repo, &wf, None, &steps, depth + 1, &mut inner);
+                steps_usage(repo.elsewhere(), &wf, None, &steps, depth + 1, &mut inner);
                 inner.steps.clear();
                 usage.merge(inner);
             }
@@ -375,8 +394,7 @@ const RELEASE_WORDS: &[&str] = &[
 
 /// A script's commands. `git push` counts as a `contents` write whether or not the script holds the
 /// token: it may use the credentials `actions/checkout` leaves in `.git/config`.
-fn script_usage(run: &str, token: bool, usage: &mut Usage) {
-    let script = shell::parse(run);
+fn script_usage(run: &str, script: &Script, token: bool, usage: &mut Usage) {
     if script.truncated {
         usage.unknown("a script too large to read".into());
         return;
@@ -482,7 +500,7 @@ mod tests {
         let wf = Workflow::new(&doc);
         let ws = Workspace::new(Default::default(), false);
         let job = wf.jobs().into_iter().next().unwrap();
-        job_usage(Repo { ws: &ws, root: None }, &wf, &job)
+        job_usage(Repo { ws: &ws, root: None, ci: None }, &wf, &job)
     }
 
     fn job(steps: &str) -> String {
