@@ -430,4 +430,17 @@ mod tests {
             ]
         );
     }
+
+    /// Workflows that call each other (GitHub rejects it, a repository can still hold it) end.
+    #[test]
+    fn call_cycles_end() {
+        let a = "on:\n  workflow_call:\n    inputs: {x: {type: string}}\njobs:\n  j:\n    uses: ./.github/workflows/b.yml\n    with:\n      x: ${{ inputs.x }}\n";
+        let b = a.replace("b.yml", "a.yml");
+        let w = ws(&[("r/.github/workflows/a.yml", a), ("r/.github/workflows/b.yml", &b)]);
+        assert!(tainted_inputs(&w, "r/.github/workflows/a.yml").is_empty());
+        let repo = super::super::scopes::Repo { ws: &w, root: Some("r"), ci: None };
+        let callee = GithubFile::read(&w, "r", ".github/workflows/a.yml")
+            .map(|f| super::super::scopes::workflow_usage(repo, &f));
+        assert!(callee.is_some_and(|u| u.unknown.is_some()), "the depth limit makes the end unknown");
+    }
 }
