@@ -121,6 +121,15 @@ impl Ci {
         self.sources.finding_in(step.file, local, detail)
     }
 
+    /// The parsed script of the checked file's scalar at `span` (a `run:` or `script:` value).
+    pub fn script_at(&self, span: Span) -> Option<&Script> {
+        self.jobs
+            .iter()
+            .flat_map(|j| &j.steps)
+            .find(|s| s.file == 0 && s.embedded.node_span == span)
+            .map(|s| &s.script)
+    }
+
     /// Every command of a job in run order, with its step.
     pub fn commands(job: &Job) -> impl Iterator<Item = (&Step, &shell::Command)> {
         job.steps.iter().flat_map(|s| s.script.commands.iter().map(move |c| (s, c)))

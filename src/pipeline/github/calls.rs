@@ -22,6 +22,8 @@ use std::sync::Arc;
 const MAX_DEPTH: usize = 3;
 /// How deep below `.github/` actions are looked for.
 const ACTION_DEPTH: usize = 4;
+/// At most this many files naming a callee are parsed when looking for its calls.
+const MAX_CALLER_FILES: usize = 200;
 
 /// A workflow or action file read through the workspace, with its first document.
 #[derive(Clone, Debug)]
@@ -178,6 +180,7 @@ pub fn callers(ws: &Workspace, path: &str) -> Vec<CallSite> {
     candidates.sort();
     candidates.dedup();
     let mut out = Vec::new();
+    let mut parsed = 0;
     for rel in candidates {
         if join(&root, &rel) == path {
             continue;
@@ -185,6 +188,10 @@ pub fn callers(ws: &Workspace, path: &str) -> Vec<CallSite> {
         let Some((shown, text)) = ws.read(&root, &rel) else { continue };
         if !(text.contains(needle.as_str()) || needle.is_empty() && text.contains("./")) {
             continue;
+        }
+        parsed += 1;
+        if parsed > MAX_CALLER_FILES {
+            break;
         }
         let Some(doc) = yaml::parse(&text, &Limits::default()).docs.into_iter().next() else { continue };
         let caller = Arc::new(GithubFile { file: Arc::new(OtherFile { path: shown, text }), doc });
@@ -422,5 +429,18 @@ mod tests {
                 ("r/.github/workflows/other.yml", "github.event.comment.body", vec![]),
             ]
         );
+    }
+
+    /// Workflows that call each other (GitHub rejects it, a repository can still hold it) end.
+    #[test]
+    fn call_cycles_end() {
+        let a = "on:\n  workflow_call:\n    inputs: {x: {type: string}}\njobs:\n  j:\n    uses: ./.github/workflows/b.yml\n    with:\n      x: ${{ inputs.x }}\n";
+        let b = a.replace("b.yml", "a.yml");
+        let w = ws(&[("r/.github/workflows/a.yml", a), ("r/.github/workflows/b.yml", &b)]);
+        assert!(tainted_inputs(&w, "r/.github/workflows/a.yml").is_empty());
+        let repo = super::super::scopes::Repo { ws: &w, root: Some("r"), ci: None };
+        let callee = GithubFile::read(&w, "r", ".github/workflows/a.yml")
+            .map(|f| super::super::scopes::workflow_usage(repo, &f));
+        assert!(callee.is_some_and(|u| u.unknown.is_some()), "the depth limit makes the end unknown");
     }
 }

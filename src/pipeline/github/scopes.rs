@@ -12,7 +12,8 @@
 use super::calls::{self, GithubFile};
 use super::workflow::{Job, Permissions, Step, Workflow};
 use crate::model::Node;
-use crate::pipeline::shell::{self, Command};
+use crate::pipeline::jobs::Ci;
+use crate::pipeline::shell::{self, Command, Script};
 use crate::workspace::Workspace;
 use std::collections::BTreeMap;
 
@@ -24,8 +25,13 @@ const MAX_DEPTH: usize = 3;
 pub struct Usage {
     /// Each write scope used, with what uses it first (`` `git push` ``, `` `softprops/action-gh-release` ``).
     pub writes: BTreeMap<String, String>,
-    /// Why some scope may be used without smelt seeing it; `None` when every step is understood.
+    /// Why some `GITHUB_TOKEN` scope may be used without smelt seeing it; `None` when every step is
+    /// understood.
     pub unknown: Option<String>,
+    /// Why an OIDC token may be requested without smelt seeing it. Separate from `unknown`: every step
+    /// can request one (the runner gives them `ACTIONS_ID_TOKEN_REQUEST_*`), whether or not it is
+    /// handed the `GITHUB_TOKEN`.
+    pub unknown_oidc: Option<String>,
     /// What the steps run, for messages (`actions/checkout`, `npm test`).
     pub steps: Vec<String>,
 }
@@ -35,7 +41,14 @@ impl Usage {
         self.writes.entry(scope.to_string()).or_insert_with(|| by.to_string());
     }
 
+    /// A step that could do anything: use any token scope, request an OIDC token.
     fn unknown(&mut self, why: String) {
+        self.unknown_oidc.get_or_insert_with(|| why.clone());
+        self.unknown.get_or_insert(why);
+    }
+
+    /// A step that holds the token for a purpose smelt cannot see, but does nothing unknown otherwise.
+    fn unknown_token(&mut self, why: String) {
         self.unknown.get_or_insert(why);
     }
 
@@ -44,14 +57,18 @@ impl Usage {
             self.writes.entry(s).or_insert(by);
         }
         if let Some(u) = other.unknown {
-            self.unknown(u);
+            self.unknown_token(u);
+        }
+        if let Some(u) = other.unknown_oidc {
+            self.unknown_oidc.get_or_insert(u);
         }
         self.steps.extend(other.steps);
     }
 
     /// Whether `scope` is provably unused: every step is understood and none writes to it.
     pub fn leaves_unused(&self, scope: &str) -> bool {
-        self.unknown.is_none() && !self.writes.contains_key(scope)
+        let unknown = if scope == "id-token" { &self.unknown_oidc } else { &self.unknown };
+        unknown.is_none() && !self.writes.contains_key(scope)
     }
 }
 
@@ -61,6 +78,16 @@ pub struct Repo<'a> {
     pub ws: &'a Workspace,
     /// The repository folder (`None`: local actions cannot be read).
     pub root: Option<&'a str>,
+    /// The checked file's pipeline view, whose scripts are already parsed (the scripts of called
+    /// files, read here, are parsed here).
+    pub ci: Option<&'a Ci>,
+}
+
+impl Repo<'_> {
+    /// The same repository, for a file the pipeline view does not cover.
+    fn elsewhere(self) -> Self {
+        Repo { ci: None, ..self }
+    }
 }
 
 /// What job `job` of `wf` does with its token.
@@ -74,7 +101,9 @@ fn job_usage_at(repo: Repo<'_>, wf: &Workflow<'_>, job: &Job<'_>, depth: usize) 
         usage.steps.push(format!("`{uses}`"));
         let called = repo.root.and_then(|root| calls::resolve_workflow(repo.ws, root, uses));
         match called {
-            Some(callee) if depth < MAX_DEPTH => usage.merge(workflow_usage_at(repo, &callee, depth + 1)),
+            Some(callee) if depth < MAX_DEPTH => {
+                usage.merge(workflow_usage_at(repo.elsewhere(), &callee, depth + 1))
+            }
             _ => usage.unknown(format!("it calls the workflow `{uses}`, whose jobs smelt does not read")),
         }
         return usage;
@@ -127,9 +156,15 @@ fn steps_usage(
     for step in steps {
         if let Some((uses, _)) = step.uses() {
             step_action(repo, step, uses, depth, usage);
-        } else if let Some(run) = step.run().and_then(Node::as_str) {
+        } else if let Some(node) = step.run()
+            && let Some(run) = node.as_str()
+        {
             let token = hands_token(wf, job, step) || mentions_token(run);
-            script_usage(run, token, usage);
+            let parsed = repo.ci.and_then(|ci| ci.script_at(node.span));
+            match parsed {
+                Some(script) => script_usage(run, script, token, usage),
+                None => script_usage(run, &shell::parse(run), token, usage),
+            }
         }
     }
 }
@@ -147,7 +182,7 @@ fn step_action(repo: Repo<'_>, step: &Step<'_>, uses: &str, depth: usize, usage:
                 let wf = a.workflow();
                 let steps = wf.composite_steps();
                 let mut inner = Usage::default();
-                steps_usage(repo, &wf, None, &steps, depth + 1, &mut inner);
+                steps_usage(repo.elsewhere(), &wf, None, &steps, depth + 1, &mut inner);
                 inner.steps.clear();
                 usage.merge(inner);
             }
@@ -156,8 +191,9 @@ fn step_action(repo: Repo<'_>, step: &Step<'_>, uses: &str, depth: usize, usage:
         return;
     }
     if uses.starts_with("docker://") {
+        usage.unknown_oidc.get_or_insert_with(|| format!("the container {shown} may request an OIDC token"));
         if step.node.get("with").into_iter().chain(step.env()).any(node_mentions_token) {
-            usage.unknown(format!("the container {shown} is handed the token"));
+            usage.unknown_token(format!("the container {shown} is handed the token"));
         }
         return;
     }
@@ -358,8 +394,7 @@ const RELEASE_WORDS: &[&str] = &[
 
 /// A script's commands. `git push` counts as a `contents` write whether or not the script holds the
 /// token: it may use the credentials `actions/checkout` leaves in `.git/config`.
-fn script_usage(run: &str, token: bool, usage: &mut Usage) {
-    let script = shell::parse(run);
+fn script_usage(run: &str, script: &Script, token: bool, usage: &mut Usage) {
     if script.truncated {
         usage.unknown("a script too large to read".into());
         return;
@@ -387,7 +422,7 @@ fn script_usage(run: &str, token: bool, usage: &mut Usage) {
             _ if release_like(cmd) => {
                 usage.unknown(format!("`{shown}` looks like a release or publishing step"));
             }
-            _ if token => usage.unknown(format!("`{shown}` is handed the token")),
+            _ if token => usage.unknown_token(format!("`{shown}` is handed the token")),
             _ => {}
         }
     }
@@ -414,7 +449,7 @@ fn gh_usage(cmd: &Command, shown: &str, usage: &mut Usage) {
         "issue" | "label" => usage.write("issues", &by),
         "run" | "workflow" | "cache" => usage.write("actions", &by),
         "attestation" => {}
-        _ => usage.unknown(format!("`{shown}` can use the token for anything")),
+        _ => usage.unknown_token(format!("`{shown}` can use the token for anything")),
     }
 }
 
@@ -426,9 +461,14 @@ fn release_like(cmd: &Command) -> bool {
     })
 }
 
-/// `npm test`, `git push origin main`: the command as written, shortened.
+/// `npm test`, `git push`, `pytest`: the program and its subcommand, as written.
 fn command_text(cmd: &Command) -> String {
-    let words: Vec<&str> = cmd.name.iter().chain(cmd.args()).take(3).map(|w| w.raw.as_str()).collect();
+    let name = cmd.invocation().map(|(n, _)| n);
+    let words: Vec<&str> = name
+        .into_iter()
+        .chain(cmd.args().iter().take_while(|w| !w.raw.starts_with('-')).take(1))
+        .map(|w| w.raw.as_str())
+        .collect();
     crate::rules::truncate(&words.join(" "), 40)
 }
 
@@ -460,7 +500,7 @@ mod tests {
         let wf = Workflow::new(&doc);
         let ws = Workspace::new(Default::default(), false);
         let job = wf.jobs().into_iter().next().unwrap();
-        job_usage(Repo { ws: &ws, root: None }, &wf, &job)
+        job_usage(Repo { ws: &ws, root: None, ci: None }, &wf, &job)
     }
 
     fn job(steps: &str) -> String {
@@ -475,7 +515,7 @@ mod tests {
         assert!(u.unknown.is_none() && u.writes.is_empty(), "{u:?}");
         assert!(u.leaves_unused("contents") && u.leaves_unused("id-token"));
         let u = usage(&job("      - uses: actions/checkout@v4\n      - run: git push origin HEAD:main\n"));
-        assert_eq!(u.writes.get("contents").map(String::as_str), Some("`git push origin`"));
+        assert_eq!(u.writes.get("contents").map(String::as_str), Some("`git push`"));
         let u = usage(&job(
             "      - run: gh release create v1\n        env:\n          GH_TOKEN: ${{ github.token }}\n      - run: gh pr comment 1 --body x\n        env:\n          GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n",
         ));
@@ -500,5 +540,10 @@ mod tests {
         }
         let caller = "on: push\njobs:\n  a:\n    uses: org/repo/.github/workflows/x.yml@v1\n";
         assert!(usage(caller).unknown.is_some());
+        // A script handed the token may use any of its scopes, but requests no OIDC token.
+        let handed = usage(&job(
+            "      - run: npm run lint\n        env:\n          GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n",
+        ));
+        assert!(!handed.leaves_unused("contents") && handed.leaves_unused("id-token"), "{handed:?}");
     }
 }

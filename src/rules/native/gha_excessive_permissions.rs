@@ -16,6 +16,7 @@ use crate::pipeline::github::calls;
 use crate::pipeline::github::expr::{ExprKind, Segment, SourceMap};
 use crate::pipeline::github::scopes::{self, Repo, Usage};
 use crate::pipeline::github::workflow::{Job, Permissions, Workflow};
+use crate::pipeline::jobs;
 use crate::rules::{FileView, RawFinding, documents};
 use crate::span::Span;
 use std::cell::OnceCell;
@@ -31,7 +32,7 @@ pub fn check(file: &FileView<'_>) -> Vec<RawFinding> {
         if wf.on().is_none() {
             continue;
         }
-        let repo = Repo { ws: file.workspace, root: calls::repo_root(file.path) };
+        let repo = Repo { ws: file.workspace, root: calls::repo_root(file.path), ci: jobs::load(file) };
         let jobs = wf.jobs();
         // Computed only for jobs whose write scopes are judged.
         let usages: Vec<OnceCell<Usage>> = jobs.iter().map(|_| OnceCell::new()).collect();
@@ -241,7 +242,7 @@ fn keep(scope: &str) -> String {
 fn needs_of<'u>(usages: impl Iterator<Item = &'u Usage>) -> String {
     let mut writes: Vec<&str> = Vec::new();
     for u in usages {
-        if u.unknown.is_some() {
+        if u.unknown.is_some() || u.unknown_oidc.is_some() {
             return String::new();
         }
         writes.extend(u.writes.keys().map(String::as_str));
