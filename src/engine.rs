@@ -19,6 +19,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
+mod environments;
+pub use environments::{check_environments, detect_environments};
+
 #[derive(Clone, Debug)]
 pub struct CheckOptions {
     /// Worker threads; 0 means one per core.
@@ -26,11 +29,19 @@ pub struct CheckOptions {
     /// Files larger than this many bytes are skipped with a note.
     pub max_file_size: u64,
     pub limits: Limits,
+    /// How environments are found for `environment-divergence`; `None` leaves the cross-unit pass out
+    /// (a caller that runs it on its own, as `--shard` does).
+    pub environments: Option<Arc<crate::envs::Settings>>,
 }
 
 impl Default for CheckOptions {
     fn default() -> CheckOptions {
-        CheckOptions { jobs: 0, max_file_size: 5 * 1024 * 1024, limits: Limits::default() }
+        CheckOptions {
+            jobs: 0,
+            max_file_size: 5 * 1024 * 1024,
+            limits: Limits::default(),
+            environments: Some(Arc::default()),
+        }
     }
 }
 
@@ -52,10 +63,10 @@ pub fn check(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Report
     }
 }
 
-/// [`check`] in the current rayon pool (for callers already inside one, like the cache, which checks
-/// unit by unit).
+/// [`check`] in the current rayon pool, without the cross-unit pass (for callers already inside one,
+/// like the cache, which checks unit by unit and runs [`check_environments`] once).
 pub fn check_units(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Report {
-    check_in_pool(inputs, rules, opts)
+    check_in_pool(inputs, rules, &CheckOptions { environments: None, ..opts.clone() })
 }
 
 fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Report {
@@ -115,6 +126,11 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
     for f in &files {
         diagnostics.extend(parse_diagnostics(f));
     }
+    // The cross-unit pass: environments compared with each other.
+    let (f, d, o) = environments::pass(&inputs, &files, rules, opts);
+    findings.extend(f);
+    diagnostics.extend(d);
+    others.extend(o);
 
     sort(&mut findings, &mut diagnostics);
     // Keep the text of the files that code frames will show, and only those.
@@ -362,8 +378,8 @@ fn check_unit(unit: &[usize], files: &[Loaded], rules: &RuleSet) -> UnitResult {
                 file_findings.push(found);
             }
         }
-        diagnostics.extend(apply_suppressions(file, &mut file_findings, rules));
-        fingerprint(file, &mut file_findings);
+        diagnostics.extend(apply_suppressions(&file.as_text(), &mut file_findings, rules, Pass::Unit));
+        fingerprint(&file.as_text(), &mut file_findings);
         findings.extend(file_findings);
     }
     (findings, diagnostics, others)
@@ -470,8 +486,8 @@ fn check_module_calls(
                 }
             }
             // The child's own check reports its suppression problems; only the cover is wanted here.
-            let _ = apply_suppressions(file, &mut file_findings, rules);
-            fingerprint(file, &mut file_findings);
+            let _ = apply_suppressions(&file.as_text(), &mut file_findings, rules, Pass::Unit);
+            fingerprint(&file.as_text(), &mut file_findings);
             out.extend(file_findings);
         }
     }
@@ -529,11 +545,39 @@ pub fn location(path: &str, text: &str, index: &LineIndex, span: Span) -> Locati
     }
 }
 
-fn apply_suppressions(file: &Loaded, findings: &mut [Finding], rules: &RuleSet) -> Vec<Diagnostic> {
+/// What suppressions and fingerprints read of a file.
+struct FileText<'a> {
+    path: &'a str,
+    text: &'a str,
+    index: &'a LineIndex,
+    parsed: &'a ParsedFile,
+}
+
+impl Loaded {
+    fn as_text(&self) -> FileText<'_> {
+        FileText { path: &self.path, text: &self.text, index: &self.index, parsed: &self.parsed }
+    }
+}
+
+/// Which pass applies a file's suppressions: the per-unit rules (which also report the comments'
+/// own problems), or the cross-unit pass (which answers only for the cross-unit rules).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Unit,
+    CrossUnit,
+}
+
+fn apply_suppressions(
+    file: &FileText<'_>,
+    findings: &mut [Finding],
+    rules: &RuleSet,
+    pass: Pass,
+) -> Vec<Diagnostic> {
     let known = |name: &str| rules.known.binary_search_by(|k| k.as_str().cmp(name)).is_ok();
-    let (mut sups, problems) = suppress::collect(&file.text, &file.index, &file.parsed, known);
+    let (mut sups, problems) = suppress::collect(file.text, file.index, file.parsed, known);
     let mut out: Vec<Diagnostic> = problems
         .into_iter()
+        .filter(|_| pass == Pass::Unit)
         .map(|p| {
             let level = if p.code == DiagnosticCode::SuppressionWithoutReason {
                 Level::Error
@@ -543,20 +587,20 @@ fn apply_suppressions(file: &Loaded, findings: &mut [Finding], rules: &RuleSet) 
             diag(
                 p.code,
                 level,
-                &file.path,
-                Some(location(&file.path, &file.text, &file.index, p.span)),
+                file.path,
+                Some(location(file.path, file.text, file.index, p.span)),
                 p.message,
             )
         })
         .collect();
     let today = crate::date::Date::today_utc();
     let expired = |s: &suppress::Suppression| s.until.is_some_and(|d| d < today);
-    for s in sups.iter().filter(|s| expired(s)) {
+    for s in sups.iter().filter(|s| expired(s) && pass == Pass::Unit) {
         out.push(diag(
             DiagnosticCode::ExpiredSuppression,
             Level::Warning,
-            &file.path,
-            Some(location(&file.path, &file.text, &file.index, s.span)),
+            file.path,
+            Some(location(file.path, file.text, file.index, s.span)),
             format!(
                 "suppression of `{}` expired on {}: its findings are reported again; fix them or renew the date",
                 s.rules.join("`, `"),
@@ -583,8 +627,8 @@ fn apply_suppressions(file: &Loaded, findings: &mut [Finding], rules: &RuleSet) 
             out.push(diag(
                 DiagnosticCode::SuppressionNotAllowed,
                 Level::Warning,
-                &file.path,
-                Some(location(&file.path, &file.text, &file.index, s.span)),
+                file.path,
+                Some(location(file.path, file.text, file.index, s.span)),
                 format!(
                     "policy forbids suppressing `{}` (`suppressible = false`): the finding stays; fix it instead",
                     f.rule.name
@@ -594,18 +638,22 @@ fn apply_suppressions(file: &Loaded, findings: &mut [Finding], rules: &RuleSet) 
         }
         f.suppressed = Some(Suppression {
             reason: s.reason.clone(),
-            location: location(&file.path, &file.text, &file.index, s.span),
+            location: location(file.path, file.text, file.index, s.span),
         });
     }
+    // Each pass answers for its own rules' unused suppressions.
     let enabled = |name: &str| {
-        rules.rules.iter().any(|r| r.meta.name == name || r.meta.code.eq_ignore_ascii_case(name))
+        rules.rules.iter().any(|r| {
+            (r.meta.name == name || r.meta.code.eq_ignore_ascii_case(name))
+                && r.is_cross_unit() == (pass == Pass::CrossUnit)
+        })
     };
     for s in sups.iter().filter(|s| !s.used && !expired(s) && s.rules.iter().all(|r| enabled(r))) {
         out.push(diag(
             DiagnosticCode::UnusedSuppression,
             Level::Warning,
-            &file.path,
-            Some(location(&file.path, &file.text, &file.index, s.span)),
+            file.path,
+            Some(location(file.path, file.text, file.index, s.span)),
             format!("unused suppression: no `{}` finding here; remove it", s.rules.join("`, `")),
         ));
     }
@@ -614,13 +662,13 @@ fn apply_suppressions(file: &Loaded, findings: &mut [Finding], rules: &RuleSet) 
 
 /// A fingerprint that survives edits elsewhere in the file and moving the file: the rule, the text of
 /// the finding's line and span (whitespace-normalised), and how many identical ones came before it.
-fn fingerprint(file: &Loaded, findings: &mut [Finding]) {
+fn fingerprint(file: &FileText<'_>, findings: &mut [Finding]) {
     findings.sort_by_key(|f| (f.location.span, f.rule.name.clone()));
     let mut seen: HashMap<String, usize> = HashMap::new();
     for f in findings.iter_mut() {
         let line_no = f.location.start.line as usize - 1;
         let own = f.location.path == file.path;
-        let line = if own { file.text.get(file.index.line_span(&file.text, line_no).range()) } else { None };
+        let line = if own { file.text.get(file.index.line_span(file.text, line_no).range()) } else { None };
         let line = line.unwrap_or("");
         let snippet = if own { file.text.get(f.location.span.range()).unwrap_or("") } else { &f.message };
         let key = format!("{}\0{}\0{}", f.rule.name, normalise(line), normalise(snippet));

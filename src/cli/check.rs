@@ -180,17 +180,37 @@ pub fn run(args: CheckArgs) -> u8 {
         Ok(x) => x,
         Err(code) => return code,
     };
+    let all_inputs = args.scale.shard.map(|_| inputs.clone());
     if let Some(shard) = args.scale.shard {
         inputs = shard.filter(inputs);
         walk_diagnostics
             .retain(|d| shard.owns(&crate::shard::unit_key(&d.path, crate::source::classify(&d.path))));
     }
     let checked: std::collections::HashSet<String> = inputs.iter().map(|i| i.path.clone()).collect();
-    let opts = CheckOptions { jobs, max_file_size: config.max_file_size.value, ..CheckOptions::default() };
-    let mut report = match &args.scale.cache {
-        Some(dir) => crate::cache::check_cached(inputs, &rules, &opts, dir).0,
-        None => check(inputs, &rules, &opts),
+    let opts = CheckOptions {
+        jobs,
+        max_file_size: config.max_file_size.value,
+        environments: Some(std::sync::Arc::new(crate::envs::Settings::from_config(&config))),
+        ..CheckOptions::default()
     };
+    // A shard checks its own units, but compares environments across all of them and keeps what
+    // lands in its units.
+    let unit_opts = match all_inputs {
+        Some(_) => CheckOptions { environments: None, ..opts.clone() },
+        None => opts.clone(),
+    };
+    let mut report = match &args.scale.cache {
+        Some(dir) => crate::cache::check_cached(inputs, &rules, &unit_opts, dir).0,
+        None => check(inputs, &rules, &unit_opts),
+    };
+    if let (Some(shard), Some(all)) = (args.scale.shard, all_inputs) {
+        let envs = crate::engine::check_environments(&all, &rules, &opts);
+        let ours = |p: &str| shard.owns(&crate::shard::unit_key(p, crate::source::classify(p)));
+        report.findings.extend(envs.findings.into_iter().filter(|f| ours(&f.location.path)));
+        report.diagnostics.extend(envs.diagnostics.into_iter().filter(|d| ours(&d.path)));
+        report.sources.extend(envs.sources);
+        crate::engine::sort_report(&mut report);
+    }
     report.diagnostics.append(&mut walk_diagnostics);
     report.diagnostics.sort_by(|a, b| {
         (&a.path, a.location.as_ref().map(|l| l.start)).cmp(&(&b.path, b.location.as_ref().map(|l| l.start)))

@@ -3,6 +3,7 @@
 
 mod check;
 mod config;
+mod envs;
 mod rules;
 mod test_rules;
 
@@ -45,6 +46,9 @@ enum Command {
     TestRules(test_rules::TestRulesArgs),
     /// Show the effective configuration (smelt.toml and the command line) and where each setting came from.
     Config(config::ConfigArgs),
+    /// Show the environments found (dev, staging, prod …), their promotion order, and which files of
+    /// each are compared for environment divergence.
+    Envs(envs::EnvsArgs),
     /// Run the language server over stdio (diagnostics while typing, suppress actions, hover docs).
     Lsp(crate::lsp::LspArgs),
 }
@@ -64,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => rules::explain(args),
         Command::TestRules(args) => test_rules::run(args),
         Command::Config(args) => config::run(args),
+        Command::Envs(args) => envs::run(args),
         Command::Lsp(args) => crate::lsp::run(args),
     };
     ExitCode::from(code)

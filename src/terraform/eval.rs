@@ -77,14 +77,24 @@ enum VarType {
 
 /// Evaluates `files` (one module folder) with `vars_files` (the `.tfvars` files in the same folder).
 pub fn evaluate_module(files: &[ModuleFile<'_>], vars_files: &[ModuleFile<'_>]) -> EvalOutput {
-    evaluate(Ctx::new(files, vars_files, None), files)
+    evaluate(Ctx::new(files, vars_files, &[], None), files)
+}
+
+/// [`evaluate_module`] as run with `-var-file` for each of `var_files`: they are read after the
+/// automatic ones, in the order given, whatever their names (an environment's `prod.tfvars`).
+pub fn evaluate_with_var_files(
+    files: &[ModuleFile<'_>],
+    vars_files: &[ModuleFile<'_>],
+    var_files: &[ModuleFile<'_>],
+) -> EvalOutput {
+    evaluate(Ctx::new(files, vars_files, var_files, None), files)
 }
 
 /// Evaluates `files` (a child module folder) as called with `inputs`: a variable the call sets takes
 /// the caller's value (unknown if the caller's is), one it leaves out keeps its default; `.tfvars`
 /// files beside the child are not read (Terraform reads them only for the root module).
 pub fn evaluate_call(files: &[ModuleFile<'_>], inputs: &[ModuleInput<'_>]) -> EvalOutput {
-    evaluate(Ctx::new(files, &[], Some(inputs)), files)
+    evaluate(Ctx::new(files, &[], &[], Some(inputs)), files)
 }
 
 fn evaluate(mut ctx: Ctx<'_>, files: &[ModuleFile<'_>]) -> EvalOutput {
@@ -132,6 +142,7 @@ impl<'a> Ctx<'a> {
     pub(super) fn new(
         files: &[ModuleFile<'a>],
         vars_files: &[ModuleFile<'a>],
+        var_files: &[ModuleFile<'a>],
         inputs: Option<&[ModuleInput<'a>]>,
     ) -> Ctx<'a> {
         let mut vars = HashMap::new();
@@ -151,7 +162,7 @@ impl<'a> Ctx<'a> {
         let mut ranked: Vec<_> =
             vars_files.iter().filter_map(|f| vars_file_rank(f.path).map(|r| (r, f))).collect();
         ranked.sort_by(|a, b| a.0.cmp(&b.0));
-        for (_, file) in ranked {
+        for file in ranked.into_iter().map(|(_, f)| f).chain(var_files) {
             for e in file.docs.iter().flat_map(|d| d.entries()) {
                 // Values for undeclared variables are ignored (Terraform warns about them).
                 if let Some(Some(decl)) = vars.get_mut(e.key.as_str()) {

@@ -14,5 +14,5 @@ mod modules;
 #[cfg(test)]
 mod tests;
 
-pub use eval::{EvalOutput, ModuleFile, Origin, evaluate_call, evaluate_module};
+pub use eval::{EvalOutput, ModuleFile, Origin, evaluate_call, evaluate_module, evaluate_with_var_files};
 pub use modules::{Call, ModuleInput, join, local_calls};
