@@ -184,7 +184,17 @@ fn prepare<'a>(
         own.extend(l);
         extra.extend(e);
     }
-    extra.extend(lock_files(inputs, &detection, opts));
+    let mut detection = detection;
+    for lock in lock_files(inputs, &detection, opts) {
+        // Listed with its folder's files, for `smelt envs` and for its suppressions.
+        let folder = crate::envs::detect::parent(&lock.path);
+        for m in detection.groups.iter_mut().flat_map(|g| g.members.iter_mut()) {
+            if m.folder.as_deref() == Some(folder) && !m.files.contains(&lock.path) {
+                m.files.push(lock.path.clone());
+            }
+        }
+        extra.push(lock);
+    }
     Prepared { files, own, extra, detection, jobs }
 }
 

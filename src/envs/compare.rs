@@ -105,6 +105,7 @@ fn state<'a>(facts: &'a Facts, path: &[String]) -> Option<State<'a>> {
         Some(f) if f.ambiguous => None,
         Some(f) => Some(State::Set(f)),
         None if facts.complete && path.len() > 1 => facts.map.get(&path[..path.len() - 1]).map(State::Unset),
+        None if facts.complete => facts.root.as_ref().map(State::Unset),
         None => None,
     }
 }
@@ -144,9 +145,14 @@ fn versions(states: &[(&Side, State)], label: &str) -> Vec<Divergence> {
             .filter(|(j, _)| *j != i)
             .map(|(_, (s, st, _))| (s.env, st.shown(), st.at()))
             .collect();
-        let mut message = format!("{label}: {}", phrase(&[side.env], &st.shown()));
-        for (names, shown) in by_value(&others) {
-            message.push_str(&format!("; {}", phrase(&names, &shown)));
+        let shown = st.shown();
+        let mut message = format!("{label}: {}", phrase(&[side.env], &shown));
+        let groups = by_value(&others);
+        if let Some((alike, _)) = groups.iter().find(|(_, v)| *v == shown) {
+            message.push_str(&format!(", like {}", list(alike)));
+        }
+        for (names, value) in groups.iter().filter(|(_, v)| *v != shown) {
+            message.push_str(&format!("; {}", phrase(names, value)));
         }
         out.push(divergence(side, st, message, &others));
     }
@@ -198,8 +204,18 @@ fn protections(states: &[(&Side, State)], p: &Protection, label: &str) -> Vec<Di
 }
 
 fn divergence(side: &Side, st: &State, message: String, others: &[(&str, String, &Loc)]) -> Divergence {
-    let mut related: Vec<(Loc, String)> =
-        others.iter().map(|(env, shown, at)| ((*at).clone(), format!("{env}: {shown}"))).collect();
+    // Environments whose value is written in one place (a chart's defaults) share one location.
+    let mut shared: Vec<(&Loc, Vec<&str>, &str)> = Vec::new();
+    for (env, shown, at) in others {
+        match shared.iter_mut().find(|(l, _, s)| l == at && s == shown) {
+            Some((_, names, _)) => names.push(env),
+            None => shared.push((at, vec![env], shown)),
+        }
+    }
+    let mut related: Vec<(Loc, String)> = shared
+        .into_iter()
+        .map(|(at, names, shown)| (at.clone(), format!("{}: {shown}", list(&names))))
+        .collect();
     if let State::Set(Fact { used: Some(used), .. }) = st {
         related.insert(0, (used.clone(), format!("{}'s value is used here", side.env)));
     }
@@ -310,8 +326,13 @@ mod tests {
             ("staging", 2, "image:\n  tag: 1\n"),
             ("prod", 3, "image:\n  tag: 1\n"),
         ]);
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].0, "staging.yaml");
+        assert_eq!(
+            found,
+            [(
+                "staging.yaml".to_string(),
+                "image.tag: staging runs `1`, like prod; dev runs `2`".to_string()
+            )]
+        );
     }
 
     #[test]

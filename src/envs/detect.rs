@@ -197,6 +197,10 @@ pub fn detect(candidates: &[Candidate], jobs: &[JobRef], settings: &Settings) ->
         }
         let Some(a) = assign(&c.path, true) else { continue };
         let module = ancestors(parent(&c.path)).find(|d| tf_dirs.contains(d) && !env_folders.contains_key(d));
+        // Terraform reads a module's automatic variable files whichever environment is planned.
+        if module == Some(parent(&c.path)) && is_auto_vars(&c.path) {
+            continue;
+        }
         let part = match module {
             Some(dir) => Part {
                 kind: GroupKind::TerraformVars,

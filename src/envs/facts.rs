@@ -62,11 +62,13 @@ pub struct Facts {
     /// Whether a key missing here is really unset. False for a values file with no chart defaults
     /// beside it: the chart's own `values.yaml` may set what the file leaves out.
     pub complete: bool,
+    /// Where a top-level key this environment does not set is reported: the start of its own file.
+    pub root: Option<Fact>,
 }
 
 impl Facts {
     pub fn new(complete: bool) -> Facts {
-        Facts { map: BTreeMap::new(), complete }
+        Facts { map: BTreeMap::new(), complete, root: None }
     }
 
     /// Adds a fact; a second, different value for the same path makes it ambiguous.
@@ -96,9 +98,7 @@ impl Facts {
                     self.map.remove(p);
                 });
             }
-            if fact.value == Value::Scalar("null".into()) {
-                continue;
-            }
+            // `null` deletes the key; it stays as `null`, so the line that deleted it can be shown.
             self.map.insert(path, fact);
         }
     }
@@ -253,7 +253,8 @@ mod tests {
         let mut base =
             yaml_facts("image:\n  repository: app\n  tag: 1.0\nprobe:\n  path: /\nextra: {a: 1}\n");
         base.overlay(yaml_facts("image:\n  tag: 1.1\nprobe: null\nextra: 3\n"));
-        assert_eq!(keys(&base), ["extra", "image", "image.repository", "image.tag"]);
+        // `probe: null` deleted the probe: the `null` stays, to show where.
+        assert_eq!(keys(&base), ["extra", "image", "image.repository", "image.tag", "probe"]);
         let tag = base.map.get(&vec!["image".to_string(), "tag".to_string()]).map(|x| x.value.clone());
         assert_eq!(tag, Some(Value::Scalar("1.1".into())));
     }

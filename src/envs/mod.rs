@@ -73,9 +73,9 @@ pub fn divergences(
 fn member_facts(group: &Group, m: &Member, jobs: &[EnvJob], library: &Library<'_>) -> Facts {
     match group.kind {
         GroupKind::TerraformFolders => {
-            let (tf, vars): (Vec<&String>, Vec<&String>) = m.files.iter().partition(|f| is_terraform(f));
-            let (auto, explicit): (Vec<&String>, Vec<&String>) =
-                vars.into_iter().partition(|f| is_auto_vars(f));
+            let tf: Vec<&String> = m.files.iter().filter(|f| is_terraform(f)).collect();
+            let vars = m.files.iter().filter(|f| f.ends_with(".tfvars") || f.ends_with(".tfvars.json"));
+            let (auto, explicit): (Vec<&String>, Vec<&String>) = vars.partition(|f| is_auto_vars(f));
             let mut facts = terraform(&tf, &auto, &explicit, library);
             if let Some(folder) = &m.folder {
                 let lock =
@@ -180,6 +180,18 @@ fn yaml(base: &[String], files: &[String], library: &Library<'_>) -> Facts {
     }
     // Manifests and Chart.yaml say everything; a values file alone leaves the rest to the chart.
     out.complete |= whole;
+    out.root = files.iter().find_map(|path| {
+        let (path, src) = library.get_key_value(path.as_str())?;
+        let start = src.parsed.docs.first()?.span.start as usize;
+        let at = Loc { path: path.to_string(), span: crate::span::Span::new(start, start) };
+        Some(facts::Fact {
+            value: facts::Value::Tree { list: false, empty: false },
+            at,
+            used: None,
+            ambiguous: false,
+            label: None,
+        })
+    });
     out
 }
 

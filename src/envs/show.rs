@@ -47,17 +47,19 @@ fn group(out: &mut String, g: &Group, jobs: &[EnvJob], width: usize) {
     };
     let _ = writeln!(out, "  {} {}{over}", g.kind.label(), g.label);
     for m in &g.members {
-        let what = if g.kind == GroupKind::Pipeline {
+        let lines: Vec<String> = if g.kind == GroupKind::Pipeline {
             m.jobs
                 .iter()
                 .filter_map(|&i| jobs.get(i))
                 .map(|j| format!("{} (job {})", j.job.file, j.job.job))
-                .collect::<Vec<_>>()
-                .join(", ")
+                .collect()
         } else {
-            m.files.join(", ")
+            m.files.clone()
         };
-        let _ = writeln!(out, "    {:<width$}  {what}", m.env);
+        for (i, line) in lines.iter().enumerate() {
+            let name = if i == 0 { m.env.as_str() } else { "" };
+            let _ = writeln!(out, "    {name:<width$}  {line}");
+        }
     }
 }
 
