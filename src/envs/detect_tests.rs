@@ -18,8 +18,10 @@ fn candidates(paths: &[&str]) -> Vec<Candidate> {
         .collect()
 }
 
-/// (kind, label, shared, [(env, files)]) of each compared group.
-fn groups(d: &Detection) -> Vec<(GroupKind, String, Vec<String>, Vec<(String, Vec<String>)>)> {
+/// (kind, label, shared, [(env, files)]) of a compared group.
+type Shown = (GroupKind, String, Vec<String>, Vec<(String, Vec<String>)>);
+
+fn groups(d: &Detection) -> Vec<Shown> {
     d.groups
         .iter()
         .filter(|g| g.compared())
