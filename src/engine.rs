@@ -560,11 +560,18 @@ impl Loaded {
 }
 
 /// Which pass applies a file's suppressions: the per-unit rules (which also report the comments'
-/// own problems), or the cross-unit pass (which answers only for the cross-unit rules).
+/// own problems), or the cross-unit pass (which answers only for the cross-unit rules, and for the
+/// comments of files no per-unit rule read, like Helm values files).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Pass {
     Unit,
-    CrossUnit,
+    CrossUnit { first_look: bool },
+}
+
+impl Pass {
+    fn reports_comments(self) -> bool {
+        matches!(self, Pass::Unit | Pass::CrossUnit { first_look: true })
+    }
 }
 
 fn apply_suppressions(
@@ -577,7 +584,7 @@ fn apply_suppressions(
     let (mut sups, problems) = suppress::collect(file.text, file.index, file.parsed, known);
     let mut out: Vec<Diagnostic> = problems
         .into_iter()
-        .filter(|_| pass == Pass::Unit)
+        .filter(|_| pass.reports_comments())
         .map(|p| {
             let level = if p.code == DiagnosticCode::SuppressionWithoutReason {
                 Level::Error
@@ -595,7 +602,7 @@ fn apply_suppressions(
         .collect();
     let today = crate::date::Date::today_utc();
     let expired = |s: &suppress::Suppression| s.until.is_some_and(|d| d < today);
-    for s in sups.iter().filter(|s| expired(s) && pass == Pass::Unit) {
+    for s in sups.iter().filter(|s| expired(s) && pass.reports_comments()) {
         out.push(diag(
             DiagnosticCode::ExpiredSuppression,
             Level::Warning,
@@ -645,7 +652,7 @@ fn apply_suppressions(
     let enabled = |name: &str| {
         rules.rules.iter().any(|r| {
             (r.meta.name == name || r.meta.code.eq_ignore_ascii_case(name))
-                && r.is_cross_unit() == (pass == Pass::CrossUnit)
+                && r.is_cross_unit() == matches!(pass, Pass::CrossUnit { .. })
         })
     };
     for s in sups.iter().filter(|s| !s.used && !expired(s) && s.rules.iter().all(|r| enabled(r))) {

@@ -279,6 +279,48 @@ fn suppressions_apply_and_unused_ones_are_reported() {
     assert_eq!(unused[0]["path"], "charts/shop/values-staging.yaml");
 }
 
+/// A comment's problems are reported once (as for any rule: no reason, and then unused): by the
+/// per-unit rules in the files they check, by the comparison in the files only it reads.
+#[test]
+fn suppression_problems_are_reported_once() {
+    let dir = scratch("terraform-folders");
+    let main = dir.path().join("envs/dev/main.tf");
+    let text = std::fs::read_to_string(&main).expect("read");
+    std::fs::write(&main, format!("# smelt: ignore[environment-divergence] dev leads on purpose\n{text}"))
+        .expect("write");
+    let tfvars = dir.path().join("envs/dev/terraform.tfvars");
+    let text = std::fs::read_to_string(&tfvars).expect("read");
+    std::fs::write(&tfvars, format!("# smelt: ignore[environment-divergence]\n{text}")).expect("write");
+    let out = smelt(&["check", ".", "--format", "json"], dir.path());
+    let v = json(&stdout(&out));
+    let diags = v["errors"].as_array().cloned().unwrap_or_default();
+    let codes: Vec<(&str, &str)> =
+        diags.iter().filter_map(|d| Some((d["code"].as_str()?, d["path"].as_str()?))).collect();
+    assert_eq!(
+        codes,
+        [
+            ("unused-suppression", "envs/dev/main.tf"),
+            ("suppression-without-reason", "envs/dev/terraform.tfvars"),
+            ("unused-suppression", "envs/dev/terraform.tfvars"),
+        ],
+        "{diags:#?}"
+    );
+
+    let dir = scratch("helm-values");
+    let dev = dir.path().join("charts/shop/values-dev.yaml");
+    let text = std::fs::read_to_string(&dev).expect("read");
+    std::fs::write(&dev, format!("# smelt: ignore[environment-divergence]\n{text}")).expect("write");
+    let v = json(&stdout(&smelt(&["check", ".", "--format", "json"], dir.path())));
+    let diags = v["errors"].as_array().cloned().unwrap_or_default();
+    let codes: Vec<(&str, &str)> = diags
+        .iter()
+        .filter(|d| d["code"] != "not-checked")
+        .filter_map(|d| Some((d["code"].as_str()?, d["path"].as_str()?)))
+        .collect();
+    let dev = "charts/shop/values-dev.yaml";
+    assert_eq!(codes, [("suppression-without-reason", dev), ("unused-suppression", dev)], "{diags:#?}");
+}
+
 #[test]
 fn shards_together_find_what_one_run_finds() {
     let dir = root();
@@ -314,4 +356,13 @@ fn sarif_carries_the_related_locations() {
         results.iter().all(|r| r["relatedLocations"].as_array().is_some_and(|a| !a.is_empty())),
         "{results:#?}"
     );
+}
+
+#[test]
+fn a_baseline_covers_the_divergences() {
+    let dir = scratch("pipelines");
+    let write = smelt(&["check", ".", "--select", RULE, "--write-baseline", "baseline.json"], dir.path());
+    assert_eq!(write.status.code(), Some(0), "{}", cli::stderr(&write));
+    let out = smelt(&["check", ".", "--select", RULE, "--baseline", "baseline.json"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }

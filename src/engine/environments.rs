@@ -99,7 +99,8 @@ pub(super) fn pass(inputs: &[Input], files: &[Loaded], rules: &RuleSet, opts: &C
     let mut shown = BTreeSet::new();
     for (path, mut list) in by_file {
         let Some(file) = texts.get(path) else { continue };
-        diagnostics.extend(apply_suppressions(file, &mut list, rules, Pass::CrossUnit));
+        let first_look = prepared.extra.iter().any(|e| e.path == path);
+        diagnostics.extend(apply_suppressions(file, &mut list, rules, Pass::CrossUnit { first_look }));
         fingerprint(file, &mut list);
         shown.extend(list.iter().flat_map(|f| {
             std::iter::once(f.location.path.clone()).chain(f.related.iter().map(|r| r.location.path.clone()))

@@ -51,6 +51,7 @@ impl Settings {
     }
 
     /// Declared environments for tests: patterns relative to the working folder.
+    #[cfg(test)]
     pub fn declared_here(envs: &[(&str, i64, &[&str])]) -> Settings {
         let declared = envs
             .iter()

@@ -42,10 +42,10 @@ pub struct Candidate {
 /// A pipeline job that deploys to a named environment.
 #[derive(Clone, Debug)]
 pub struct JobRef {
-    /// `GitHub Actions` or `GitLab CI`, and the folder the pipeline lives in: jobs of one pipeline are
-    /// compared with each other.
+    /// `GitHub Actions` or `GitLab CI`.
     pub system: &'static str,
-    pub root: String,
+    /// The pipeline file: jobs of one file, or of files named for their environment
+    /// (`deploy-staging.yml`, `deploy-prod.yml`), are compared with each other.
     pub file: String,
     pub job: String,
     pub environment: String,
@@ -284,11 +284,7 @@ pub fn detect(candidates: &[Candidate], jobs: &[JobRef], settings: &Settings) ->
     // Pipeline jobs by environment name.
     for (i, job) in jobs.iter().enumerate() {
         let Some(a) = assign_name(&job.environment, settings) else { continue };
-        let label = if job.root.is_empty() {
-            job.system.to_string()
-        } else {
-            format!("{} in {}", job.system, job.root)
-        };
+        let label = by_convention(&job.file, true).map_or_else(|| job.file.clone(), |r| r.role);
         let g = groups.entry((GroupKind::Pipeline, label.clone())).or_insert_with(|| Group {
             kind: GroupKind::Pipeline,
             label,

@@ -150,7 +150,6 @@ fn declared_environments_by_path() {
 fn pipeline_environment_names() {
     let job = |env: &str| JobRef {
         system: "GitLab CI",
-        root: String::new(),
         file: ".gitlab-ci.yml".into(),
         job: format!("deploy {env}"),
         environment: env.into(),
@@ -166,4 +165,25 @@ fn pipeline_environment_names() {
     let d = detect(&[], &jobs, &settings);
     let envs: Vec<&str> = d.environments.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(envs, ["stg", "prd"]);
+}
+
+#[test]
+fn pipelines_compare_jobs_of_one_file_or_of_files_named_per_environment() {
+    let job = |file: &str, env: &str| JobRef {
+        system: "GitHub Actions",
+        file: file.into(),
+        job: "deploy".into(),
+        environment: env.into(),
+    };
+    let jobs = [
+        job(".github/workflows/deploy-staging.yml", "staging"),
+        job(".github/workflows/deploy-prod.yml", "production"),
+        job(".github/workflows/billing.yml", "production"),
+    ];
+    let d = detect(&[], &jobs, &Settings::default());
+    let labels: Vec<(&str, bool)> = d.groups.iter().map(|g| (g.label.as_str(), g.compared())).collect();
+    assert_eq!(
+        labels,
+        [(".github/workflows/deploy-{env}.yml", true), (".github/workflows/billing.yml", false)]
+    );
 }

@@ -24,7 +24,6 @@ pub struct EnvJob {
 
 /// The jobs of a GitHub workflow that name an environment.
 pub fn github(path: &str, text: &str, doc: &Node) -> Vec<EnvJob> {
-    let root = path.find(".github/workflows/").map_or("", |i| path[..i].trim_end_matches('/')).to_string();
     let mut out = Vec::new();
     let Some(jobs) = doc.get("jobs") else { return out };
     let sources = Sources::single(path, text);
@@ -56,7 +55,6 @@ pub fn github(path: &str, text: &str, doc: &Node) -> Vec<EnvJob> {
         out.push(EnvJob {
             job: JobRef {
                 system: "GitHub Actions",
-                root: root.clone(),
                 file: path.to_string(),
                 job: e.key.clone(),
                 environment: environment.to_string(),
@@ -71,7 +69,6 @@ pub fn github(path: &str, text: &str, doc: &Node) -> Vec<EnvJob> {
 /// an environment, and the included files they were read from.
 pub fn gitlab(path: &str, text: &str, doc: &Node) -> (Vec<EnvJob>, Vec<(String, Arc<str>)>) {
     let p = gitlab::load(path, text, doc);
-    let root = super::detect::parent(path).to_string();
     let mut out = Vec::new();
     for j in &p.jobs {
         let Some(env) = j.environment() else { continue };
@@ -93,7 +90,6 @@ pub fn gitlab(path: &str, text: &str, doc: &Node) -> (Vec<EnvJob>, Vec<(String, 
         out.push(EnvJob {
             job: JobRef {
                 system: "GitLab CI",
-                root: root.clone(),
                 file: path.to_string(),
                 job: j.name.clone(),
                 environment: env.name().to_string(),

@@ -89,7 +89,7 @@ pub fn json(d: &Detection, jobs: &[EnvJob], config_file: &str) -> Value {
                             .jobs
                             .iter()
                             .filter_map(|&i| jobs.get(i))
-                            .map(|j| json!({ "file": j.job.file, "job": j.job.job, "environment": j.job.environment }))
+                            .map(|j| json!({ "system": j.job.system, "file": j.job.file, "job": j.job.job, "environment": j.job.environment }))
                             .collect();
                         v["jobs"] = json!(js);
                     }
