@@ -97,9 +97,10 @@ pub(super) fn pass(inputs: &[Input], files: &[Loaded], rules: &RuleSet, opts: &C
     }
     let (mut findings, mut diagnostics) = (Vec::new(), Vec::new());
     let mut shown = BTreeSet::new();
+    let read_here: BTreeSet<&str> = prepared.extra.iter().map(|e| e.path.as_str()).collect();
     for (path, mut list) in by_file {
         let Some(file) = texts.get(path) else { continue };
-        let first_look = prepared.extra.iter().any(|e| e.path == path);
+        let first_look = read_here.contains(path);
         diagnostics.extend(apply_suppressions(file, &mut list, rules, Pass::CrossUnit { first_look }));
         fingerprint(file, &mut list);
         shown.extend(list.iter().flat_map(|f| {
@@ -239,18 +240,23 @@ fn lock_files(inputs: &[Input], detection: &Detection, opts: &CheckOptions) -> V
         .filter(|g| g.compared() && g.kind == GroupKind::TerraformFolders)
         .flat_map(|g| g.members.iter().filter_map(|m| m.folder.as_deref()))
         .collect();
-    let mut out = Vec::new();
-    for folder in folders {
-        let beside = inputs.iter().find_map(|i| match &i.origin {
-            Origin::Disk(p) if crate::envs::detect::parent(&i.path) == folder => {
-                p.parent().map(|d| d.join(LOCK_FILE))
-            }
-            _ => None,
-        });
-        let Some(disk) = beside.filter(|p| p.is_file()) else { continue };
-        let path = if folder.is_empty() { LOCK_FILE.to_string() } else { format!("{folder}/{LOCK_FILE}") };
-        let input = Input { path, origin: Origin::Disk(disk), class: Classified::Unknown };
-        out.extend(read_extra(&input, opts));
+    let mut on_disk: BTreeMap<&str, &std::path::Path> = BTreeMap::new();
+    for i in inputs {
+        let dir = crate::envs::detect::parent(&i.path);
+        if let (true, Origin::Disk(p)) = (folders.contains(dir), &i.origin)
+            && let Some(parent) = p.parent()
+        {
+            on_disk.entry(dir).or_insert(parent);
+        }
     }
-    out
+    let locks: Vec<Input> = on_disk
+        .into_iter()
+        .map(|(folder, disk)| Input {
+            path: if folder.is_empty() { LOCK_FILE.to_string() } else { format!("{folder}/{LOCK_FILE}") },
+            origin: Origin::Disk(disk.join(LOCK_FILE)),
+            class: Classified::Unknown,
+        })
+        .filter(|i| matches!(&i.origin, Origin::Disk(p) if p.is_file()))
+        .collect();
+    locks.par_iter().filter_map(|i| read_extra(i, opts)).collect()
 }

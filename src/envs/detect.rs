@@ -164,6 +164,11 @@ pub fn detect(candidates: &[Candidate], jobs: &[JobRef], settings: &Settings) ->
         if declared { by_declaration(path, settings) } else { by_convention(path, whole_name) }
     };
     let mut parts = Vec::new();
+    let mut by_dir: BTreeMap<&str, Vec<&Candidate>> = BTreeMap::new();
+    for c in candidates {
+        by_dir.entry(parent(&c.path)).or_default().push(c);
+    }
+    let in_dir = |dir: &str| by_dir.get(dir).map_or(&[][..], |v| &v[..]);
 
     // Terraform folders per environment, with the variable files inside them.
     let mut env_folders: BTreeMap<&str, Assigned> = BTreeMap::new();
@@ -173,9 +178,9 @@ pub fn detect(candidates: &[Candidate], jobs: &[JobRef], settings: &Settings) ->
         }
     }
     for (dir, a) in &env_folders {
-        let files = candidates
+        let files = in_dir(dir)
             .iter()
-            .filter(|c| matches!(c.kind, Kind::Terraform | Kind::TerraformVars) && parent(&c.path) == *dir)
+            .filter(|c| matches!(c.kind, Kind::Terraform | Kind::TerraformVars))
             .map(|c| c.path.clone())
             .collect();
         parts.push(Part {
@@ -205,9 +210,8 @@ pub fn detect(candidates: &[Candidate], jobs: &[JobRef], settings: &Settings) ->
             Some(dir) => Part {
                 kind: GroupKind::TerraformVars,
                 label: if dir.is_empty() { ".".to_string() } else { dir.to_string() },
-                shared: candidates
+                shared: in_dir(dir)
                     .iter()
-                    .filter(|x| parent(&x.path) == dir)
                     .filter(|x| {
                         x.kind == Kind::Terraform || (x.kind == Kind::TerraformVars && is_auto_vars(&x.path))
                     })

@@ -32,20 +32,32 @@ impl Pattern {
             return false;
         }
         let tail = &path[path.len() - self.segments.len()..];
-        self.segments.iter().zip(tail).all(|(p, s)| wildcard(p, &s.to_ascii_lowercase()))
+        self.segments.iter().zip(tail).all(|(p, s)| wildcard(p.as_bytes(), s.as_bytes()))
     }
 }
 
-/// `*` matches any run of characters; everything else matches itself.
-fn wildcard(pattern: &str, text: &str) -> bool {
-    let Some((head, rest)) = pattern.split_once('*') else { return pattern == text };
-    let Some(mut remaining) = text.strip_prefix(head) else { return false };
-    let pieces: Vec<&str> = rest.split('*').collect();
-    for (i, piece) in pieces.iter().enumerate() {
-        if i + 1 == pieces.len() {
-            return remaining.ends_with(piece);
+/// `*` matches any run of characters; everything else matches itself, ignoring ASCII case (`pattern`
+/// is lowercase already). Runs once per key and pattern, so it does not allocate.
+fn wildcard(pattern: &[u8], text: &[u8]) -> bool {
+    let same = |a: &[u8], b: &[u8]| a.len() == b.len() && a.eq_ignore_ascii_case(b);
+    let mut pieces = pattern.split(|&c| c == b'*');
+    let head = pieces.next().unwrap_or_default();
+    let rest: Vec<&[u8]> = pieces.collect();
+    if rest.is_empty() {
+        return same(pattern, text);
+    }
+    if text.len() < head.len() || !same(head, &text[..head.len()]) {
+        return false;
+    }
+    let mut remaining = &text[head.len()..];
+    for (i, piece) in rest.iter().enumerate() {
+        if i + 1 == rest.len() {
+            return remaining.len() >= piece.len()
+                && same(piece, &remaining[remaining.len() - piece.len()..]);
         }
-        match remaining.find(piece) {
+        match (0..=remaining.len().saturating_sub(piece.len()))
+            .find(|&at| remaining.len() >= at + piece.len() && same(piece, &remaining[at..at + piece.len()]))
+        {
             Some(at) => remaining = &remaining[at + piece.len()..],
             None => return false,
         }
@@ -115,6 +127,35 @@ fn literal(v: &str) -> String {
     v.trim().trim_matches('"').to_string()
 }
 
+/// Patterns by their last segment, so a key is tested only against the patterns that can match it
+/// (most end in a plain word: `version`, `tag`, `readinessProbe`).
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Index {
+    by_last: BTreeMap<String, Vec<usize>>,
+    /// Patterns whose last segment has a `*`.
+    wild: Vec<usize>,
+}
+
+impl Index {
+    fn new<'a>(patterns: impl Iterator<Item = &'a Pattern>) -> Index {
+        let mut index = Index::default();
+        for (i, p) in patterns.enumerate() {
+            match p.segments.last() {
+                Some(last) if !last.contains('*') => index.by_last.entry(last.clone()).or_default().push(i),
+                _ => index.wild.push(i),
+            }
+        }
+        index
+    }
+
+    /// The first pattern (in list order) for which `matches` holds, among those that can match `path`.
+    fn first(&self, path: &[String], matches: impl Fn(usize) -> bool) -> Option<usize> {
+        let last = path.last()?.to_ascii_lowercase();
+        let exact = self.by_last.get(&last).map_or(&[][..], |v| &v[..]);
+        exact.iter().chain(&self.wild).copied().filter(|&i| matches(i)).min()
+    }
+}
+
 /// The compiled options of the rule.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Keys {
@@ -124,6 +165,7 @@ pub struct Keys {
     pub protections: Vec<Protection>,
     /// Never compared: expected differences.
     pub ignore: Vec<Pattern>,
+    indexes: [Index; 3],
 }
 
 impl Keys {
@@ -142,26 +184,38 @@ impl Keys {
         let patterns = |name: &str| -> Result<Vec<Pattern>, String> {
             list(name)?.iter().map(|p| Pattern::parse(p).map_err(|m| format!("`{name}`: {m}"))).collect()
         };
-        let protections = list("protections")?
+        let protections: Vec<Protection> = list("protections")?
             .iter()
             .map(|p| Protection::parse(p).map_err(|m| format!("`protections`: {m}")))
             .collect::<Result<_, _>>()?;
-        Ok(Keys { versions: patterns("versions")?, protections, ignore: patterns("ignore")? })
+        let (versions, ignore) = (patterns("versions")?, patterns("ignore")?);
+        let indexes = [
+            Index::new(versions.iter()),
+            Index::new(protections.iter().map(|p| &p.pattern)),
+            Index::new(ignore.iter()),
+        ];
+        Ok(Keys { versions, protections, ignore, indexes })
     }
 
     pub fn ignored(&self, path: &[String]) -> bool {
-        self.ignore.iter().any(|p| p.matches(path))
+        let [_, _, ignore] = &self.indexes;
+        ignore.first(path, |i| self.ignore.get(i).is_some_and(|p| p.matches(path))).is_some()
     }
 
     pub fn version(&self, path: &[String]) -> bool {
-        !self.ignored(path) && self.versions.iter().any(|p| p.matches(path))
+        let [versions, _, _] = &self.indexes;
+        !self.ignored(path)
+            && versions.first(path, |i| self.versions.get(i).is_some_and(|p| p.matches(path))).is_some()
     }
 
     pub fn protection(&self, path: &[String]) -> Option<&Protection> {
         if self.ignored(path) {
             return None;
         }
-        self.protections.iter().find(|p| p.pattern.matches(path))
+        let [_, protections, _] = &self.indexes;
+        let i =
+            protections.first(path, |i| self.protections.get(i).is_some_and(|p| p.pattern.matches(path)))?;
+        self.protections.get(i)
     }
 }
 

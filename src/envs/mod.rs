@@ -50,23 +50,28 @@ pub fn divergences(
     library: &Library<'_>,
     keys: &Keys,
 ) -> Vec<Divergence> {
-    let mut out = Vec::new();
-    for group in detection.groups.iter().filter(|g| g.compared()) {
-        let all: Vec<Facts> = group.members.iter().map(|m| member_facts(group, m, jobs, library)).collect();
-        let sides: Vec<Side> = group
-            .members
-            .iter()
-            .zip(&all)
-            .map(|(m, facts)| Side {
-                env: &m.env,
-                order: m.order,
-                facts,
-                words: names::name_words(&m.env, names::token(&m.env).map(|t| t.stage)),
-            })
-            .collect();
-        out.extend(compare::compare(&sides, keys));
-    }
-    out
+    use rayon::prelude::*;
+    let groups: Vec<&Group> = detection.groups.iter().filter(|g| g.compared()).collect();
+    let found: Vec<Vec<Divergence>> =
+        groups.par_iter().map(|g| group_divergences(g, jobs, library, keys)).collect();
+    found.into_iter().flatten().collect()
+}
+
+/// One group's divergences.
+fn group_divergences(group: &Group, jobs: &[EnvJob], library: &Library<'_>, keys: &Keys) -> Vec<Divergence> {
+    let all: Vec<Facts> = group.members.iter().map(|m| member_facts(group, m, jobs, library)).collect();
+    let sides: Vec<Side> = group
+        .members
+        .iter()
+        .zip(&all)
+        .map(|(m, facts)| Side {
+            env: &m.env,
+            order: m.order,
+            facts,
+            words: names::name_words(&m.env, names::token(&m.env).map(|t| t.stage)),
+        })
+        .collect();
+    compare::compare(&sides, keys)
 }
 
 /// What one environment says in a group.
