@@ -391,8 +391,10 @@ fn by_convention(path: &str, whole_name: bool) -> Option<Assigned> {
     Some(Assigned { env: found.name, order: i64::from(found.stage), role: role.join("/") })
 }
 
-/// The declared environment whose `paths` match `path`, and the path's role below the pattern's
-/// fixed folders.
+/// The declared environment whose `paths` match `path`, and the path's role: the environment's name
+/// in it replaced by `{env}` where it appears (by convention or as declared), else the matching
+/// pattern's last fixed folder (`infra/live/**` → `infra/{env}/…`), or for a pattern naming one file,
+/// the file's name (`helm/blue.yaml` → `helm/{env}.yaml`).
 fn by_declaration(path: &str, settings: &Settings) -> Option<Assigned> {
     let rel = settings.relative(path)?;
     let (env, pattern) = settings
@@ -400,26 +402,33 @@ fn by_declaration(path: &str, settings: &Settings) -> Option<Assigned> {
         .iter()
         .find_map(|env| env.patterns.iter().find(|(_, globs)| globs.is_match(&rel)).map(|(p, _)| (env, p)))?;
     let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
-    let mut fixed: Vec<&str> = pattern.split('/').take_while(|s| !s.contains(['*', '?', '[', '{'])).collect();
-    let exact = fixed.join("/") == rel;
-    if exact {
-        fixed.pop();
-    }
-    let rest = rel.split('/').skip(fixed.len()).collect::<Vec<_>>().join("/");
+    let fixed: Vec<&str> = pattern.split('/').take_while(|s| !s.contains(['*', '?', '[', '{'])).collect();
     let words = names::name_words(&env.name, None);
-    let names_env = |s: &str| words.iter().any(|w| stem(s).eq_ignore_ascii_case(w));
-    let role = if let Some(a) = by_convention(&rest, true) {
-        a.role
-    } else if rest.split('/').any(names_env) {
-        let replaced: Vec<String> = rest
-            .split('/')
-            .map(|s| if names_env(s) { s.replacen(stem(s), "{env}", 1) } else { s.to_string() })
-            .collect();
-        replaced.join("/")
-    } else if exact {
-        format!("{{env}}{}", rest.strip_prefix(stem(&rest)).unwrap_or(""))
+    let named = |s: &str| -> Option<String> {
+        if let Some(a) = by_convention(s, true) {
+            return Some(a.role);
+        }
+        let names_env = |seg: &str| words.iter().any(|w| stem(seg).eq_ignore_ascii_case(w));
+        s.split('/').any(names_env).then(|| {
+            let replaced: Vec<String> = s
+                .split('/')
+                .map(|seg| if names_env(seg) { seg.replacen(stem(seg), "{env}", 1) } else { seg.to_string() })
+                .collect();
+            replaced.join("/")
+        })
+    };
+    let role = if fixed.join("/") == rel {
+        let name = rel.rsplit('/').next().unwrap_or(&rel);
+        let role =
+            named(name).unwrap_or_else(|| format!("{{env}}{}", name.strip_prefix(stem(name)).unwrap_or("")));
+        join(parent(&rel), &role)
     } else {
-        format!("{{env}}/{rest}")
+        let rest = rel.split('/').skip(fixed.len()).collect::<Vec<_>>().join("/");
+        match (named(&rest), fixed.split_last()) {
+            (Some(r), _) => join(&fixed.join("/"), &r),
+            (None, Some((_, above))) => join(&join(&above.join("/"), "{env}"), &rest),
+            (None, None) => rest,
+        }
     };
     Some(Assigned { env: env.name.clone(), order: env.order, role })
 }

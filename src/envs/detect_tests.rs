@@ -132,7 +132,7 @@ fn declared_environments_by_path() {
     assert!(d.declared);
     let found = groups(&d);
     assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].1, "{env}");
+    assert_eq!(found[0].1, "infra/{env}");
     let envs: Vec<(&str, i64, Option<usize>)> =
         d.environments.iter().map(|e| (e.name.as_str(), e.order, e.line)).collect();
     assert_eq!(envs, [("stage", 1, Some(1)), ("live", 2, Some(2))]);
@@ -144,6 +144,15 @@ fn declared_environments_by_path() {
         .flat_map(|g| g.members.iter().map(move |m| (g.label.as_str(), m.env.as_str())))
         .collect();
     assert_eq!(alone, [("infra", "live")]);
+
+    // One file per environment, named as the environment or not at all.
+    let c = candidates(&["helm/stage.yaml", "helm/live.yaml", "helm/blue.yaml", "helm/other.yaml"]);
+    for (stage, live) in [("helm/stage.yaml", "helm/live.yaml"), ("helm/stage.yaml", "helm/blue.yaml")] {
+        let settings = Settings::declared_here(&[("stage", 1, &[stage]), ("live", 2, &[live])]);
+        let found = groups(&detect(&c, &[], &settings));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].1, "helm/{env}.yaml");
+    }
 }
 
 #[test]
