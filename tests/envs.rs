@@ -366,3 +366,38 @@ fn a_baseline_covers_the_divergences() {
     let out = smelt(&["check", ".", "--select", RULE, "--baseline", "baseline.json"], dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
+
+#[test]
+fn kubernetes_overlays_per_environment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join(".git")).expect("mkdir .git");
+    let deployment = |ns: &str, replicas: u32, tag: &str, probe: bool| {
+        let probe = if probe {
+            "\n          readinessProbe:\n            httpGet: {path: /healthz, port: 8080}"
+        } else {
+            ""
+        };
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: {ns}\nspec:\n  replicas: {replicas}\n  template:\n    spec:\n      containers:\n        - name: web\n          image: ghcr.io/acme/web:{tag}{probe}\n"
+        )
+    };
+    write(dir.path(), "overlays/staging/deployment.yaml", &deployment("web-staging", 2, "1.4.0", true));
+    write(dir.path(), "overlays/prod/deployment.yaml", &deployment("web-prod", 6, "1.3.9", false));
+    let found = check(dir.path(), ".", &[]);
+    let at: Vec<(&str, u64, &str)> = found.iter().map(|f| (f.0.as_str(), f.1, f.2.as_str())).collect();
+    assert_eq!(
+        at,
+        [
+            (
+                "overlays/prod/deployment.yaml",
+                11,
+                "Deployment/web spec.template.spec.containers.web.readinessProbe: prod is unprotected (not set) where staging is protected (set)"
+            ),
+            (
+                "overlays/prod/deployment.yaml",
+                12,
+                "Deployment/web spec.template.spec.containers.web.image: prod runs `ghcr.io/acme/web:1.3.9`; staging runs `ghcr.io/acme/web:1.4.0`"
+            ),
+        ]
+    );
+}

@@ -189,16 +189,19 @@ impl Reader<'_> {
 }
 
 /// A path as people read it: `aws_db_instance.main.deletion_protection`; segments holding dots or
-/// slashes are quoted (`provider["registry.terraform.io/hashicorp/aws"].version`).
+/// spaces are quoted (`provider["registry.terraform.io/hashicorp/aws"].version`), and a Kubernetes
+/// object leads (`Deployment/web spec.replicas`).
 pub fn display(path: &[String]) -> String {
+    let (lead, rest) = match path.split_first() {
+        Some((first, rest)) if is_object(first) => (format!("{first} "), rest),
+        _ => (String::new(), path),
+    };
     let mut out = String::new();
-    for seg in path {
-        if seg.starts_with('[') || seg.contains(['.', '/', ' ', ':']) {
-            if seg.starts_with('[') {
-                out.push_str(seg);
-            } else {
-                out.push_str(&format!("[\"{seg}\"]"));
-            }
+    for seg in rest {
+        if seg.starts_with('[') {
+            out.push_str(seg);
+        } else if seg.contains(['.', ' ', ':']) {
+            out.push_str(&format!("[\"{seg}\"]"));
         } else {
             if !out.is_empty() {
                 out.push('.');
@@ -206,7 +209,14 @@ pub fn display(path: &[String]) -> String {
             out.push_str(seg);
         }
     }
-    out
+    format!("{lead}{out}")
+}
+
+/// `Deployment/web`: how Kubernetes objects lead their paths.
+fn is_object(segment: &str) -> bool {
+    segment.split_once('/').is_some_and(|(kind, name)| {
+        kind.starts_with(|c: char| c.is_ascii_uppercase()) && !name.is_empty() && !name.contains('/')
+    })
 }
 
 #[cfg(test)]
@@ -282,5 +292,7 @@ mod tests {
         let p: Vec<String> =
             ["provider", "registry.terraform.io/hashicorp/aws", "version"].map(String::from).to_vec();
         assert_eq!(display(&p), "provider[\"registry.terraform.io/hashicorp/aws\"].version");
+        let p: Vec<String> = ["Deployment/web", "spec", "replicas"].map(String::from).to_vec();
+        assert_eq!(display(&p), "Deployment/web spec.replicas");
     }
 }
