@@ -78,7 +78,7 @@ pub fn token(segment: &str) -> Option<Token> {
     // `pre-prod` and `pre_production` are one stage word spelt in two parts.
     let mut found = None;
     for (i, word) in lower.iter().enumerate() {
-        if word == "pre" && lower.get(i + 1).is_some_and(|n| n.starts_with("prod")) {
+        if word == "pre" && lower.get(i + 1).is_some_and(|n| stage_of_word(n) == Some(3)) {
             found = Some((i, i + 1, 2));
             break;
         }
