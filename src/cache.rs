@@ -30,7 +30,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Bumped when the entry format changes; old entries are then simply never looked up.
-const FORMAT: &str = "v1";
+const FORMAT: &str = "v2";
 
 /// How a cached run went.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -155,13 +155,48 @@ fn lookup(
     if gitlab && files.iter().any(|(_, b)| b.windows(7).any(|w| w == b"include")) {
         return Outcome::Miss(unit, None);
     }
+    // A Helm chart's findings come from every file of its folder (templates, values, subcharts): all
+    // of them are part of its key, and the engine reads the folder itself, so it keeps its disk input.
+    let chart = unit.iter().any(|i| matches!(i.class, Classified::Kind(FileKind::HelmChart, _)));
+    if chart {
+        let dir = unit.iter().find_map(|i| match &i.origin {
+            Origin::Disk(p) => p.parent().map(Path::to_path_buf),
+            Origin::Memory(_) => None,
+        });
+        let Some(chart_files) = dir.and_then(|d| crate::helm::chart::read_dir(&d).ok()) else {
+            return Outcome::Miss(unit, None);
+        };
+        let root = unit.first().map_or("", |i| i.path.strip_suffix("Chart.yaml").unwrap_or(&i.path));
+        files = chart_files.files.into_iter().map(|(rel, b)| (format!("{root}{rel}"), b)).collect();
+        let key = unit_hash(base, &files);
+        return match store.get(&key).and_then(|e| restore(e, &key, metas, &files)) {
+            Some(result) => Outcome::Hit(result),
+            None => Outcome::Miss(unit, Some(key)),
+        };
+    }
+    // Likewise GitHub workflows and actions that call local ones (`uses: ./…`), or that local callers
+    // fill with inputs (reusable workflows, composite actions): their findings depend on those files.
+    let github = unit
+        .iter()
+        .any(|i| matches!(i.class, Classified::Kind(FileKind::GithubWorkflow | FileKind::GithubAction, _)));
+    if github && files.iter().any(|(_, b)| reads_other_files(b)) {
+        return Outcome::Miss(unit, None);
+    }
     let key = unit_hash(base, &files);
-    if let Some(result) = store.get(&key).and_then(|e| restore(e, &key, metas, &files)) {
+    let fresh =
+        |e: &Entry| e.reads.iter().all(|(k, v)| crate::engine::read_fact(k, opts.max_file_size) == *v);
+    if let Some(result) = store.get(&key).filter(fresh).and_then(|e| restore(e, &key, metas, &files)) {
         return Outcome::Hit(result);
     }
     // The bytes are already read: hand them to the engine so it does not read the files again.
     let inputs = files.into_iter().map(|(path, bytes)| Input::from_memory(&path, bytes)).collect();
     Outcome::Miss(inputs, Some(key))
+}
+
+/// Whether a GitHub workflow or action's findings can depend on other files of the repository.
+fn reads_other_files(bytes: &[u8]) -> bool {
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    has(b"./") || has(b"workflow_call") || has(b"inputs.")
 }
 
 /// Everything but the unit's files that decides a unit's findings.
@@ -176,6 +211,14 @@ fn base_hash(rules: &RuleSet, opts: &CheckOptions) -> Vec<u8> {
     field(env!("CARGO_PKG_VERSION"));
     field(&opts.max_file_size.to_string());
     field(&format!("{:?}", opts.limits));
+    // How charts are rendered: release, namespace, limits and which values files each chart gets.
+    let helm = &opts.helm;
+    field(&format!(
+        "{} {} {:?} {:?} {:?}",
+        helm.release, helm.namespace, helm.limits, helm.set, helm.chart_values
+    ));
+    // `--var-file`/`--var` values and the roots files may be read from change what Terraform units mean.
+    field(&format!("{:?}", opts.terraform));
     for rule in &rules.rules {
         field(&format!("{:?}", rule.meta));
         field(&rule.message);
@@ -234,6 +277,10 @@ fn merge(results: Vec<UnitResult>, rules: &RuleSet) -> Report {
 #[derive(Serialize, Deserialize)]
 struct Entry {
     key: String,
+    /// What the unit read outside itself (module folders, `file()`), with hashes: the entry is
+    /// stale when any of them changed.
+    #[serde(default)]
+    reads: BTreeMap<String, Option<String>>,
     files_checked: usize,
     findings: Vec<CFinding>,
     diagnostics: Vec<CDiagnostic>,
@@ -270,6 +317,7 @@ struct CDiagnostic {
 fn entry(key: &str, report: &Report) -> Entry {
     Entry {
         key: key.to_string(),
+        reads: report.reads.clone(),
         files_checked: report.files_checked,
         findings: report
             .findings
@@ -366,6 +414,18 @@ fn restore(
             return None;
         };
         sources.insert(path.clone(), Arc::from(text));
+    }
+    // Files outside the unit that findings point into (a module the unit calls): read again, they
+    // were checked unchanged above.
+    let outside: Vec<String> = findings
+        .iter()
+        .map(|f| f.location.path.clone())
+        .filter(|p| !files.iter().any(|(path, _)| path == p))
+        .collect();
+    for path in outside {
+        let bytes = std::fs::read(&path).ok()?;
+        let Decoded::Text { text, .. } = decode(&bytes) else { return None };
+        sources.insert(path, Arc::from(text));
     }
     Some(UnitResult { findings, diagnostics, sources, files_checked: e.files_checked })
 }

@@ -117,7 +117,11 @@ pub fn discover(
         let in_templates = charts
             .iter()
             .any(|c| shown.strip_prefix(c.as_str()).is_some_and(|rest| rest.starts_with("templates/")));
-        let class = if in_templates { Classified::HelmTemplate } else { classify(&shown) };
+        // A chart under another chart's `charts/` is rendered as that chart's dependency, not alone.
+        let in_subchart = charts
+            .iter()
+            .any(|c| shown.strip_prefix(c.as_str()).is_some_and(|rest| rest.starts_with("charts/")));
+        let class = if in_templates || in_subchart { Classified::HelmTemplate } else { classify(&shown) };
         if matches!(class, Classified::Unknown | Classified::HelmTemplate) {
             continue;
         }

@@ -9,10 +9,11 @@ use crate::finding::{Diagnostic, DiagnosticCode, Finding, Level, Location, Relat
 use crate::model::{Expr, Node, ParseIssueKind, ParsedFile, Value};
 use crate::parse::{self, Limits};
 use crate::rules::registry::RuleSet;
-use crate::rules::{FileView, OtherFile, RawFinding};
+use crate::rules::{FileView, OtherFile, RawFinding, RawRelated};
 use crate::source::{Classified, Decoded, FileKind, Syntax, decode, looks_like_kubernetes};
 use crate::span::{LineIndex, Span};
 use crate::suppress;
+use crate::workspace::Workspace;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -21,6 +22,9 @@ use std::sync::Arc;
 
 mod environments;
 pub use environments::{check_environments, detect_environments};
+
+mod terraform;
+pub use terraform::{TerraformOptions, TfVar, read_fact};
 
 #[derive(Clone, Debug)]
 pub struct CheckOptions {
@@ -32,6 +36,15 @@ pub struct CheckOptions {
     /// How environments are found for `environment-divergence`; `None` leaves the cross-unit pass out
     /// (a caller that runs it on its own, as `--shard` does).
     pub environments: Option<Arc<crate::envs::Settings>>,
+    /// How Helm charts are rendered (release name, namespace, render limits).
+    pub helm: crate::helm::render::RenderOptions,
+    pub terraform: TerraformOptions,
+    /// Texts that stand in for files on disk when a check reads a file it was not given (a called
+    /// workflow, an include): the editor's unsaved buffers, by display path.
+    pub buffers: BTreeMap<String, Arc<str>>,
+    /// Whether such files are read from disk when not in memory (off for rule examples, which must
+    /// give the same result wherever they run).
+    pub read_disk: bool,
 }
 
 impl Default for CheckOptions {
@@ -41,17 +54,23 @@ impl Default for CheckOptions {
             max_file_size: 5 * 1024 * 1024,
             limits: Limits::default(),
             environments: Some(Arc::default()),
+            helm: Default::default(),
+            terraform: TerraformOptions::default(),
+            buffers: BTreeMap::new(),
+            read_disk: true,
         }
     }
 }
 
 /// A file read, decoded and parsed.
-struct Loaded {
-    path: String,
-    kind: FileKind,
-    text: Arc<str>,
-    index: LineIndex,
-    parsed: ParsedFile,
+pub(crate) struct Loaded {
+    pub(crate) path: String,
+    pub(crate) kind: FileKind,
+    pub(crate) text: Arc<str>,
+    pub(crate) index: LineIndex,
+    pub(crate) parsed: ParsedFile,
+    /// Where it is on disk, for units that read more files beside it (a Helm chart's folder).
+    pub(crate) disk: Option<std::path::PathBuf>,
 }
 
 /// Runs the rules in `rules` over `inputs`.
@@ -94,11 +113,19 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
         files.extend(file);
     }
 
+    let (tf, var_files) = terraform::TfRun::new(opts);
+    let mut workspace = Workspace::new(opts.buffers.clone(), opts.read_disk);
+    for f in &files {
+        workspace.insert(&f.path, f.text.clone());
+    }
     let units = group_units(&files);
     let checked: Vec<UnitResult> = units
         .par_iter()
         .map(|unit| {
-            catch_unwind(AssertUnwindSafe(|| check_unit(unit, &files, rules))).unwrap_or_else(|_| {
+            catch_unwind(AssertUnwindSafe(|| {
+                check_unit(unit, &files, rules, &tf, &var_files, opts, &workspace)
+            }))
+            .unwrap_or_else(|_| {
                 let diags = unit
                     .iter()
                     .filter_map(|&i| files.get(i))
@@ -112,22 +139,24 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
                         )
                     })
                     .collect();
-                (Vec::new(), diags, Vec::new())
+                (Vec::new(), diags, Vec::new(), BTreeMap::new())
             })
         })
         .collect();
     let mut findings = Vec::new();
     let mut others = Vec::new();
-    for (f, d, o) in checked {
+    let mut reads = BTreeMap::new();
+    for (f, d, o, r) in checked {
         findings.extend(f);
         diagnostics.extend(d);
         others.extend(o);
+        reads.extend(r);
     }
-    for f in &files {
+    for f in files.iter().chain(&var_files) {
         diagnostics.extend(parse_diagnostics(f));
     }
     // The cross-unit pass: environments compared with each other.
-    let (f, d, o) = environments::pass(&inputs, &files, rules, opts);
+    let (f, d, o, _) = environments::pass(&inputs, &files, rules, opts);
     findings.extend(f);
     diagnostics.extend(d);
     others.extend(o);
@@ -141,7 +170,7 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
         .chain(diagnostics.iter().filter(|d| d.location.is_some()).map(|d| d.path.as_str()))
         .collect();
     let mut sources = BTreeMap::new();
-    for f in files.iter().filter(|f| shown.contains(f.path.as_str())) {
+    for f in files.iter().chain(&var_files).filter(|f| shown.contains(f.path.as_str())) {
         sources.insert(f.path.clone(), f.text.clone());
     }
     // Files rules read themselves (GitLab local includes) that findings point into.
@@ -156,6 +185,7 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
         rules: rule_metas,
         sources,
         files_checked: files.len(),
+        reads,
         ..Report::default()
     }
 }
@@ -193,7 +223,7 @@ fn internal_message(phase: &str) -> String {
     )
 }
 
-fn diag(
+pub(crate) fn diag(
     code: DiagnosticCode,
     level: Level,
     path: &str,
@@ -208,20 +238,6 @@ fn load(input: &Input, opts: &CheckOptions) -> (Option<Loaded>, Vec<Diagnostic>)
     let path = input.path.as_str();
     let note = |code, level, message: String| vec![diag(code, level, path, None, message)];
     let (kind, syntax) = match input.class {
-        Classified::Kind(FileKind::HelmChart, _) => {
-            let chart = path.strip_suffix("Chart.yaml").unwrap_or(path).trim_end_matches('/');
-            let chart = if chart.is_empty() { "." } else { chart };
-            return (
-                None,
-                note(
-                    DiagnosticCode::NotChecked,
-                    Level::Note,
-                    format!(
-                        "Helm chart `{chart}` found: smelt does not render charts yet, so its templates were not checked"
-                    ),
-                ),
-            );
-        }
         Classified::Kind(kind, syntax) => (Some(kind), syntax),
         Classified::MaybeKubernetes => (None, Syntax::Yaml),
         Classified::HelmTemplate | Classified::Unknown => return (None, Vec::new()),
@@ -271,7 +287,11 @@ fn load(input: &Input, opts: &CheckOptions) -> (Option<Loaded>, Vec<Diagnostic>)
         }
     };
     let text: Arc<str> = text.into();
-    (Some(Loaded { path: path.to_string(), kind, text, index, parsed }), diags)
+    let disk = match &input.origin {
+        Origin::Disk(p) => Some(p.clone()),
+        Origin::Memory(_) => None,
+    };
+    (Some(Loaded { path: path.to_string(), kind, text, index, parsed, disk }), diags)
 }
 
 /// The input's bytes, or why they were not read: a size over `max` (checked before reading when the
@@ -306,11 +326,16 @@ fn read(input: &Input, max: u64) -> Result<Arc<[u8]>, (DiagnosticCode, Level, St
     Ok(bytes)
 }
 
-/// In Terraform's JSON syntax a string holding `${…}` is an expression, not a literal.
+/// In Terraform's JSON syntax a string holding `${…}` is a template: read as one, so its references
+/// are evaluated (a string that does not parse as a template stays unknown).
 fn json_templates(node: &mut Node) {
     match &mut node.value {
         Value::Str(s) if s.contains("${") => {
-            node.value = Value::Expr(Box::new(Expr::Other(std::mem::take(s))))
+            let text = std::mem::take(s);
+            *node = match parse::hcl::template(&text, node.span, &Limits::default()) {
+                Some(template) => template,
+                None => Node::new(node.span, Value::Expr(Box::new(Expr::Other(text)))),
+            };
         }
         Value::List(items) => items.iter_mut().for_each(json_templates),
         Value::Map(entries) => entries.iter_mut().for_each(|e| json_templates(&mut e.value)),
@@ -349,177 +374,106 @@ fn group_units(files: &[Loaded]) -> Vec<Vec<usize>> {
     units
 }
 
-/// A unit's findings, diagnostics, and the other files (GitLab includes) its findings point into.
-type UnitResult = (Vec<Finding>, Vec<Diagnostic>, Vec<Arc<OtherFile>>);
+/// A unit's findings, diagnostics, the other files (GitLab includes, module folders read from disk)
+/// its findings point into, and what it read outside itself (see [`terraform::Reads`]).
+pub(crate) type UnitResult =
+    (Vec<Finding>, Vec<Diagnostic>, Vec<Arc<OtherFile>>, BTreeMap<String, Option<String>>);
 
-fn check_unit(unit: &[usize], files: &[Loaded], rules: &RuleSet) -> UnitResult {
+fn check_unit(
+    unit: &[usize],
+    files: &[Loaded],
+    rules: &RuleSet,
+    tf: &terraform::TfRun,
+    var_files: &[Loaded],
+    opts: &CheckOptions,
+    workspace: &Workspace,
+) -> UnitResult {
     let members: Vec<&Loaded> = unit.iter().filter_map(|&i| files.get(i)).collect();
-    let evaluated = evaluate_terraform(&members, files);
+    let reads = terraform::Reads::default();
+    let evaluated = terraform::evaluate(&members, files, tf, &reads);
+    if let [chart] = members[..]
+        && chart.kind == FileKind::HelmChart
+    {
+        return check_chart(chart, rules, opts);
+    }
     let views: Vec<&ParsedFile> = members
         .iter()
         .enumerate()
         .map(|(i, f)| evaluated.get(i).and_then(|e| e.0.as_ref()).unwrap_or(&f.parsed))
         .collect();
     let docs: Vec<&Node> = views.iter().flat_map(|p| p.docs.iter()).collect();
-    let mut findings =
-        if evaluated.is_empty() { Vec::new() } else { check_module_calls(&members, &views, files, rules) };
+    let (mut calls, mut others) = if evaluated.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        terraform::check_calls(&members, &views, &evaluated, files, rules, tf, &reads, opts, workspace)
+    };
+    let var_refs: Vec<&Loaded> = var_files.iter().collect();
+    let mut findings = Vec::new();
     let mut diagnostics = Vec::new();
-    let mut others = Vec::new();
     for (i, file) in members.into_iter().enumerate() {
         let parsed = views.get(i).copied().unwrap_or(&file.parsed);
-        let view = FileView::new(&file.path, file.kind, &file.text, parsed);
+        let view = FileView::new(&file.path, file.kind, &file.text, parsed, workspace);
         let origins = evaluated.get(i).map_or(&[][..], |e| &e.1[..]);
         let mut file_findings = Vec::new();
         for rule in rules.rules.iter().filter(|r| r.applies_to(file.kind)) {
             for raw in rule.run(&view, &docs) {
                 others.extend(raw.file.clone());
+                others.extend(raw.related.iter().filter_map(|r| r.file.clone()));
                 let mut found = finding(rule, file, &raw);
-                value_origin(&mut found, &raw, origins, files);
+                terraform::value_origin(&mut found, &raw, origins, files, &var_refs);
                 file_findings.push(found);
             }
         }
-        diagnostics.extend(apply_suppressions(&file.as_text(), &mut file_findings, rules, Pass::Unit));
-        fingerprint(&file.as_text(), &mut file_findings);
-        findings.extend(file_findings);
-    }
-    (findings, diagnostics, others)
-}
-
-type Evaluated = (Option<ParsedFile>, Vec<(Span, crate::terraform::Origin)>);
-
-/// A Terraform module's files after partial evaluation (see [`crate::terraform`]), one entry per
-/// member: the evaluated copy (`None`: unchanged) and where substituted values were set.
-fn evaluate_terraform(members: &[&Loaded], files: &[Loaded]) -> Vec<Evaluated> {
-    if !members.iter().all(|f| f.kind == FileKind::Terraform) {
-        return Vec::new();
-    }
-    let dir = |path: &str| path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
-    let folder = members.first().map(|f| dir(&f.path)).unwrap_or_default();
-    let module: Vec<_> = members
-        .iter()
-        .map(|f| crate::terraform::ModuleFile { path: &f.path, docs: &f.parsed.docs })
-        .collect();
-    let vars: Vec<_> = files
-        .iter()
-        .filter(|f| f.kind == FileKind::TerraformVars && dir(&f.path) == folder)
-        .map(|f| crate::terraform::ModuleFile { path: &f.path, docs: &f.parsed.docs })
-        .collect();
-    let out = crate::terraform::evaluate_module(&module, &vars);
-    let copies = members.iter().zip(out.docs).map(|(f, docs)| {
-        docs.map(|docs| ParsedFile {
-            docs,
-            comments: f.parsed.comments.clone(),
-            issues: f.parsed.issues.clone(),
-        })
-    });
-    copies.zip(out.origins).collect()
-}
-
-/// Findings the caller's arguments cause inside local modules it calls: each child folder is checked
-/// again as called, and what its own check (with its defaults) does not already report is reported at
-/// the child's line, with a related location at the caller's argument.
-fn check_module_calls(
-    members: &[&Loaded],
-    views: &[&ParsedFile],
-    files: &[Loaded],
-    rules: &RuleSet,
-) -> Vec<Finding> {
-    use crate::terraform::{ModuleFile, evaluate_call, local_calls};
-    let dir = |path: &str| path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
-    let folder = members.first().map(|f| dir(&f.path)).unwrap_or_default();
-    let caller: Vec<ModuleFile> =
-        members.iter().zip(views).map(|(f, p)| ModuleFile { path: &f.path, docs: &p.docs }).collect();
-    let mut out = Vec::new();
-    // Bounded: each call checks the child folder twice more.
-    for call in local_calls(&folder, &caller).into_iter().take(64) {
-        if call.child_dir == folder {
-            continue;
-        }
-        let child: Vec<&Loaded> = files
-            .iter()
-            .filter(|f| f.kind == FileKind::Terraform && dir(&f.path) == call.child_dir)
-            .collect();
-        let module: Vec<ModuleFile> =
-            child.iter().map(|f| ModuleFile { path: &f.path, docs: &f.parsed.docs }).collect();
-        let called = evaluate_call(&module, &call.inputs);
-        if called.docs.iter().all(Option::is_none) {
-            continue;
-        }
-        let own = evaluate_terraform(&child, files);
-        let called_copies: Vec<Option<ParsedFile>> = child
-            .iter()
-            .zip(called.docs)
-            .map(|(f, d)| {
-                d.map(|docs| ParsedFile {
-                    docs,
-                    comments: f.parsed.comments.clone(),
-                    issues: f.parsed.issues.clone(),
-                })
-            })
-            .collect();
-        let as_called: Vec<&ParsedFile> =
-            child.iter().zip(&called_copies).map(|(f, c)| c.as_ref().unwrap_or(&f.parsed)).collect();
-        let as_own: Vec<&ParsedFile> = child
-            .iter()
-            .enumerate()
-            .map(|(i, f)| own.get(i).and_then(|e| e.0.as_ref()).unwrap_or(&f.parsed))
-            .collect();
-        let called_docs: Vec<&Node> = as_called.iter().flat_map(|p| p.docs.iter()).collect();
-        let own_docs: Vec<&Node> = as_own.iter().flat_map(|p| p.docs.iter()).collect();
-        for (i, file) in child.iter().enumerate() {
-            let (Some(&called_parsed), Some(&own_parsed)) = (as_called.get(i), as_own.get(i)) else {
-                continue;
-            };
-            let called_view = FileView::new(&file.path, file.kind, &file.text, called_parsed);
-            let own_view = FileView::new(&file.path, file.kind, &file.text, own_parsed);
-            let origins = called.origins.get(i).map_or(&[][..], |o| &o[..]);
-            let mut file_findings = Vec::new();
-            for rule in rules.rules.iter().filter(|r| r.applies_to(file.kind)) {
-                let already: Vec<Span> = rule.run(&own_view, &own_docs).iter().map(|r| r.span).collect();
-                for raw in rule.run(&called_view, &called_docs) {
-                    if raw.file.is_some() || already.contains(&raw.span) {
-                        continue;
-                    }
-                    let mut found = finding(rule, file, &raw);
-                    value_origin(&mut found, &raw, origins, files);
-                    file_findings.push(found);
-                }
+        let mut via: Vec<(Finding, Vec<usize>)> = Vec::new();
+        calls.retain_mut(|c| {
+            if c.caller != file.path {
+                return true;
             }
-            // The child's own check reports its suppression problems; only the cover is wanted here.
-            let _ = apply_suppressions(&file.as_text(), &mut file_findings, rules, Pass::Unit);
-            fingerprint(&file.as_text(), &mut file_findings);
-            out.extend(file_findings);
+            via.push((c.finding.clone(), std::mem::take(&mut c.cover)));
+            false
+        });
+        let unchecked: Vec<(usize, usize)> = evaluated.get(i).map_or_else(Vec::new, |e| {
+            e.2.iter()
+                .map(|s| {
+                    (file.index.line_of(s.start), file.index.line_of(s.end.saturating_sub(1).max(s.start)))
+                })
+                .collect()
+        });
+        diagnostics.extend(apply_suppressions(file, &mut file_findings, &mut via, &unchecked, rules));
+        diagnostics.extend(apply_other_suppressions(file, &mut file_findings, &others, rules));
+        fingerprint(file, &mut file_findings);
+        findings.extend(file_findings);
+        findings.extend(via.into_iter().map(|(f, _)| f));
+    }
+    (findings, diagnostics, others, reads.into_inner())
+}
+
+/// A Helm chart is rendered from its folder on disk; one given only as text (no folder) is noted.
+fn check_chart(chart: &Loaded, rules: &RuleSet, opts: &CheckOptions) -> UnitResult {
+    match chart.disk.as_deref().and_then(std::path::Path::parent) {
+        Some(dir) => crate::helm::check::check_chart(chart, dir, rules, &opts.helm, &opts.buffers),
+        None => {
+            let message = "Helm chart given without its folder: its templates were not rendered".to_string();
+            (
+                Vec::new(),
+                vec![diag(DiagnosticCode::NotChecked, Level::Note, &chart.path, None, message)],
+                Vec::new(),
+                BTreeMap::new(),
+            )
         }
     }
-    out
 }
 
-/// "value set here": the variable default, `.tfvars` entry or local a finding's value came from.
-fn value_origin(
-    found: &mut Finding,
-    raw: &RawFinding,
-    origins: &[(Span, crate::terraform::Origin)],
-    files: &[Loaded],
-) {
-    if raw.file.is_some() {
-        return;
-    }
-    let Some((_, origin)) =
-        origins.iter().find(|(span, _)| raw.span.contains(*span) && span.end == raw.span.end)
-    else {
-        return;
-    };
-    if let Some(f) = files.iter().find(|f| f.path == origin.path) {
-        let at = location(&f.path, &f.text, &f.index, origin.span);
-        found.related.push(Related { location: at, message: "value set here".to_string() });
-    }
-}
-
-fn finding(rule: &crate::rules::Rule, file: &Loaded, raw: &RawFinding) -> Finding {
+pub(crate) fn finding(rule: &crate::rules::Rule, file: &Loaded, raw: &RawFinding) -> Finding {
     let other_index = raw.file.as_ref().map(|o| LineIndex::new(&o.text));
     let at = |span: Span| match (&raw.file, &other_index) {
         (Some(o), Some(index)) => location(&o.path, &o.text, index, span),
         _ => location(&file.path, &file.text, &file.index, span),
+    };
+    let related_at = |r: &RawRelated| match &r.file {
+        Some(o) if o.path == file.path => location(&file.path, &file.text, &file.index, r.span),
+        Some(o) => location(&o.path, &o.text, &LineIndex::new(&o.text), r.span),
+        None => at(r.span),
     };
     Finding {
         rule: rule.meta.clone(),
@@ -528,7 +482,7 @@ fn finding(rule: &crate::rules::Rule, file: &Loaded, raw: &RawFinding) -> Findin
         related: raw
             .related
             .iter()
-            .map(|(span, message)| Related { location: at(*span), message: message.clone() })
+            .map(|r| Related { location: related_at(r), message: r.message.clone() })
             .collect(),
         severity: rule.severity,
         fingerprint: String::new(),
@@ -545,8 +499,52 @@ pub fn location(path: &str, text: &str, index: &LineIndex, span: Span) -> Locati
     }
 }
 
-/// What suppressions and fingerprints read of a file.
-struct FileText<'a> {
+/// Applies `file`'s suppressions to its findings and to `via`, findings elsewhere (inside a called
+/// module) that its lines cover; `unchecked` line ranges (blocks that create nothing) hold
+/// suppressions that cannot be judged unused.
+pub(crate) fn apply_suppressions(
+    file: &Loaded,
+    findings: &mut [Finding],
+    via: &mut [(Finding, Vec<usize>)],
+    unchecked: &[(usize, usize)],
+    rules: &RuleSet,
+) -> Vec<Diagnostic> {
+    suppress_in(&file.target(), findings, via, unchecked, rules, Pass::Unit)
+}
+
+/// Applies the suppression comments of files a unit's findings point into without being checked
+/// themselves (GitLab local includes). Their unused suppressions are not reported: another pipeline
+/// including the same file may need them.
+fn apply_other_suppressions(
+    file: &Loaded,
+    findings: &mut [Finding],
+    others: &[Arc<OtherFile>],
+    rules: &RuleSet,
+) -> Vec<Diagnostic> {
+    let mut paths: Vec<String> =
+        findings.iter().map(|f| f.location.path.clone()).filter(|p| *p != file.path).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    let mut out = Vec::new();
+    for path in &paths {
+        let Some(other) = others.iter().find(|o| o.path == *path) else { continue };
+        if !other.text.contains("smelt:") {
+            continue;
+        }
+        let parsed = match crate::source::classify(path) {
+            Classified::Kind(_, Syntax::Hcl) => parse::hcl::parse(&other.text, &Limits::default()),
+            _ => parse::yaml::parse(&other.text, &Limits::default()),
+        };
+        let index = LineIndex::new(&other.text);
+        let target = SuppressTarget { path, text: &other.text, index: &index, parsed: &parsed };
+        out.extend(suppress_in(&target, findings, &mut [], &[], rules, Pass::Other));
+    }
+    out
+}
+
+/// A file whose suppression comments apply to the findings located in it (and whose text their
+/// fingerprints read).
+struct SuppressTarget<'a> {
     path: &'a str,
     text: &'a str,
     index: &'a LineIndex,
@@ -554,29 +552,46 @@ struct FileText<'a> {
 }
 
 impl Loaded {
-    fn as_text(&self) -> FileText<'_> {
-        FileText { path: &self.path, text: &self.text, index: &self.index, parsed: &self.parsed }
+    fn target(&self) -> SuppressTarget<'_> {
+        SuppressTarget { path: &self.path, text: &self.text, index: &self.index, parsed: &self.parsed }
     }
 }
 
-/// Which pass applies a file's suppressions: the per-unit rules (which also report the comments'
-/// own problems), or the cross-unit pass (which answers only for the cross-unit rules, and for the
-/// comments of files no per-unit rule read, like Helm values files).
+/// Which pass applies a file's suppressions, and so which of their problems it reports.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Pass {
+    /// The per-unit rules over a unit's own file: the comments' own problems, and unused suppressions
+    /// of per-unit rules.
     Unit,
+    /// The per-unit rules over a file the unit's findings point into without checking it (a GitLab
+    /// include): the comments' own problems, but no unused ones (another pipeline including the same
+    /// file may need them).
+    Other,
+    /// The cross-unit pass: unused suppressions of the cross-unit rules only, and the comments' own
+    /// problems only in files no per-unit rule read (`first_look`: Helm values files, `Chart.yaml`).
     CrossUnit { first_look: bool },
 }
 
 impl Pass {
     fn reports_comments(self) -> bool {
-        matches!(self, Pass::Unit | Pass::CrossUnit { first_look: true })
+        matches!(self, Pass::Unit | Pass::Other | Pass::CrossUnit { first_look: true })
+    }
+
+    /// Whether this pass answers for an unused suppression of a rule that is (or is not) cross-unit.
+    fn reports_unused(self, cross_unit: bool) -> bool {
+        match self {
+            Pass::Unit => !cross_unit,
+            Pass::Other => false,
+            Pass::CrossUnit { .. } => cross_unit,
+        }
     }
 }
 
-fn apply_suppressions(
-    file: &FileText<'_>,
+fn suppress_in(
+    file: &SuppressTarget<'_>,
     findings: &mut [Finding],
+    via: &mut [(Finding, Vec<usize>)],
+    unchecked: &[(usize, usize)],
     rules: &RuleSet,
     pass: Pass,
 ) -> Vec<Diagnostic> {
@@ -616,15 +631,16 @@ fn apply_suppressions(
         ));
     }
     let unsuppressible = |name: &str| rules.rules.iter().any(|r| r.meta.name == name && !r.suppressible);
-    for f in findings.iter_mut() {
+    let own = findings.iter_mut().filter_map(|f| {
         // A finding in another file (a GitLab include) is not covered by this file's comments.
-        if f.location.path != file.path {
-            continue;
-        }
         let line = f.location.start.line as usize - 1;
+        (f.location.path == file.path).then(|| (f, vec![line]))
+    });
+    let through_calls = via.iter_mut().map(|(f, lines)| (f, lines.clone()));
+    for (f, lines) in own.chain(through_calls) {
         let Some(s) = sups.iter_mut().find(|s| {
             !expired(s)
-                && (s.lines.0..=s.lines.1).contains(&line)
+                && lines.iter().any(|line| (s.lines.0..=s.lines.1).contains(line))
                 && s.rules.iter().any(|r| *r == f.rule.name || r.eq_ignore_ascii_case(&f.rule.code))
         }) else {
             continue;
@@ -652,10 +668,15 @@ fn apply_suppressions(
     let enabled = |name: &str| {
         rules.rules.iter().any(|r| {
             (r.meta.name == name || r.meta.code.eq_ignore_ascii_case(name))
-                && r.is_cross_unit() == matches!(pass, Pass::CrossUnit { .. })
+                && pass.reports_unused(r.is_cross_unit())
         })
     };
-    for s in sups.iter().filter(|s| !s.used && !expired(s) && s.rules.iter().all(|r| enabled(r))) {
+    let in_unchecked =
+        |s: &suppress::Suppression| unchecked.iter().any(|&(a, b)| s.lines.0 >= a && s.lines.0 <= b + 1);
+    for s in sups
+        .iter()
+        .filter(|s| !s.used && !expired(s) && !in_unchecked(s) && s.rules.iter().all(|r| enabled(r)))
+    {
         out.push(diag(
             DiagnosticCode::UnusedSuppression,
             Level::Warning,
@@ -669,7 +690,12 @@ fn apply_suppressions(
 
 /// A fingerprint that survives edits elsewhere in the file and moving the file: the rule, the text of
 /// the finding's line and span (whitespace-normalised), and how many identical ones came before it.
-fn fingerprint(file: &FileText<'_>, findings: &mut [Finding]) {
+pub(crate) fn fingerprint(file: &Loaded, findings: &mut [Finding]) {
+    fingerprint_in(&file.target(), findings);
+}
+
+/// [`fingerprint`] over a file's text, for files read without being checked.
+fn fingerprint_in(file: &SuppressTarget<'_>, findings: &mut [Finding]) {
     findings.sort_by_key(|f| (f.location.span, f.rule.name.clone()));
     let mut seen: HashMap<String, usize> = HashMap::new();
     for f in findings.iter_mut() {

@@ -79,8 +79,10 @@ pub enum DiagnosticCode {
     ExpiredSuppression,
     /// A suppression of a rule that policy (rule file or `smelt.toml`) makes unsuppressible.
     SuppressionNotAllowed,
-    /// Something found that a later version will check (a Helm chart before rendering lands).
+    /// Something found that could not be checked (a Helm chart given without its folder).
     NotChecked,
+    /// A Helm template that failed to render (`fail`, `required`, an unknown function, a type error).
+    RenderError,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -116,6 +118,9 @@ pub struct Report {
     pub files_checked: usize,
     /// What `--baseline` matched and left stale; `None` without a baseline.
     pub baseline: Option<crate::baseline::Applied>,
+    /// Files outside the checked units that the check read (Terraform module folders, `file()`
+    /// paths), as `file:PATH` / `dir:PATH` with a hash of what was there: `--cache` keys on them.
+    pub reads: BTreeMap<String, Option<String>>,
 }
 
 impl Finding {

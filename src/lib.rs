@@ -25,3 +25,4 @@ pub mod source;
 pub mod span;
 pub mod suppress;
 pub mod terraform;
+pub mod workspace;

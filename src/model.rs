@@ -51,18 +51,59 @@ impl Entry {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
     /// `var.name`, `local.x`, `aws_s3_bucket.logs.id`, `data.aws_iam_policy_document.p.json`:
-    /// the traversal's names in order; index steps are kept as `[0]`, `["k"]` or `[*]`.
+    /// the traversal's names in order; literal index steps are kept as `[0]` or `["k"]`. A traversal
+    /// with a splat or a computed index is a [`Expr::Traverse`] on the reference before it.
     Reference(Vec<String>),
-    /// `name(args…)`.
-    Call { name: String, args: Vec<Node> },
+    /// `name(args…)`; `expand`: the last argument is spread (`concat(local.lists...)`).
+    Call { name: String, args: Vec<Node>, expand: bool },
     /// A string with interpolations: literal parts are `Str` nodes, the rest are expressions.
     Template(Vec<Node>),
     /// `cond ? then : otherwise`.
     Conditional { cond: Node, then: Node, otherwise: Node },
     /// A unary (`!x`, `-x`: one operand) or binary operator (`a == b`, `a && b`: two operands).
     Op { op: String, operands: Vec<Node> },
-    /// Anything else (`for`, splats, steps on a call…), kept as source text.
+    /// `[for k, v in coll : value if cond]` or `{ for k, v in coll : key => value... if cond }`.
+    For(Box<ForExpr>),
+    /// Steps on a value that is not a plain reference (`f(x)[0]`, `{ a = 1 }.a`, `(x).y`), or a
+    /// traversal with a splat or a computed index (`aws_instance.web[*].id`, `var.m[var.k]`).
+    Traverse { base: Node, steps: Vec<Step> },
+    /// Anything else (template directives, broken or cut expressions), kept as source text.
     Other(String),
+}
+
+/// A `for` expression. `key` is set for the object form; `group` is its `...` (values with the same
+/// key are collected into lists).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForExpr {
+    pub key_var: Option<String>,
+    pub value_var: String,
+    pub collection: Node,
+    pub key: Option<Node>,
+    pub value: Node,
+    pub cond: Option<Node>,
+    pub group: bool,
+}
+
+/// One step of an [`Expr::Traverse`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    /// `.name`
+    Attr(String),
+    /// `[expr]` (and the legacy `.0`)
+    Index(Node),
+    /// `[*]…` / `.*…`: the steps inside are applied to every element.
+    Splat(Vec<Step>),
+}
+
+impl Step {
+    /// Calls `f` on the index expressions in this step.
+    pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Node)) {
+        match self {
+            Step::Attr(_) => {}
+            Step::Index(n) => n.walk(f),
+            Step::Splat(steps) => steps.iter().for_each(|s| s.walk(f)),
+        }
+    }
 }
 
 impl Node {
@@ -138,9 +179,60 @@ impl Node {
                     [cond, then, otherwise].into_iter().for_each(|n| n.walk(f))
                 }
                 Expr::Op { operands, .. } => operands.iter().for_each(|n| n.walk(f)),
+                Expr::For(e) => {
+                    e.collection.walk(f);
+                    [&e.key, &e.cond].into_iter().flatten().for_each(|n| n.walk(f));
+                    e.value.walk(f);
+                }
+                Expr::Traverse { base, steps } => {
+                    base.walk(f);
+                    steps.iter().for_each(|s| s.walk(f));
+                }
                 Expr::Reference(_) | Expr::Other(_) => {}
             },
             _ => {}
+        }
+    }
+
+    /// Gives this node and every node below it (inside expressions too) `span`: for values parsed
+    /// from text that is not the file's (a template read from a string), which can only point at
+    /// the string as a whole.
+    pub fn set_span_deep(&mut self, span: Span) {
+        let mut stack = vec![self];
+        while let Some(n) = stack.pop() {
+            n.span = span;
+            match &mut n.value {
+                Value::List(items) => stack.extend(items.iter_mut()),
+                Value::Map(entries) => stack.extend(entries.iter_mut().map(|e| {
+                    e.key_span = span;
+                    &mut e.value
+                })),
+                Value::Expr(expr) => match expr.as_mut() {
+                    Expr::Call { args, .. } => stack.extend(args.iter_mut()),
+                    Expr::Template(parts) => stack.extend(parts.iter_mut()),
+                    Expr::Conditional { cond, then, otherwise } => stack.extend([cond, then, otherwise]),
+                    Expr::Op { operands, .. } => stack.extend(operands.iter_mut()),
+                    Expr::For(e) => {
+                        let ForExpr { collection, key, value, cond, .. } = e.as_mut();
+                        stack.push(collection);
+                        stack.push(value);
+                        stack.extend(key.iter_mut().chain(cond.iter_mut()));
+                    }
+                    Expr::Traverse { base, steps } => {
+                        stack.push(base);
+                        let mut pending: Vec<&mut Step> = steps.iter_mut().collect();
+                        while let Some(step) = pending.pop() {
+                            match step {
+                                Step::Index(n) => stack.push(n),
+                                Step::Splat(inner) => pending.extend(inner.iter_mut()),
+                                Step::Attr(_) => {}
+                            }
+                        }
+                    }
+                    Expr::Reference(_) | Expr::Other(_) => {}
+                },
+                _ => {}
+            }
         }
     }
 

@@ -55,7 +55,7 @@ fn codes(json: &serde_json::Value) -> Vec<String> {
 }
 
 const DB: &str = "resource \"aws_db_instance\" \"a\" {\n  skip_final_snapshot = true\n}\n";
-const WORKFLOW: &str = "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: acme/setup@v1\n      - uses: actions/checkout@v4\n";
+const WORKFLOW: &str = "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: acme/setup@v1\n      - uses: actions/checkout@v4\n      - uses: docker/login-action@v3\n      - uses: docker/build-push-action@v6\n";
 
 #[test]
 fn config_is_found_by_walking_up_and_stops_at_git() {
@@ -185,13 +185,21 @@ fn trusted_owners_option_silences_their_actions() {
     let dir = repo(&[(".github/workflows/ci.yml", WORKFLOW)]);
     let lines = |out: &serde_json::Value| findings(out).into_iter().map(|f| f.1).collect::<Vec<_>>();
     let check = || json(&[".", "--select", "gha-action-unpinned"], dir.path()).1;
-    assert_eq!(lines(&check()), [6, 7]);
+    assert_eq!(lines(&check()), [6, 7, 8, 9]);
     std::fs::write(
         dir.path().join("smelt.toml"),
         "[rules.gha-action-unpinned]\noptions = { trusted-owners = [\"acme\"] }\n",
     )
     .expect("write");
-    assert_eq!(lines(&check()), [7]);
+    assert_eq!(lines(&check()), [7, 8, 9]);
+
+    // GitHub's own actions, and one action by name.
+    std::fs::write(
+        dir.path().join("smelt.toml"),
+        "[rules.gha-action-unpinned]\noptions = { trusted-owners = [\"actions\"], trusted-actions = [\"docker/login-action\"] }\n",
+    )
+    .expect("write");
+    assert_eq!(lines(&check()), [6, 9]);
 
     std::fs::write(
         dir.path().join("smelt.toml"),

@@ -434,3 +434,97 @@ fn a_file_replaced_by_a_fifo_after_discovery_is_not_opened() {
     let found = engine_findings(&report);
     assert!(found.iter().any(|(p, l)| p.ends_with("good.tf") && *l == 2), "{found:?}");
 }
+
+const CHART: &str = "apiVersion: v2\nname: evil\nversion: 0.1.0\n";
+
+/// A chart whose templates recurse forever, loop a hundred million times, or write gigabytes: each
+/// gets a `limit-exceeded` diagnostic on its line, and the other files of the run are still checked.
+#[test]
+fn runaway_helm_templates_hit_render_limits() {
+    let dir = tree();
+    let d = dir.path();
+    put(d, "chart/Chart.yaml", CHART);
+    put(
+        d,
+        "chart/templates/recurse.yaml",
+        "{{- define \"r\" }}{{ include \"r\" . }}{{ end }}\nx: {{ include \"r\" . }}\n",
+    );
+    put(d, "chart/templates/loop.yaml", "a: 1\n{{ range 100000000 }}{{ end }}\n");
+    put(
+        d,
+        "chart/templates/huge.yaml",
+        "{{ range 1000000 }}{{ range 1000000 }}xxxxxxxxxxxxxxxx{{ end }}{{ end }}\n",
+    );
+    put(d, "chart/templates/tpl.yaml", "{{ tpl \"{{ tpl .Values.t $ }}\" $ }}\n");
+    put(d, "chart/values.yaml", "t: \"{{ tpl .Values.t $ }}\"\n");
+    let report = check(d);
+    assert_diag(&report, "chart/templates/recurse.yaml", "limit-exceeded", Some(1));
+    assert_diag(&report, "chart/templates/loop.yaml", "limit-exceeded", Some(2));
+    assert_diag(&report, "chart/templates/huge.yaml", "limit-exceeded", Some(1));
+    // `tpl` runs text from values: the error is reported on the template that called it.
+    assert_diag(&report, "chart/templates/tpl.yaml", "limit-exceeded", None);
+    assert_good_intact(&report);
+}
+
+/// A `.tgz` subchart that is a gzip bomb (128 MiB of zeros, twice the chart limit) or not an archive at all: a diagnostic
+/// naming the archive, and the parent chart is still rendered and checked.
+#[test]
+fn hostile_subchart_archives() {
+    use std::io::Read;
+    let dir = tree();
+    let d = dir.path();
+    put(d, "chart/Chart.yaml", CHART);
+    put(
+        d,
+        "chart/templates/pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx:latest\n",
+    );
+    // A real chart archive whose second file inflates to 128 MiB of zeros.
+    let mut bomb = Vec::new();
+    {
+        let mut tar = tar::Builder::new(flate2_compat::encoder(&mut bomb));
+        let meta = b"apiVersion: v2\nname: bomb\nversion: 1.0.0\n";
+        let mut h = tar::Header::new_gnu();
+        h.set_size(meta.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        tar.append_data(&mut h, "bomb/Chart.yaml", &meta[..]).expect("append");
+        let size = 128u64 << 20;
+        let mut h = tar::Header::new_gnu();
+        h.set_size(size);
+        h.set_mode(0o644);
+        h.set_cksum();
+        tar.append_data(&mut h, "bomb/files/zeros.bin", std::io::repeat(0).take(size)).expect("append");
+        tar.into_inner().expect("tar").finish().expect("gzip");
+    }
+    assert!(bomb.len() < 4 << 20, "the bomb is small on disk: {}", bomb.len());
+    put(d, "chart/charts/bomb-1.0.0.tgz", &bomb);
+    put(d, "chart/charts/junk-1.0.0.tgz", random_bytes(7, 4096));
+    let report = check(d);
+    let diag = |path: &str| {
+        report["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .any(|e| e["path"] == path && e["code"] == "render-error")
+    };
+    assert!(diag("chart/charts/bomb-1.0.0.tgz"), "{report:#}");
+    let bomb = report["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .find(|e| e["path"] == "chart/charts/bomb-1.0.0.tgz");
+    assert!(bomb.is_some_and(|e| e["message"].as_str().unwrap_or("").contains("limit")), "{bomb:?}");
+    assert!(diag("chart/charts/junk-1.0.0.tgz"), "{report:#}");
+    let found = findings(&report);
+    assert!(found.contains(&("chart/templates/pod.yaml".into(), 8, "image-unpinned".into())), "{found:?}");
+    assert_good_intact(&report);
+}
+
+/// gzip without naming the crate in the test's dependencies twice: smelt's own dependency, re-exported
+/// through a tiny shim.
+mod flate2_compat {
+    pub fn encoder<W: std::io::Write>(w: W) -> flate2::write::GzEncoder<W> {
+        flate2::write::GzEncoder::new(w, flate2::Compression::fast())
+    }
+}

@@ -487,6 +487,54 @@ fn terraform_modules_are_checked_with_unsaved_sibling_buffers() {
     assert_eq!(c.finish(), 0);
 }
 
+/// A workflow is checked with the local actions and reusable workflows it calls, and an action with the
+/// workflows that call it, from the open buffers first: editing a caller's `with:` re-publishes the
+/// called action's diagnostics, and editing a called workflow re-publishes its caller's.
+#[test]
+fn workflows_are_checked_with_the_local_files_they_call_using_unsaved_buffers() {
+    let (mut c, _) = Client::initialized(push_client(), Value::Null);
+    let read = |rel: &str| {
+        let path = fixture(&format!("github/.github/{rel}"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        (file_uri(&path), text)
+    };
+    let codes =
+        |d: &[Value]| d.iter().map(|x| x["code"].as_str().unwrap_or("").to_string()).collect::<Vec<_>>();
+    let (pr, pr_text) = read("workflows/pr.yml");
+    let (action, action_text) = read("actions/describe/action.yml");
+    let (docs, docs_text) = read("workflows/docs.yml");
+
+    // The caller passes `contents: write` to docs.yml (on disk), whose job never pushes.
+    c.open(&pr, &pr_text);
+    assert_eq!(codes(&c.diagnostics(&pr, 1)), ["gha-excessive-permissions"]);
+
+    // The action pastes an input the caller fills with the branch name: the finding is in the action,
+    // with the caller's `with:` line as related information.
+    c.open(&action, &action_text);
+    let found = c.diagnostics(&action, 1);
+    assert_eq!(codes(&found), ["gha-script-injection"]);
+    let related = &found[0]["relatedInformation"][0]["location"];
+    assert_eq!(related["uri"], json!(pr));
+    let with_line = pr_text.lines().position(|l| l.contains("head_ref")).unwrap_or(0);
+    assert_eq!(related["range"]["start"]["line"], json!(with_line));
+
+    // The caller's unsaved edit (a commit SHA instead of the branch name) clears the action's finding.
+    let safe = pr_text.replace("${{ github.head_ref }}", "${{ github.sha }}");
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": pr, "version": 2 }, "contentChanges": [{ "text": safe }] }),
+    );
+    assert_eq!(codes(&c.diagnostics(&pr, 2)), ["gha-excessive-permissions"]);
+    assert!(c.diagnostics(&action, 1).is_empty(), "the action is re-checked with the caller's buffer");
+
+    // An unsaved docs.yml that pushes uses the write access its caller passes: the caller is clean.
+    let pushes = docs_text.replace("make docs", "make docs && git push");
+    c.open(&docs, &pushes);
+    assert!(c.diagnostics(&docs, 1).is_empty());
+    assert!(c.diagnostics(&pr, 2).is_empty(), "the caller is re-checked with the called workflow's buffer");
+    assert_eq!(c.finish(), 0);
+}
+
 /// Neovim, headless, as a real client: it starts `smelt lsp` on a fixture, waits for diagnostics and
 /// writes them to a file.
 #[test]
@@ -558,5 +606,49 @@ fn smelt_toml_changes_recheck_open_documents() {
     let shown = c.wait(|m| m["method"] == "window/showMessage");
     assert!(shown["params"]["message"].as_str().unwrap_or_default().contains("configuration"), "{shown}");
     assert_eq!(c.diagnostics(&uri, 1).len(), 1);
+    assert_eq!(c.finish(), 0);
+}
+
+/// A Helm chart's template is checked by rendering the chart, with open buffers over the disk: an
+/// unsaved edit to `values.yaml` re-renders the chart and re-publishes the open template, whose
+/// finding carries the values line as related information.
+#[test]
+fn helm_templates_are_checked_by_rendering_the_chart_with_unsaved_values() {
+    let (mut c, _) = Client::initialized(push_client(), Value::Null);
+    let read = |rel: &str| {
+        let path = fixture(&format!("chart/{rel}"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        (file_uri(&path), text)
+    };
+    let codes =
+        |d: &[Value]| d.iter().map(|x| x["code"].as_str().unwrap_or("").to_string()).collect::<Vec<_>>();
+    let (pod, pod_text) = read("templates/pod.yaml");
+    let (values, values_text) = read("values.yaml");
+    c.open(&pod, &pod_text);
+    assert!(c.diagnostics(&pod, 1).is_empty(), "{:#?}", c.diagnostics(&pod, 1));
+
+    // Opening the values file re-renders the chart: both open documents are published.
+    c.open(&values, &values_text);
+    assert!(c.diagnostics(&pod, 1).is_empty());
+    assert!(c.diagnostics(&values, 1).is_empty());
+    let latest = values_text.replace("\"1.27.2\"", "latest");
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": values, "version": 2 }, "contentChanges": [{ "text": latest }] }),
+    );
+    // Published in path order: the template, then the values file.
+    let found = c.diagnostics(&pod, 1);
+    assert_eq!(codes(&found), ["image-unpinned"], "{found:#?}");
+    assert_eq!(found[0]["range"]["start"]["line"], json!(11), "the template's image line");
+    let related = &found[0]["relatedInformation"];
+    let tag = related
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["message"].as_str().unwrap_or("").contains("image.tag")));
+    let tag = tag.unwrap_or_else(|| panic!("no values line in {related:#}"));
+    assert_eq!(
+        (tag["location"]["uri"].clone(), tag["location"]["range"]["start"]["line"].clone()),
+        (json!(values), json!(2))
+    );
+    assert!(c.diagnostics(&values, 2).is_empty(), "findings are on the template, not the values file");
     assert_eq!(c.finish(), 0);
 }

@@ -6,7 +6,7 @@ if not configs.smelt then
   configs.smelt = {
     default_config = {
       cmd = { "smelt", "lsp" },
-      filetypes = { "terraform", "hcl", "yaml" },
+      filetypes = { "terraform", "hcl", "yaml", "helm" },
       root_dir = util.root_pattern("smelt.toml", ".git"),
       single_file_support = true,
     },

@@ -4,7 +4,7 @@ local group = vim.api.nvim_create_augroup("smelt-lsp", { clear = true })
 
 vim.api.nvim_create_autocmd("FileType", {
   group = group,
-  pattern = { "terraform", "hcl", "yaml" },
+  pattern = { "terraform", "hcl", "yaml", "helm" },
   callback = function(args)
     local file = vim.api.nvim_buf_get_name(args.buf)
     local marker = vim.fs.find({ "smelt.toml", ".git" }, { upward = true, path = vim.fs.dirname(file) })[1]

@@ -60,6 +60,16 @@ pub struct CheckArgs {
     #[arg(long, value_name = "BYTES")]
     max_file_size: Option<u64>,
 
+    /// A Terraform variables file to read after `terraform.tfvars` and `*.auto.tfvars`, as
+    /// `terraform plan -var-file` does. Repeatable; later files and --var win.
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
+
+    /// Set a Terraform variable, as `terraform plan -var 'NAME=VALUE'` does (string, number and bool
+    /// variables take VALUE as written; others parse it: `--var 'cidrs=["10.0.0.0/8"]'`). Repeatable.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+
     /// Which smelt.toml to use (see `smelt config`).
     #[command(flatten)]
     config: super::config::ConfigFileArgs,
@@ -187,12 +197,19 @@ pub fn run(args: CheckArgs) -> u8 {
             .retain(|d| shard.owns(&crate::shard::unit_key(&d.path, crate::source::classify(&d.path))));
     }
     let checked: std::collections::HashSet<String> = inputs.iter().map(|i| i.path.clone()).collect();
-    let opts = CheckOptions {
+    let terraform = match terraform_options(&args) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    let mut opts = CheckOptions {
         jobs,
         max_file_size: config.max_file_size.value,
+        terraform,
         environments: Some(std::sync::Arc::new(crate::envs::Settings::from_config(&config))),
         ..CheckOptions::default()
     };
+    opts.helm.chart_values =
+        config.helm_values.iter().map(|h| (config.root.join(&h.chart), h.files.clone())).collect();
     // A shard checks its own units, but compares environments across all of them and keeps what
     // lands in its units.
     let unit_opts = match all_inputs {
@@ -249,6 +266,76 @@ pub fn run(args: CheckArgs) -> u8 {
     let failed = (args.scale.write_baseline.is_none() && report.active_findings().next().is_some())
         || report.diagnostics.iter().any(|d| d.level == Level::Error);
     if failed { EXIT_FINDINGS } else { EXIT_CLEAN }
+}
+
+/// `--var-file` and `--var` in the order given (clap keeps each flag's own order; the command line's
+/// interleaving is recovered from the arguments), and the folders smelt may read outside the checked
+/// files: the paths given.
+fn terraform_options(args: &CheckArgs) -> Result<crate::engine::TerraformOptions, String> {
+    use crate::engine::TfVar;
+    let mut files = args.var_files.iter();
+    let mut vars = args.vars.iter();
+    let mut out = Vec::new();
+    for flag in var_flag_order() {
+        let next = if flag { files.next().map(Ok) } else { vars.next().map(Err) };
+        match next {
+            Some(Ok(path)) => {
+                let text = std::fs::read(path)
+                    .map_err(|e| format!("cannot read --var-file {}: {e}", path.display()))?;
+                let text = String::from_utf8(text)
+                    .map_err(|_| format!("--var-file {}: not UTF-8 text", path.display()))?;
+                let path = crate::discover::display_path(path);
+                out.push(TfVar::File { path, text: text.into() });
+            }
+            Some(Err(var)) => {
+                let Some((name, value)) = var.split_once('=').filter(|(n, _)| !n.trim().is_empty()) else {
+                    return Err(format!("--var `{var}`: write NAME=VALUE"));
+                };
+                out.push(TfVar::Var { name: name.trim().to_string(), value: value.to_string() });
+            }
+            None => {}
+        }
+    }
+    // Whatever the argument scan missed (an abbreviation clap accepted) goes last, files first.
+    for path in files {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read --var-file {}: {e}", path.display()))?;
+        out.push(TfVar::File { path: crate::discover::display_path(path), text: text.into() });
+    }
+    for var in vars {
+        let Some((name, value)) = var.split_once('=') else {
+            return Err(format!("--var `{var}`: write NAME=VALUE"));
+        };
+        out.push(TfVar::Var { name: name.trim().to_string(), value: value.to_string() });
+    }
+    let read_roots = if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        Vec::new()
+    } else {
+        args.paths
+            .iter()
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .map(|p| if p.is_file() { p.parent().map(Into::into).unwrap_or(p) } else { p })
+            .collect()
+    };
+    Ok(crate::engine::TerraformOptions { vars: out, read_roots })
+}
+
+/// For each `--var-file` (true) and `--var` (false) on the command line, in order.
+fn var_flag_order() -> Vec<bool> {
+    let mut order = Vec::new();
+    for arg in std::env::args().skip(1) {
+        if arg == "--" {
+            break;
+        }
+        match arg.as_str() {
+            "--var-file" => order.push(true),
+            "--var" => order.push(false),
+            _ if arg.starts_with("--var-file=") => order.push(true),
+            _ if arg.starts_with("--var=") => order.push(false),
+            _ => {}
+        }
+    }
+    order
 }
 
 type Inputs = (Vec<Input>, Vec<crate::finding::Diagnostic>);

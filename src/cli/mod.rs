@@ -4,6 +4,7 @@
 mod check;
 mod config;
 mod envs;
+mod render;
 mod rules;
 mod test_rules;
 
@@ -49,6 +50,9 @@ enum Command {
     /// Show the environments found (dev, staging, prod …), their promotion order, and which files of
     /// each are compared for environment divergence.
     Envs(envs::EnvsArgs),
+    /// Render a Helm chart as smelt checks it, printed like `helm template` (with `--show-origins`, each
+    /// line annotated with the template and values lines that produced it).
+    Render(render::RenderArgs),
     /// Run the language server over stdio (diagnostics while typing, suppress actions, hover docs).
     Lsp(crate::lsp::LspArgs),
 }
@@ -69,6 +73,7 @@ pub fn main() -> ExitCode {
         Command::TestRules(args) => test_rules::run(args),
         Command::Config(args) => config::run(args),
         Command::Envs(args) => envs::run(args),
+        Command::Render(args) => render::run(args),
         Command::Lsp(args) => crate::lsp::run(args),
     };
     ExitCode::from(code)

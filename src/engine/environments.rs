@@ -1,14 +1,14 @@
 //! The cross-unit pass: environments compared with each other (see [`crate::envs`]).
 //!
 //! It runs once per run, after the per-unit rules, over every input. Files the per-unit pass loaded
-//! are reused; the others the comparison needs are read here: Helm values files and `Chart.yaml`
-//! (which no per-unit rule reads), and the `.terraform.lock.hcl` beside each Terraform folder (read from
-//! disk beside the folder's files, as GitLab includes are). Problems reading those extra files are not
-//! reported: they are not checked files, only compared ones. Findings go through the same suppressions,
-//! fingerprints and report as every other.
+//! are reused; the others the comparison needs are read here: Helm values files (a chart's unit renders
+//! with them, but no rule reads them as files), and the `.terraform.lock.hcl` beside each Terraform
+//! folder (read from disk beside the folder's files, as GitLab includes are). Problems reading those
+//! extra files are not reported: they are not checked files, only compared ones. Findings go through the
+//! same suppressions, fingerprints and report as every other.
 
 use super::{
-    CheckOptions, FileText, Loaded, Pass, UnitResult, apply_suppressions, fingerprint, load, location, read,
+    CheckOptions, Loaded, Pass, SuppressTarget, UnitResult, fingerprint_in, load, location, read, suppress_in,
 };
 use crate::discover::{Input, Origin};
 use crate::envs::detect::{Candidate, Detection, GroupKind, Kind};
@@ -20,6 +20,7 @@ use crate::rules::registry::RuleSet;
 use crate::rules::{Check, OtherFile, RawFinding};
 use crate::source::{Classified, Decoded, FileKind, decode};
 use crate::span::LineIndex;
+use crate::workspace::Workspace;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -42,14 +43,14 @@ struct Prepared<'a> {
 }
 
 impl Prepared<'_> {
-    fn texts(&self) -> BTreeMap<&str, FileText<'_>> {
-        let extra = self.extra.iter().map(|e| FileText {
+    fn texts(&self) -> BTreeMap<&str, SuppressTarget<'_>> {
+        let extra = self.extra.iter().map(|e| SuppressTarget {
             path: &e.path,
             text: &e.text,
             index: &e.index,
             parsed: &e.parsed,
         });
-        self.files.iter().chain(&self.own).map(Loaded::as_text).chain(extra).map(|t| (t.path, t)).collect()
+        self.files.iter().chain(&self.own).map(Loaded::target).chain(extra).map(|t| (t.path, t)).collect()
     }
 
     fn library(&self) -> Library<'_> {
@@ -58,6 +59,7 @@ impl Prepared<'_> {
 }
 
 /// Runs `environment-divergence` when it is enabled; `files` are those the per-unit pass loaded.
+/// It records no reads outside the inputs: the cache runs it on every run, never from an entry.
 pub(super) fn pass(inputs: &[Input], files: &[Loaded], rules: &RuleSet, opts: &CheckOptions) -> UnitResult {
     let Some(settings) = &opts.environments else { return Default::default() };
     let Some(rule) = rules.rules.iter().find(|r| r.is_cross_unit()) else { return Default::default() };
@@ -97,12 +99,16 @@ pub(super) fn pass(inputs: &[Input], files: &[Loaded], rules: &RuleSet, opts: &C
     }
     let (mut findings, mut diagnostics) = (Vec::new(), Vec::new());
     let mut shown = BTreeSet::new();
-    let read_here: BTreeSet<&str> = prepared.extra.iter().map(|e| e.path.as_str()).collect();
+    // Files whose suppression comments no per-unit pass applies: those read here, and `Chart.yaml`
+    // (its unit renders the chart, whose findings land in the templates).
+    let charts = prepared.files.iter().chain(&prepared.own).filter(|f| f.kind == FileKind::HelmChart);
+    let read_here: BTreeSet<&str> =
+        prepared.extra.iter().map(|e| e.path.as_str()).chain(charts.map(|f| f.path.as_str())).collect();
     for (path, mut list) in by_file {
         let Some(file) = texts.get(path) else { continue };
         let first_look = read_here.contains(path);
-        diagnostics.extend(apply_suppressions(file, &mut list, rules, Pass::CrossUnit { first_look }));
-        fingerprint(file, &mut list);
+        diagnostics.extend(suppress_in(file, &mut list, &mut [], &[], rules, Pass::CrossUnit { first_look }));
+        fingerprint_in(file, &mut list);
         shown.extend(list.iter().flat_map(|f| {
             std::iter::once(f.location.path.clone()).chain(f.related.iter().map(|r| r.location.path.clone()))
         }));
@@ -113,13 +119,13 @@ pub(super) fn pass(inputs: &[Input], files: &[Loaded], rules: &RuleSet, opts: &C
         .filter(|(p, _)| shown.contains(**p))
         .map(|(p, t)| Arc::new(OtherFile { path: p.to_string(), text: t.text.into() }))
         .collect();
-    (findings, diagnostics, others)
+    (findings, diagnostics, others, BTreeMap::new())
 }
 
 /// The cross-unit pass on its own, loading what it needs (for `--cache` and `--shard`, whose per-unit
 /// checks do not see every file).
 pub fn check_environments(inputs: &[Input], rules: &RuleSet, opts: &CheckOptions) -> Report {
-    let (findings, diagnostics, others) = pass(inputs, &[], rules, opts);
+    let (findings, diagnostics, others, _) = pass(inputs, &[], rules, opts);
     let sources = others.iter().map(|o| (o.path.clone(), o.text.clone())).collect();
     Report { findings, diagnostics, sources, ..Report::default() }
 }
@@ -148,6 +154,11 @@ fn prepare<'a>(
         .filter(|i| kind_of(i.class) == Some(Kind::Pipeline) && !loaded.contains(i.path.as_str()))
         .collect();
     let mut own: Vec<Loaded> = pipelines.par_iter().filter_map(|i| load(i, opts).0).collect();
+    // GitLab includes are read as the per-unit pass reads them.
+    let mut workspace = Workspace::new(opts.buffers.clone(), opts.read_disk);
+    for f in files.iter().chain(&own) {
+        workspace.insert(&f.path, f.text.clone());
+    }
     let mut jobs = Vec::new();
     let mut extra = Vec::new();
     for f in
@@ -157,7 +168,7 @@ fn prepare<'a>(
         if f.kind == FileKind::GithubWorkflow {
             jobs.extend(envs::pipeline::github(&f.path, &f.text, doc));
         } else {
-            let (found, included) = envs::pipeline::gitlab(&f.path, &f.text, doc);
+            let (found, included) = envs::pipeline::gitlab(&f.path, &f.text, doc, &workspace);
             jobs.extend(found);
             extra.extend(included.into_iter().map(|(path, text)| yaml_extra(path, text, opts)));
         }

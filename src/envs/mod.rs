@@ -121,18 +121,24 @@ fn member_facts(group: &Group, m: &Member, jobs: &[EnvJob], library: &Library<'_
 }
 
 /// A Terraform module's facts after evaluation with its variable files: `auto` as Terraform reads
-/// them by itself, `explicit` as `-var-file` arguments.
+/// them by itself, `explicit` as `-var-file` arguments in order. The run's own `--var-file` and
+/// `--var` values are not applied: they set one root module's variables, while each environment
+/// is evaluated as its own deployment would be.
 fn terraform(module: &[&String], auto: &[&String], explicit: &[&String], library: &Library<'_>) -> Facts {
-    use crate::terraform::{ModuleFile, evaluate_with_var_files};
+    use crate::terraform::{CliValue, Env, ModuleFile, evaluate_module};
     let files = |paths: &[&String]| -> Vec<ModuleFile> {
         paths
             .iter()
             .filter_map(|p| library.get_key_value(p.as_str()))
-            .map(|(path, src)| ModuleFile { path, docs: &src.parsed.docs })
+            .map(|(path, src)| ModuleFile { path, text: src.text, docs: &src.parsed.docs })
             .collect()
     };
-    let (module, auto, explicit) = (files(module), files(auto), files(explicit));
-    let evaluated = evaluate_with_var_files(&module, &auto, &explicit);
+    let (module, auto) = (files(module), files(auto));
+    let explicit: Vec<CliValue> = files(explicit).into_iter().map(CliValue::File).collect();
+    let folder = module.first().map_or("", |f| detect::parent(f.path));
+    // No file reader: `file()` and friends stay unknown in the comparison (the per-unit check reads
+    // them, inside the run's read roots).
+    let evaluated = evaluate_module(&module, &auto, &explicit, &Env::root(folder, None));
     let mut facts = Facts::new(true);
     for (i, file) in module.iter().enumerate() {
         let docs: &[Node] = evaluated.docs.get(i).and_then(Option::as_ref).map_or(file.docs, |d| &d[..]);

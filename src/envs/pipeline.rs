@@ -13,6 +13,7 @@ use crate::pipeline::gitlab;
 use crate::pipeline::jobs::Sources;
 use crate::pipeline::shell::{self, Embedded};
 use crate::span::Span;
+use crate::workspace::Workspace;
 use std::sync::Arc;
 
 /// A job that deploys to a named environment, and what it deploys with.
@@ -65,10 +66,15 @@ pub fn github(path: &str, text: &str, doc: &Node) -> Vec<EnvJob> {
     out
 }
 
-/// The jobs of a GitLab pipeline (merged with its local includes, `extends` and `default:`) that name
-/// an environment, and the included files they were read from.
-pub fn gitlab(path: &str, text: &str, doc: &Node) -> (Vec<EnvJob>, Vec<(String, Arc<str>)>) {
-    let p = gitlab::load(path, text, doc);
+/// The jobs of a GitLab pipeline (merged with its local includes, read through `workspace`, with
+/// `extends` and `default:`) that name an environment, and the included files they were read from.
+pub fn gitlab(
+    path: &str,
+    text: &str,
+    doc: &Node,
+    workspace: &Workspace,
+) -> (Vec<EnvJob>, Vec<(String, Arc<str>)>) {
+    let p = gitlab::load(path, text, doc, workspace);
     let mut out = Vec::new();
     for j in &p.jobs {
         let Some(env) = j.environment() else { continue };
@@ -319,7 +325,7 @@ mod tests {
     fn gitlab_jobs_with_environments() {
         let text = ".deploy:\n  image: alpine/helm:3.14.0\n  script:\n    - helm upgrade web oci://r/web --version 1.2.0\nprod:\n  extends: .deploy\n  environment:\n    name: production\n  variables:\n    IMAGE_TAG: \"2.0\"\nstop:\n  environment: {name: production, action: stop}\n  script: [x]\n";
         let parsed = yaml::parse(text, &Limits::default());
-        let (jobs, _) = gitlab(".gitlab-ci.yml", text, &parsed.docs[0]);
+        let (jobs, _) = gitlab(".gitlab-ci.yml", text, &parsed.docs[0], &Workspace::default());
         assert_eq!(jobs.len(), 1);
         let f = facts_of(&jobs);
         assert!(f.contains(&("production".into(), "alpine/helm|image".into(), "3.14.0".into())), "{f:?}");

@@ -2,17 +2,24 @@
 //!
 //! A Terraform file is checked with its whole module folder: the other `.tf`/`.tf.json` files of the
 //! folder are read from disk unless they are open in the editor, in which case the unsaved buffer is
-//! used. Every other file is checked on its own (a workflow's local actions and reusable workflows are
-//! not followed yet). Files inside a Helm chart's `templates/` are not checked: smelt does not render
-//! charts yet, and the document gets one informational note saying so.
+//! used. A GitHub workflow or action is checked with the other open workflows and actions of its
+//! repository, and the files they call or are called by (local reusable workflows and composite
+//! actions) are read from the open buffers first, then the disk ([`buffers`]): an edit to a caller's
+//! `with:` shows up in the called action's diagnostics, and the other way round. A GitLab pipeline
+//! reads its local includes the same way. A Helm chart's templates, values files and subcharts are
+//! checked by rendering the whole chart with the open buffers over the files on disk: an edit to
+//! `values.yaml` re-renders the chart and updates the open templates' diagnostics. Every other file
+//! is checked on its own.
 
 use super::position::{self, Encoding};
 use super::uri;
 use crate::discover::{Input, Origin};
 use crate::finding::{self, Finding, Level};
+use crate::pipeline::github::calls;
 use crate::rules::meta::Severity;
 use crate::source::{Classified, FileKind, classify};
 use crate::span::LineIndex;
+use crate::workspace::Workspace;
 use lsp_types::{
     CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag,
     NumberOrString, Range, Uri,
@@ -21,6 +28,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// What the engine is given for one check, and which paths in it are the open documents.
 pub enum Unit {
@@ -40,12 +48,22 @@ pub fn unit(path: &str, open: &BTreeMap<String, &str>, max_file_size: u64) -> Un
             text.len()
         ));
     }
-    if in_helm_templates(path) {
-        return Unit::Skip(
-            "not checked: this is a Helm chart template, and smelt does not render charts yet".into(),
-        );
+    if let Some(root) = helm_root(path) {
+        // The chart is rendered from its folder with the open buffers over the files on disk.
+        let meta = format!("{root}/Chart.yaml");
+        let class = Classified::Kind(FileKind::HelmChart, crate::source::Syntax::Yaml);
+        return Unit::Check(vec![Input { origin: Origin::Disk(meta.clone().into()), path: meta, class }]);
     }
     let mine = Input::from_memory(path, text.as_bytes().to_vec());
+    if let Some(root) = github_root(path) {
+        let mut inputs = vec![mine];
+        for (other, text) in open.iter().filter(|(p, _)| p.as_str() != path) {
+            if github_root(other).as_deref() == Some(root.as_str()) && text.len() as u64 <= max_file_size {
+                inputs.push(Input::from_memory(other, text.as_bytes().to_vec()));
+            }
+        }
+        return Unit::Check(inputs);
+    }
     if !matches!(classify(path), Classified::Kind(FileKind::Terraform, _)) {
         return Unit::Check(vec![mine]);
     }
@@ -71,6 +89,25 @@ pub fn unit(path: &str, open: &BTreeMap<String, &str>, max_file_size: u64) -> Un
     Unit::Check(inputs)
 }
 
+/// The repository folder of a GitHub workflow or action (see [`calls::find_root`]), which groups the
+/// documents checked together.
+pub fn github_root(path: &str) -> Option<String> {
+    let github =
+        matches!(classify(path), Classified::Kind(FileKind::GithubWorkflow | FileKind::GithubAction, _));
+    github.then(|| calls::find_root(&Workspace::default(), path)).flatten()
+}
+
+/// The open documents that stand in for files on disk when a check reads a file it was not given:
+/// everything but Terraform, whose modules are passed as inputs.
+pub fn buffers(open: &BTreeMap<String, &str>) -> BTreeMap<String, Arc<str>> {
+    open.iter()
+        .filter(|(p, _)| {
+            !matches!(classify(p), Classified::Kind(FileKind::Terraform | FileKind::TerraformVars, _))
+        })
+        .map(|(p, t)| (p.clone(), Arc::from(*t)))
+        .collect()
+}
+
 fn parent(path: &str) -> &str {
     path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
 }
@@ -79,18 +116,36 @@ fn is_terraform(path: &str) -> bool {
     matches!(classify(path), Classified::Kind(FileKind::Terraform, _))
 }
 
-/// `…/<chart>/templates/…` where `<chart>/Chart.yaml` exists.
-fn in_helm_templates(path: &str) -> bool {
+/// The Helm chart a document belongs to (its templates, values files, `Chart.yaml`, subcharts): the
+/// outermost folder above it with a `Chart.yaml` on disk, since a subchart is rendered by its parent.
+pub fn helm_root(path: &str) -> Option<String> {
+    let mut root = None;
     let mut rest = path;
     while let Some((dir, _)) = rest.rsplit_once('/') {
-        if let Some(chart) = dir.strip_suffix("/templates")
-            && Path::new(&format!("{chart}/Chart.yaml")).is_file()
-        {
-            return true;
+        if !dir.is_empty() && Path::new(&format!("{dir}/Chart.yaml")).is_file() {
+            root = Some(dir.to_string());
         }
         rest = dir;
     }
-    false
+    let root = root?;
+    let rel = &path[root.len() + 1..];
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let part = rel.starts_with("templates/")
+        || rel.starts_with("charts/")
+        || rel == "Chart.yaml"
+        || (name.starts_with("values") && (name.ends_with(".yaml") || name.ends_with(".yml")));
+    part.then_some(root)
+}
+
+/// The open documents whose results a check of `inputs` produces: the inputs, and for a chart every
+/// open document of that chart.
+pub fn covered(inputs: &[Input], open: &BTreeMap<String, &str>) -> Vec<String> {
+    let mut out: Vec<String> = inputs.iter().map(|i| i.path.clone()).collect();
+    for i in inputs.iter().filter(|i| matches!(i.class, Classified::Kind(FileKind::HelmChart, _))) {
+        let root = i.path.strip_suffix("/Chart.yaml").unwrap_or(&i.path);
+        out.extend(open.keys().filter(|p| helm_root(p).as_deref() == Some(root)).cloned());
+    }
+    out
 }
 
 /// How findings are shown.

@@ -341,9 +341,9 @@ impl Server<'_> {
     /// Forgets the results of `key` and of every open document checked together with it.
     fn invalidate_module(&mut self, key: &str) {
         let Some(doc) = self.docs.get(key) else { return };
-        let dir = module_dir(&doc.path).map(str::to_string);
+        let group = group(&doc.path);
         for (k, d) in self.docs.iter_mut() {
-            if k == key || (dir.is_some() && module_dir(&d.path) == dir.as_deref()) {
+            if k == key || (group.is_some() && self::group(&d.path) == group) {
                 d.checked = None;
             }
         }
@@ -409,9 +409,13 @@ impl Server<'_> {
             }
             Unit::Check(inputs) => inputs,
         };
-        let paths: Vec<String> = inputs.iter().map(|i| i.path.clone()).collect();
-        let opts =
-            CheckOptions { jobs: 1, max_file_size: self.workspace.max_file_size, ..CheckOptions::default() };
+        let paths: Vec<String> = analysis::covered(&inputs, &open);
+        let opts = CheckOptions {
+            jobs: 1,
+            max_file_size: self.workspace.max_file_size,
+            buffers: analysis::buffers(&open),
+            ..CheckOptions::default()
+        };
         let mut report = check(inputs, &self.workspace.rules, &opts);
         if let Some(config) = &self.workspace.config {
             config.apply_path_ignores(&mut report);
@@ -467,7 +471,8 @@ impl Server<'_> {
         if !self.features.watch_registration {
             return;
         }
-        let watchers: Vec<Value> = ["**/smelt.toml", "**/*.tf", "**/*.tf.json"]
+        // Workflows, actions and GitLab includes read from disk change what open pipelines report.
+        let watchers: Vec<Value> = ["**/smelt.toml", "**/*.tf", "**/*.tf.json", "**/*.yml", "**/*.yaml"]
             .iter()
             .map(|g| json!({ "globPattern": g }))
             .collect();
@@ -552,8 +557,15 @@ impl Server<'_> {
     }
 }
 
-/// The folder whose files are checked together with `path` (Terraform only).
-fn module_dir(path: &str) -> Option<&str> {
+/// What the files checked together with `path` share: a Terraform module's folder, or a GitHub
+/// repository's (its workflows and actions depend on each other through local calls).
+fn group(path: &str) -> Option<String> {
     let is_tf = path.ends_with(".tf") || path.ends_with(".tf.json");
-    is_tf.then(|| path.rsplit_once('/').map(|(d, _)| d).unwrap_or(""))
+    if is_tf {
+        return Some(format!("tf:{}", path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")));
+    }
+    if let Some(root) = analysis::helm_root(path) {
+        return Some(format!("helm:{root}"));
+    }
+    analysis::github_root(path).map(|root| format!("github:{root}"))
 }

@@ -23,7 +23,7 @@ use std::ops::ControlFlow;
 use tree_sitter::{Node as TsNode, ParseOptions, ParseState, Parser, Tree};
 
 use super::Limits;
-use crate::model::{Entry, Expr, Node, ParseIssue, ParseIssueKind, ParsedFile, Value};
+use crate::model::{Entry, Expr, ForExpr, Node, ParseIssue, ParseIssueKind, ParsedFile, Step, Value};
 use crate::span::Span;
 
 /// More issues than this per file is noise: the user fixes the first ones and parses again.
@@ -61,6 +61,49 @@ pub fn parse(text: &str, limits: &Limits) -> ParsedFile {
     issues.sort_by_key(|i| i.span.start);
 
     ParsedFile { docs: vec![Node::new(whole, Value::Map(entries))], comments: scanned.comments, issues }
+}
+
+/// `text` read as a template — a `templatefile` file, a string in Terraform's JSON syntax: literal
+/// text with `${…}` interpolations (`%{…}` directives stay unknown). Every node is given `span`, the
+/// string the text came from. `None` when it does not parse.
+pub fn template(text: &str, span: Span, limits: &Limits) -> Option<Node> {
+    // Read as a heredoc's content, where text is taken as it is.
+    const MARKER: &str = "SMELT_TEMPLATE_END_7F3A";
+    if text.contains(MARKER) {
+        return None;
+    }
+    let newline_added = !text.ends_with('\n');
+    let end = if newline_added { "\n" } else { "" };
+    let source = format!("t = <<{MARKER}\n{text}{end}{MARKER}\n");
+    let parsed = parse(&source, limits);
+    if !parsed.issues.is_empty() {
+        return None;
+    }
+    let mut node = parsed.docs.first()?.get("t")?.clone();
+    if newline_added {
+        drop_final_newline(&mut node);
+    }
+    node.set_span_deep(span);
+    Some(node)
+}
+
+/// Removes the newline a heredoc adds after the last line.
+fn drop_final_newline(node: &mut Node) {
+    match &mut node.value {
+        Value::Str(s) => {
+            s.pop();
+        }
+        Value::Expr(expr) => {
+            let Expr::Template(parts) = expr.as_mut() else { return };
+            if let Some(Value::Str(s)) = parts.last_mut().map(|p| &mut p.value) {
+                s.pop();
+                if s.is_empty() {
+                    parts.pop();
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Parses `text`, or `None` when the grammar fails to load or the operation budget runs out.
@@ -296,7 +339,7 @@ impl Lowerer<'_> {
             "null_lit" => Value::Null,
             "string_lit" => Value::Str(self.string_lit(node)),
             "variable_expr" => reference(vec![self.src(node).to_string()]),
-            // `for` expressions and the rest: unknown until evaluated.
+            "for_tuple_expr" | "for_object_expr" => return self.for_expr(node, depth),
             _ => return self.other(node),
         };
         Node::new(span_of(node), value)
@@ -308,13 +351,73 @@ impl Lowerer<'_> {
     fn compound(&mut self, node: TsNode, depth: usize) -> Node {
         let children = kids(node);
         match children.first().map(|n| n.kind()) {
-            Some("variable_expr") => self.traversal(node, &children).unwrap_or_else(|| self.other(node)),
+            Some("variable_expr") => {
+                self.traversal(node, &children, depth).unwrap_or_else(|| self.other(node))
+            }
             Some("(") => self.parenthesised(node, depth),
             Some("operation") => {
                 self.misparsed_operation(span_of(node), &children, depth).unwrap_or_else(|| self.other(node))
             }
-            _ => self.other(node),
+            Some(_) => {
+                self.steps_on_value(span_of(node), &children, depth).unwrap_or_else(|| self.other(node))
+            }
+            None => self.other(node),
         }
+    }
+
+    /// `f(x)[0]`, `{ a = 1 }.a`, `[for …][0]`: steps on a value that is not a name.
+    #[inline(never)]
+    fn steps_on_value(&mut self, span: Span, children: &[TsNode], depth: usize) -> Option<Node> {
+        let (first, steps) = children.split_first()?;
+        if steps.is_empty() {
+            return None;
+        }
+        let steps = self.steps(steps, depth)?;
+        let base = self.expr(*first, depth + 1);
+        Some(Node::new(span, Value::Expr(Box::new(Expr::Traverse { base, steps }))))
+    }
+
+    /// `[for k, v in coll : value if cond]` and `{ for k, v in coll : key => value... if cond }`.
+    #[inline(never)]
+    fn for_expr(&mut self, node: TsNode, depth: usize) -> Node {
+        let children = kids(node);
+        let Some(&intro) = children.iter().find(|n| n.kind() == "for_intro") else {
+            return self.other(node);
+        };
+        let intro_kids = kids(intro);
+        let names: Vec<String> = intro_kids
+            .iter()
+            .filter(|n| n.kind() == "identifier")
+            .map(|n| self.src(*n).to_string())
+            .collect();
+        let Some(&collection) = intro_kids.iter().find(|n| n.kind() == "expression") else {
+            return self.other(node);
+        };
+        let exprs: Vec<TsNode> = children.iter().copied().filter(|n| n.kind() == "expression").collect();
+        let cond = children
+            .iter()
+            .find(|n| n.kind() == "for_cond")
+            .and_then(|c| kids(*c).into_iter().find(|n| n.kind() == "expression"));
+        let (key_var, value_var) = match names.as_slice() {
+            [v] => (None, v.clone()),
+            [k, v] => (Some(k.clone()), v.clone()),
+            _ => return self.other(node),
+        };
+        let (key, value) = match (node.kind() == "for_object_expr", exprs.as_slice()) {
+            (false, [v]) => (None, *v),
+            (true, [k, v]) => (Some(*k), *v),
+            _ => return self.other(node),
+        };
+        let expr = ForExpr {
+            key_var,
+            value_var,
+            collection: self.expr(collection, depth + 1),
+            key: key.map(|k| self.expr(k, depth + 1)),
+            value: self.expr(value, depth + 1),
+            cond: cond.map(|c| self.expr(c, depth + 1)),
+            group: children.iter().any(|n| n.kind() == "ellipsis"),
+        };
+        Node::new(span_of(node), Value::Expr(Box::new(Expr::For(Box::new(expr)))))
     }
 
     /// tree-sitter-hcl reads `a == var.x.y` as `(a == var).x.y`: the steps after an operation
@@ -322,14 +425,7 @@ impl Lowerer<'_> {
     #[inline(never)]
     fn misparsed_operation(&mut self, span: Span, children: &[TsNode], depth: usize) -> Option<Node> {
         let (first, steps) = children.split_first()?;
-        let steps: Option<Vec<String>> = steps
-            .iter()
-            .map(|s| match s.kind() {
-                "get_attr" | "index" => self.step(*s),
-                _ => None,
-            })
-            .collect();
-        let steps = steps?;
+        let steps = self.steps(steps, depth)?;
         let mut lowered = self.expr(*first, depth + 1);
         if !extend_rightmost(&mut lowered, steps, span.end, 0) {
             return None;
@@ -338,48 +434,81 @@ impl Lowerer<'_> {
         Some(lowered)
     }
 
-    /// `var.a.b[0]["k"][*].c` → `["var", "a", "b", "[0]", "[\"k\"]", "[*]", "c"]`.
-    fn traversal(&self, node: TsNode, children: &[TsNode]) -> Option<Node> {
-        let mut parts = Vec::new();
-        for child in children {
-            match child.kind() {
-                "variable_expr" if parts.is_empty() => parts.push(self.src(*child).to_string()),
-                "get_attr" | "index" => parts.push(self.step(*child)?),
+    /// `var.a.b[0]["k"]` → `["var", "a", "b", "[0]", "[\"k\"]"]`; from the first splat or computed
+    /// index on (`aws_instance.web[*].id`, `var.m[var.k]`) the steps go into an [`Expr::Traverse`].
+    #[inline(never)]
+    fn traversal(&mut self, node: TsNode, children: &[TsNode], depth: usize) -> Option<Node> {
+        let (first, rest) = children.split_first()?;
+        let steps = self.steps(rest, depth)?;
+        let mut parts = vec![self.src(*first).to_string()];
+        let mut steps = steps.into_iter().peekable();
+        while let Some(text) = steps.peek().and_then(simple_step) {
+            parts.push(text);
+            steps.next();
+        }
+        let steps: Vec<Step> = steps.collect();
+        if steps.is_empty() {
+            return Some(Node::new(span_of(node), reference(parts)));
+        }
+        let base_end = rest.get(parts.len() - 1).map_or(first.end_byte(), |n| n.start_byte());
+        let base = Node::new(Span::new(first.start_byte(), base_end), reference(parts));
+        Some(Node::new(span_of(node), Value::Expr(Box::new(Expr::Traverse { base, steps }))))
+    }
+
+    /// Traversal steps (`.a`, `[expr]`, `.0`, `[*].b`, `.*.b`); `None` on anything else.
+    #[inline(never)]
+    fn steps(&mut self, nodes: &[TsNode], depth: usize) -> Option<Vec<Step>> {
+        let mut out = Vec::new();
+        for node in nodes {
+            match node.kind() {
+                "get_attr" => {
+                    out.push(Step::Attr(self.src(*node).trim_start_matches('.').trim().to_string()))
+                }
+                "index" => out.push(self.index(*node, depth)?),
                 "splat" => {
-                    parts.push("[*]".to_string());
-                    let splat = kids(*child).into_iter().next()?;
-                    for step in kids(splat).into_iter().filter(|n| n.is_named()) {
-                        parts.push(self.step(step)?);
-                    }
+                    let splat = kids(*node).into_iter().next()?;
+                    let parts: Vec<TsNode> = kids(splat).into_iter().filter(|n| n.is_named()).collect();
+                    // `[*]` applies every step after it to each element; the legacy `.*` only the
+                    // attribute steps right after it (`a.*.b[0]` is the first `b`).
+                    let inside = match splat.kind() {
+                        "full_splat" => parts.len(),
+                        _ => parts.iter().position(|n| n.kind() != "get_attr").unwrap_or(parts.len()),
+                    };
+                    let (each, after) = parts.split_at(inside);
+                    out.push(Step::Splat(self.steps(each, depth)?));
+                    out.extend(self.steps(after, depth)?);
                 }
                 _ => return None,
             }
         }
-        Some(Node::new(span_of(node), reference(parts)))
+        Some(out)
     }
 
-    /// One traversal step: `.name` → `name`; `[expr]` and legacy `.0` → `[expr]` as written.
-    fn step(&self, step: TsNode) -> Option<String> {
-        let text = self.src(step);
-        match step.kind() {
-            "get_attr" => Some(text.trim_start_matches('.').trim().to_string()),
-            "index" => {
-                let index = kids(step).into_iter().next()?;
-                match index.kind() {
-                    "legacy_index" => Some(format!("[{}]", text.trim_start_matches('.').trim())),
-                    _ => {
-                        let inner = kids(index).into_iter().find(|n| n.kind() == "expression")?;
-                        Some(format!("[{}]", self.src(inner)))
-                    }
-                }
-            }
-            _ => None,
+    /// `[expr]`, or the legacy `.0`.
+    fn index(&mut self, step: TsNode, depth: usize) -> Option<Step> {
+        let index = kids(step).into_iter().next()?;
+        if index.kind() == "legacy_index" {
+            let digits = self.src(index).trim_start_matches('.').trim();
+            let n = digits.parse::<f64>().ok()?;
+            return Some(Step::Index(Node::new(span_of(index), Value::Number(n))));
         }
+        let inner = kids(index).into_iter().find(|n| n.kind() == "expression")?;
+        Some(Step::Index(self.expr(inner, depth + 1)))
     }
 
-    /// `(var.x)` and `("s")` unwrap to what they hold; `(a + b)` stays `Other` as written.
+    /// `(x)` unwraps to what it holds (spanning the parentheses); `(x).y` is a traversal on `x`.
     #[inline(never)]
     fn parenthesised(&mut self, node: TsNode, depth: usize) -> Node {
+        let children = kids(node);
+        if let [open, expr, close, steps @ ..] = children.as_slice()
+            && !steps.is_empty()
+            && open.kind() == "("
+            && close.kind() == ")"
+        {
+            let Some(steps) = self.steps(steps, depth) else { return self.other(node) };
+            let base = self.parenthesised_inner(*expr, Span::new(open.start_byte(), close.end_byte()), depth);
+            return Node::new(span_of(node), Value::Expr(Box::new(Expr::Traverse { base, steps })));
+        }
         let mut inner = node;
         // Iterative, so that `((((…))))` many thousands deep costs no stack.
         loop {
@@ -391,26 +520,15 @@ impl Lowerer<'_> {
                 _ => break,
             }
         }
-        let simple = match inner.kind() {
-            "numeric_lit" | "bool_lit" | "null_lit" | "string_lit" | "variable_expr" => true,
-            "expression" => kids(inner).first().is_some_and(|n| n.kind() == "variable_expr"),
-            _ => false,
-        };
-        if inner != node && matches!(inner.kind(), "conditional" | "binary_operation" | "unary_operation") {
-            let mut lowered = self.expr(inner, depth + 1);
-            lowered.span = span_of(node);
-            return lowered;
-        }
-        if !simple || inner == node {
+        if inner == node {
             return self.other(node);
         }
-        // Literals and traversals do not recurse, so the depth passed here does not matter.
-        let lowered = self.expr(inner, 0);
-        if lowered.is_unknown()
-            && !matches!(lowered.value, Value::Expr(ref e) if matches!(**e, Expr::Reference(_)))
-        {
-            return self.other(node);
-        }
+        self.parenthesised_inner(inner, span_of(node), depth)
+    }
+
+    fn parenthesised_inner(&mut self, inner: TsNode, span: Span, depth: usize) -> Node {
+        let mut lowered = self.expr(inner, depth + 1);
+        lowered.span = span;
         lowered
     }
 
@@ -450,14 +568,17 @@ impl Lowerer<'_> {
         let children = kids(node);
         let name = children.first().map(|n| self.src(*n).to_string()).unwrap_or_default();
         let mut args = Vec::new();
+        let mut expand = false;
         for list in children.iter().filter(|n| n.kind() == "function_arguments") {
             for arg in kids(*list) {
-                if arg.kind() == "expression" {
-                    args.push(self.expr(arg, depth + 1));
+                match arg.kind() {
+                    "expression" => args.push(self.expr(arg, depth + 1)),
+                    "ellipsis" => expand = true,
+                    _ => {}
                 }
             }
         }
-        Node::new(span_of(node), Value::Expr(Box::new(Expr::Call { name, args })))
+        Node::new(span_of(node), Value::Expr(Box::new(Expr::Call { name, args, expand })))
     }
 
     /// `c ? a : b`, kept as structure so an evaluator can pick a branch.
@@ -506,9 +627,10 @@ impl Lowerer<'_> {
             [first, .., last] => {
                 let span = Span::new(first.start_byte(), last.end_byte());
                 let lowered = match first.kind() {
-                    "variable_expr" => self.traversal(*first, parts),
+                    "variable_expr" => self.traversal(*first, parts, depth),
                     "operation" => self.misparsed_operation(span, parts, depth),
-                    _ => None,
+                    "(" => None,
+                    _ => self.steps_on_value(span, parts, depth),
                 };
                 match lowered {
                     Some(node) => Node { span, ..node },
@@ -715,7 +837,7 @@ fn literal_gaps((start, end): (usize, usize), parts: &[TsNode]) -> Vec<(usize, u
 
 /// Appends `steps` to the reference at the right end of an operation (see
 /// [`Lowerer::misparsed_operation`]), stretching the spans on the way to `end`.
-fn extend_rightmost(node: &mut Node, steps: Vec<String>, end: u32, depth: usize) -> bool {
+fn extend_rightmost(node: &mut Node, steps: Vec<Step>, end: u32, depth: usize) -> bool {
     if depth > 64 {
         return false;
     }
@@ -726,7 +848,16 @@ fn extend_rightmost(node: &mut Node, steps: Vec<String>, end: u32, depth: usize)
             None => false,
         },
         Expr::Reference(parts) => {
-            parts.extend(steps);
+            let mut steps = steps.into_iter().peekable();
+            while let Some(text) = steps.peek().and_then(simple_step) {
+                parts.push(text);
+                steps.next();
+            }
+            let steps: Vec<Step> = steps.collect();
+            if !steps.is_empty() {
+                let base = Node::new(node.span, Value::Expr(expr.clone()));
+                **expr = Expr::Traverse { base, steps };
+            }
             true
         }
         _ => false,
@@ -735,6 +866,20 @@ fn extend_rightmost(node: &mut Node, steps: Vec<String>, end: u32, depth: usize)
         node.span.end = end;
     }
     done
+}
+
+/// The text a step keeps inside a [`Expr::Reference`]: a name, a whole number or a plain string
+/// index; `None` for a step that needs evaluating.
+fn simple_step(step: &Step) -> Option<String> {
+    match step {
+        Step::Attr(name) => Some(name.clone()),
+        Step::Index(node) => match &node.value {
+            Value::Number(n) if *n >= 0.0 && n.fract() == 0.0 => Some(format!("[{}]", *n as u64)),
+            Value::Str(s) if !s.contains(['\\', '$', '%', '"']) => Some(format!("[\"{s}\"]")),
+            _ => None,
+        },
+        Step::Splat(_) => None,
+    }
 }
 
 fn reference(parts: Vec<String>) -> Value {

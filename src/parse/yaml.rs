@@ -30,8 +30,25 @@ const MAX_BLOCK_COLUMN: usize = 100;
 /// Parsing is linear in practice; this only guards against a pathological grammar path.
 const PARSE_BUDGET: Duration = Duration::from_secs(5);
 
+/// How plain scalars are typed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Schema {
+    /// YAML 1.2's core schema (what Kubernetes, GitHub Actions and GitLab read).
+    #[default]
+    Core,
+    /// YAML 1.1 as go-yaml v2 reads it (Helm's values and `fromYaml`): `yes`/`no`/`on`/`off` are
+    /// booleans, `0755` is octal, `1_000` is a number.
+    Yaml11,
+}
+
 pub fn parse(text: &str, limits: &Limits) -> ParsedFile {
+    parse_with_schema(text, limits, Schema::Core)
+}
+
+/// [`parse`] with plain scalars typed by `schema`.
+pub fn parse_with_schema(text: &str, limits: &Limits, schema: Schema) -> ParsedFile {
     let mut low = Lowerer::new(text, limits);
+    low.schema = schema;
     let deadline = Instant::now() + PARSE_BUDGET;
     let whole = if deep_block_line(text).is_none() { parse_ts(text, deadline) } else { None };
     match whole {
@@ -139,6 +156,7 @@ fn line_end(text: &str, at: usize) -> usize {
 struct Lowerer<'a> {
     text: &'a str,
     limits: Limits,
+    schema: Schema,
     /// Offset of the parsed chunk inside `text`: tree-sitter offsets are relative to the chunk.
     base: usize,
     anchors: HashMap<String, lower::Anchor>,
@@ -154,6 +172,7 @@ impl<'a> Lowerer<'a> {
         Lowerer {
             text,
             limits: *limits,
+            schema: Schema::Core,
             base: 0,
             anchors: HashMap::new(),
             anchor_nodes_kept: 0,

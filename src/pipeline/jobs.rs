@@ -233,7 +233,7 @@ pub fn is_default_branch(s: &str) -> bool {
 }
 
 fn gitlab(file: &FileView<'_>, doc: &Node) -> Ci {
-    let p = gitlab::load(file.path, file.text, doc);
+    let p = gitlab::load(file.path, file.text, doc, file.workspace);
     let mut jobs = Vec::new();
     for j in &p.jobs {
         let mut steps = Vec::new();

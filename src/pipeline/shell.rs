@@ -485,8 +485,10 @@ fn unescape(s: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct Embedded {
     pub text: String,
-    /// For each decoded line: its start in `text` and, when found, its start in the file.
-    lines: Vec<(usize, Option<usize>)>,
+    /// Pieces of the decoded text found in the file, in order: `(start in text, length, start in
+    /// file)`. A line of a block scalar is one piece; a line of a folded scalar (`>`), which joined
+    /// several source lines with spaces, is one piece per source line.
+    pieces: Vec<(usize, usize, Option<usize>)>,
     /// The scalar's span in the file.
     pub node_span: Span,
 }
@@ -495,35 +497,93 @@ impl Embedded {
     /// `decoded` is the scalar's value, `file_text` the whole file, `node_span` the scalar's span.
     pub fn new(decoded: &str, file_text: &str, node_span: Span) -> Embedded {
         let region = file_text.get(node_span.range()).unwrap_or("");
-        let mut lines = Vec::new();
+        let base = node_span.start as usize;
+        let mut pieces = Vec::new();
         let mut cursor = 0usize;
         let mut at = 0usize;
         for line in decoded.split('\n') {
-            let found = if line.is_empty() {
-                None
-            } else {
-                region.get(cursor..).and_then(|r| find_line(r, line)).map(|i| cursor + i)
-            };
-            if let Some(i) = found {
-                cursor = i + line.len();
+            if !line.is_empty() {
+                match region.get(cursor..).and_then(|r| find_line(r, line)).map(|i| cursor + i) {
+                    Some(i) => {
+                        pieces.push((at, line.len(), Some(base + i)));
+                        cursor = i + line.len();
+                    }
+                    None => match folded(region, cursor, line) {
+                        Some((found, end)) => {
+                            pieces.extend(found.into_iter().map(|(d, len, f)| (at + d, len, Some(base + f))));
+                            cursor = end;
+                        }
+                        None => pieces.push((at, line.len(), None)),
+                    },
+                }
             }
-            lines.push((at, found.map(|i| node_span.start as usize + i)));
             at += line.len() + 1;
         }
-        Embedded { text: decoded.to_string(), lines, node_span }
+        Embedded { text: decoded.to_string(), pieces, node_span }
     }
 
-    /// The file span of a span in the script; the whole scalar when the line could not be located.
+    /// The file span of a span in the script; the whole scalar when its text could not be located.
     pub fn source_span(&self, s: Span) -> Span {
         let start = s.start as usize;
-        let idx = self.lines.partition_point(|(at, _)| *at <= start).saturating_sub(1);
-        let Some(&(line_start, Some(file_start))) = self.lines.get(idx) else { return self.node_span };
-        let line_len = self.text.get(line_start..).map_or(0, |r| r.find('\n').unwrap_or(r.len()));
-        let from = file_start + (start - line_start);
-        // A span running past its line ends at the line's end.
-        let end = (s.end as usize).min(line_start + line_len);
-        Span::new(from, file_start + end.saturating_sub(line_start))
+        let idx = self.pieces.partition_point(|(at, _, _)| *at <= start).saturating_sub(1);
+        let Some(&(piece_start, len, Some(file_start))) = self.pieces.get(idx) else { return self.node_span };
+        if start > piece_start + len {
+            return self.node_span;
+        }
+        let from = file_start + (start - piece_start);
+        // A span running past its piece (a line, or a folded line's source line) ends with it.
+        let end = (s.end as usize).min(piece_start + len);
+        Span::new(from, file_start + end.saturating_sub(piece_start))
     }
+}
+
+/// `(offset in the decoded line, length, offset in the scalar's source)`.
+type Piece = (usize, usize, usize);
+
+/// A line of a folded scalar: successive source lines from `cursor`, trimmed, that joined with single
+/// spaces make `line`. Returns the pieces `(offset in line, length, offset in region)` and where the
+/// last one ends.
+fn folded(region: &str, cursor: usize, line: &str) -> Option<(Vec<Piece>, usize)> {
+    let mut pieces = Vec::new();
+    let mut matched = 0usize;
+    let mut pos = cursor;
+    for raw in region.get(cursor..)?.split_inclusive('\n') {
+        let raw_start = pos;
+        pos += raw.len();
+        let content = raw.trim_end_matches(['\n', '\r']);
+        let trimmed = content.trim_start();
+        if trimmed.is_empty() {
+            // Blank lines end a folded paragraph; skip the ones before it starts.
+            if matched == 0 {
+                continue;
+            }
+            return None;
+        }
+        let rest = line.get(matched..)?;
+        if !rest.starts_with(trimmed) {
+            // Before the paragraph starts: the scalar's `>` header, or lines of earlier paragraphs.
+            if matched == 0 {
+                continue;
+            }
+            return None;
+        }
+        let take = trimmed.len();
+        let file_at = raw_start + (content.len() - trimmed.len());
+        pieces.push((matched, take, file_at));
+        matched += take;
+        if matched == line.len() {
+            return Some((pieces, file_at + take));
+        }
+        // The fold put one space where the line break was.
+        if line.as_bytes().get(matched) != Some(&b' ') {
+            return None;
+        }
+        matched += 1;
+        if pieces.len() > 1000 {
+            return None;
+        }
+    }
+    None
 }
 
 /// Where `line` appears in `region` as a whole line's content: followed by a line end, the end of
@@ -601,7 +661,15 @@ mod tests {
         let at = e.text.find("http").unwrap_or(0);
         let s = e.source_span(Span::new(at, at + 8));
         assert_eq!(&file[s.range()], "http://x");
-        let folded = Embedded::new("echo one curl", "run: >\n  echo one\n  curl\n", Span::new(5, 24));
-        assert_eq!(folded.source_span(Span::new(9, 13)), Span::new(5, 24));
+        // A folded scalar joined two source lines: each word maps to its own line.
+        let file = "run: >\n  helm upgrade web ./chart\n  --set replicaCount=3\n";
+        let folded =
+            Embedded::new("helm upgrade web ./chart --set replicaCount=3\n", file, Span::new(5, file.len()));
+        let at = folded.text.find("--set").unwrap_or(0);
+        assert_eq!(&file[folded.source_span(Span::new(at, at + 5)).range()], "--set");
+        assert_eq!(&file[folded.source_span(Span::new(0, 4)).range()], "helm");
+        // Text the file does not hold verbatim maps to the whole scalar.
+        let escaped = Embedded::new("a\tb", "run: \"a\\tb\"\n", Span::new(5, 13));
+        assert_eq!(escaped.source_span(Span::new(0, 1)), Span::new(5, 13));
     }
 }

@@ -392,10 +392,31 @@ fn references(node: &Node, address: &[&str]) -> Option<bool> {
         Expr::Call { args, .. } => any_reference(args, address),
         Expr::Conditional { cond, then, otherwise } => any_reference([cond, then, otherwise], address),
         Expr::Op { operands, .. } => any_reference(operands, address),
+        Expr::For(_) | Expr::Traverse { .. } => {
+            let mut parts = Vec::new();
+            node_children(expr, &mut parts);
+            any_reference(parts, address)
+        }
         Expr::Other(text) => {
             let needle = address.join(".");
             if text.contains(&needle) { Some(true) } else { None }
         }
+    }
+}
+
+/// The expressions directly inside a `for` or a traversal (its base first, then index expressions).
+fn node_children<'n>(expr: &'n Expr, out: &mut Vec<&'n Node>) {
+    match expr {
+        Expr::For(e) => {
+            out.push(&e.collection);
+            out.extend([&e.key, &e.cond].into_iter().flatten());
+            out.push(&e.value);
+        }
+        Expr::Traverse { base, steps } => {
+            out.push(base);
+            steps.iter().for_each(|s| s.walk(&mut |n| out.push(n)));
+        }
+        _ => {}
     }
 }
 

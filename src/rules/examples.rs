@@ -116,7 +116,8 @@ pub fn check_examples(rule: &Arc<Rule>, known: &[String]) -> Vec<ExampleOutcome>
         inputs.extend(
             example.also.iter().map(|(path, code)| Input::from_memory(path, code.as_bytes().to_vec())),
         );
-        let report = check(inputs, &set, &CheckOptions { jobs: 1, ..CheckOptions::default() });
+        let report =
+            check(inputs, &set, &CheckOptions { jobs: 1, read_disk: false, ..CheckOptions::default() });
         // A cross-unit rule also reads files no per-unit rule checks (Helm values files).
         if report.files_checked == 0 && !rule.is_cross_unit() {
             let message = format!("`{}` is not a file kind smelt checks", example.path);

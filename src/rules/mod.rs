@@ -22,6 +22,8 @@ use meta::RuleMeta;
 use path::{Hit, Path};
 use std::sync::Arc;
 
+pub use crate::workspace::Workspace;
+
 pub use load::{LoadError, load_rule};
 
 #[derive(Debug)]
@@ -78,11 +80,20 @@ pub struct FileView<'a> {
     /// The pipeline view (jobs, steps, parsed scripts, GitLab includes read from disk), built once
     /// for every CI rule that asks: see [`crate::pipeline::jobs::load`].
     pub ci: std::cell::OnceCell<Option<crate::pipeline::jobs::Ci>>,
+    /// The other files of the repository the check may read (includes, called workflows and actions,
+    /// their callers): the run's inputs and editor buffers first, then the disk.
+    pub workspace: &'a Workspace,
 }
 
 impl<'a> FileView<'a> {
-    pub fn new(path: &'a str, kind: FileKind, text: &'a str, parsed: &'a ParsedFile) -> FileView<'a> {
-        FileView { path, kind, text, parsed, ci: std::cell::OnceCell::new() }
+    pub fn new(
+        path: &'a str,
+        kind: FileKind,
+        text: &'a str,
+        parsed: &'a ParsedFile,
+        workspace: &'a Workspace,
+    ) -> FileView<'a> {
+        FileView { path, kind, text, parsed, ci: std::cell::OnceCell::new(), workspace }
     }
 }
 
@@ -97,11 +108,28 @@ pub struct RawFinding {
     /// When the finding is in another file than the one checked (a GitLab local include): that file;
     /// `span` is then an offset into its text.
     pub file: Option<Arc<OtherFile>>,
-    /// Annotated secondary locations in the same file as `span` ("the privileged trigger").
-    pub related: Vec<(Span, String)>,
+    /// Annotated secondary locations ("the privileged trigger", "the caller passes the title here").
+    pub related: Vec<RawRelated>,
 }
 
-/// A file a rule read itself (a GitLab local include) and a finding points into.
+/// A secondary location of a [`RawFinding`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawRelated {
+    pub span: Span,
+    pub message: String,
+    /// The file `span` is in, when it is not the finding's own file.
+    pub file: Option<Arc<OtherFile>>,
+}
+
+impl RawRelated {
+    /// A location in the same file as the finding.
+    pub fn here(span: Span, message: impl Into<String>) -> RawRelated {
+        RawRelated { span, message: message.into(), file: None }
+    }
+}
+
+/// A file a rule read itself (a GitLab local include, a workflow calling an action) that a finding
+/// points into.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OtherFile {
     pub path: String,

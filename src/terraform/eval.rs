@@ -1,9 +1,11 @@
 //! The evaluator proper: variables, locals, references, templates, conditionals and operators.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use super::functions;
 use super::modules::ModuleInput;
+use super::types::Type;
+use super::{functions, iterate, policy, prune};
 use crate::model::{Entry, Expr, Node, Value, format_number};
 use crate::span::Span;
 
@@ -21,6 +23,8 @@ pub(super) const MAX_STRING: usize = 1 << 20;
 /// One file of a module (or a `.tfvars` file beside it).
 pub struct ModuleFile<'a> {
     pub path: &'a str,
+    /// The file's text (for spans inside strings, such as a policy in a heredoc); may be empty.
+    pub text: &'a str,
     pub docs: &'a [Node],
 }
 
@@ -32,12 +36,53 @@ pub struct Origin {
 }
 
 /// The module's documents after evaluation, per input file: `None` when nothing changed. `origins`
-/// lists, per file, the span of each replaced expression and where its value was set.
+/// lists, per file, the span of each replaced expression and where its value was set; `skipped`, the
+/// blocks left out because their `count` or `for_each` is known to create nothing.
 #[derive(Debug, Default)]
 pub struct EvalOutput {
     pub docs: Vec<Option<Vec<Node>>>,
     pub origins: Vec<Vec<(Span, Origin)>>,
+    pub skipped: Vec<Vec<Span>>,
 }
+
+/// Reads the files `file()`, `fileexists()` and `templatefile()` name. Paths are display paths
+/// (relative to where smelt runs, or absolute); the reader answers `None` for anything it will not
+/// read (outside the scanned root, too large, not text), which leaves the call unknown.
+pub trait FileReader {
+    fn read(&self, path: &str) -> Option<Arc<str>>;
+    fn exists(&self, path: &str) -> Option<bool>;
+}
+
+/// Where the evaluated module sits.
+pub struct Env<'a> {
+    /// `path.module`: the module's folder relative to the root module's (`.` for the root itself).
+    pub module_path: String,
+    /// The root module's folder as a display path: relative paths in `file()` start there.
+    pub root_dir: String,
+    pub files: Option<&'a dyn FileReader>,
+}
+
+impl<'a> Env<'a> {
+    /// The environment of a folder checked as a root module.
+    pub fn root(dir: &str, files: Option<&'a dyn FileReader>) -> Env<'a> {
+        Env { module_path: ".".to_string(), root_dir: dir.to_string(), files }
+    }
+}
+
+/// A value the command line sets for a root module's variables: a `--var-file` or a `--var`.
+pub enum CliValue<'a> {
+    File(ModuleFile<'a>),
+    /// `--var name=text`: `literal` is `text` as a string, `parsed` is `text` read as an expression
+    /// (used for variables of a collection or structural type, as Terraform does).
+    Var {
+        name: &'a str,
+        literal: &'a Node,
+        parsed: Option<&'a Node>,
+    },
+}
+
+/// Where a `--var` value is said to come from: not a file, so findings get no related location.
+pub const COMMAND_LINE: &str = "<command line>";
 
 /// Why an expression has no value: it cannot be known statically, or Terraform would reject it
 /// (which `try` and `can` react to).
@@ -54,11 +99,29 @@ enum LocalState {
     Done(Ev, Option<Origin>),
 }
 
+/// A variable's value, the file that set it, and its type.
+#[derive(Clone)]
+struct Var<'a> {
+    value: &'a Node,
+    path: &'a str,
+    ty: Type,
+}
+
 pub(super) struct Ctx<'a> {
     /// The value each variable has, with where it was set; `None`: unknown.
-    vars: HashMap<&'a str, Option<(&'a Node, &'a str, VarType)>>,
+    vars: HashMap<&'a str, Option<Var<'a>>>,
     locals: HashMap<&'a str, (&'a Node, &'a str)>,
     local_state: HashMap<&'a str, LocalState>,
+    /// Names bound by the `for` expressions (or `templatefile` variables) being evaluated, innermost
+    /// last.
+    pub(super) scopes: Vec<(String, Node)>,
+    /// Evaluating a `templatefile` template: only its own variables are in scope.
+    pub(super) isolated: bool,
+    pub(super) env: &'a Env<'a>,
+    /// Inside a `resource` or `data` block, where policy documents are decoded.
+    in_resource: bool,
+    /// The text of the file being evaluated.
+    pub(super) text: &'a str,
     budget: usize,
     /// The first variable or local the current expression's value came through.
     origin: Option<Origin>,
@@ -67,44 +130,37 @@ pub(super) struct Ctx<'a> {
     cut: bool,
 }
 
-#[derive(Clone, Copy)]
-enum VarType {
-    Any,
-    Bool,
-    Number,
-    String,
-}
-
-/// Evaluates `files` (one module folder) with `vars_files` (the `.tfvars` files in the same folder).
-pub fn evaluate_module(files: &[ModuleFile<'_>], vars_files: &[ModuleFile<'_>]) -> EvalOutput {
-    evaluate(Ctx::new(files, vars_files, &[], None), files)
-}
-
-/// [`evaluate_module`] as run with `-var-file` for each of `var_files`: they are read after the
-/// automatic ones, in the order given, whatever their names (an environment's `prod.tfvars`).
-pub fn evaluate_with_var_files(
+/// Evaluates `files` (one module folder, checked as a root module) with `vars_files` (the `.tfvars`
+/// files in the same folder) and the command line's values.
+pub fn evaluate_module(
     files: &[ModuleFile<'_>],
     vars_files: &[ModuleFile<'_>],
-    var_files: &[ModuleFile<'_>],
+    cli: &[CliValue<'_>],
+    env: &Env<'_>,
 ) -> EvalOutput {
-    evaluate(Ctx::new(files, vars_files, var_files, None), files)
+    evaluate(Ctx::new(files, vars_files, cli, None, env), files)
 }
 
 /// Evaluates `files` (a child module folder) as called with `inputs`: a variable the call sets takes
 /// the caller's value (unknown if the caller's is), one it leaves out keeps its default; `.tfvars`
 /// files beside the child are not read (Terraform reads them only for the root module).
-pub fn evaluate_call(files: &[ModuleFile<'_>], inputs: &[ModuleInput<'_>]) -> EvalOutput {
-    evaluate(Ctx::new(files, &[], &[], Some(inputs)), files)
+pub fn evaluate_call(files: &[ModuleFile<'_>], inputs: &[ModuleInput<'_>], env: &Env<'_>) -> EvalOutput {
+    evaluate(Ctx::new(files, &[], &[], Some(inputs), env), files)
 }
 
-fn evaluate(mut ctx: Ctx<'_>, files: &[ModuleFile<'_>]) -> EvalOutput {
+fn evaluate<'a>(mut ctx: Ctx<'a>, files: &[ModuleFile<'a>]) -> EvalOutput {
     let mut out = EvalOutput::default();
     for file in files {
+        ctx.text = file.text;
         let mut origins = Vec::new();
+        let mut skipped = Vec::new();
         let mut changed = None;
         for (i, doc) in file.docs.iter().enumerate() {
             let mut copy = None;
             ctx.replace_in(doc, &mut copy, 0, &mut origins);
+            if let Some(pruned) = prune::prune(copy.as_ref().unwrap_or(doc), &mut skipped) {
+                copy = Some(pruned);
+            }
             if let Some(copy) = copy {
                 let docs = changed.get_or_insert_with(|| file.docs.to_vec());
                 if let Some(slot) = docs.get_mut(i) {
@@ -114,6 +170,7 @@ fn evaluate(mut ctx: Ctx<'_>, files: &[ModuleFile<'_>]) -> EvalOutput {
         }
         out.docs.push(changed);
         out.origins.push(origins);
+        out.skipped.push(skipped);
     }
     out
 }
@@ -142,10 +199,11 @@ impl<'a> Ctx<'a> {
     pub(super) fn new(
         files: &[ModuleFile<'a>],
         vars_files: &[ModuleFile<'a>],
-        var_files: &[ModuleFile<'a>],
+        cli: &[CliValue<'a>],
         inputs: Option<&[ModuleInput<'a>]>,
+        env: &'a Env<'a>,
     ) -> Ctx<'a> {
-        let mut vars = HashMap::new();
+        let mut vars: HashMap<&str, Option<Decl>> = HashMap::new();
         let mut locals = HashMap::new();
         for file in files {
             for doc in file.docs {
@@ -162,11 +220,36 @@ impl<'a> Ctx<'a> {
         let mut ranked: Vec<_> =
             vars_files.iter().filter_map(|f| vars_file_rank(f.path).map(|r| (r, f))).collect();
         ranked.sort_by(|a, b| a.0.cmp(&b.0));
-        for file in ranked.into_iter().map(|(_, f)| f).chain(var_files) {
+        let set = |vars: &mut HashMap<&str, Option<Decl<'a>>>, name: &str, value: &'a Node, path| {
+            // Values for undeclared variables are ignored (Terraform warns about them).
+            if let Some(Some(decl)) = vars.get_mut(name) {
+                decl.value = Some((value, path));
+            }
+        };
+        for (_, file) in ranked {
             for e in file.docs.iter().flat_map(|d| d.entries()) {
-                // Values for undeclared variables are ignored (Terraform warns about them).
-                if let Some(Some(decl)) = vars.get_mut(e.key.as_str()) {
-                    decl.value = Some((&e.value, file.path));
+                set(&mut vars, &e.key, &e.value, file.path);
+            }
+        }
+        for value in cli {
+            match value {
+                CliValue::File(file) => {
+                    for e in file.docs.iter().flat_map(|d| d.entries()) {
+                        set(&mut vars, &e.key, &e.value, file.path);
+                    }
+                }
+                CliValue::Var { name, literal, parsed } => {
+                    let Some(Some(decl)) = vars.get_mut(name) else { continue };
+                    // Terraform reads `-var` values of string, number and bool variables (and of
+                    // untyped ones) literally, and parses the rest as expressions.
+                    let primitive = decl.ty.is_primitive() || !decl.typed;
+                    match (primitive, parsed) {
+                        (true, _) => decl.value = Some((literal, COMMAND_LINE)),
+                        (false, Some(parsed)) => decl.value = Some((parsed, COMMAND_LINE)),
+                        (false, None) => {
+                            vars.insert(name, None);
+                        }
+                    }
                 }
             }
         }
@@ -180,15 +263,24 @@ impl<'a> Ctx<'a> {
                 _ => *slot = None,
             }
         }
-        let vars = vars
-            .into_iter()
-            .map(|(name, decl)| (name, decl.and_then(|d| d.value.map(|(n, p)| (n, p, d.ty)))))
-            .collect();
-        Ctx { vars, locals, local_state: HashMap::new(), budget: BUDGET, origin: None, cut: false }
+        let vars = vars.into_iter().map(|(name, decl)| (name, decl.and_then(Decl::resolve))).collect();
+        Ctx {
+            vars,
+            locals,
+            local_state: HashMap::new(),
+            scopes: Vec::new(),
+            isolated: false,
+            env,
+            in_resource: false,
+            text: "",
+            budget: BUDGET,
+            origin: None,
+            cut: false,
+        }
     }
 
     /// Replaces known expressions under `node`; `copy` is filled with a changed copy of `node`.
-    fn replace_in(
+    pub(super) fn replace_in(
         &mut self,
         node: &Node,
         copy: &mut Option<Node>,
@@ -232,7 +324,15 @@ impl<'a> Ctx<'a> {
                         continue;
                     }
                     let mut inner = None;
-                    self.replace_in(&entry.value, &mut inner, depth + 1, origins);
+                    if depth == 0 {
+                        self.in_resource = matches!(entry.key.as_str(), "resource" | "data");
+                    }
+                    if self.in_resource && depth >= 3 && policy::is_policy_attribute(&entry.key) {
+                        inner = policy::decode(self, &entry.value, depth, origins);
+                    }
+                    if inner.is_none() {
+                        self.replace_in(&entry.value, &mut inner, depth + 1, origins);
+                    }
                     if let Some(inner) = inner {
                         let target = copy.get_or_insert_with(|| node.clone());
                         if let Value::Map(map) = &mut target.value
@@ -247,7 +347,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn spend(&mut self, cost: usize) -> Result<(), Fail> {
+    /// The first variable or local the last evaluation's value came through, cleared.
+    pub(super) fn take_origin(&mut self) -> Option<Origin> {
+        self.origin.take()
+    }
+
+    pub(super) fn spend(&mut self, cost: usize) -> Result<(), Fail> {
         if self.budget < cost {
             self.budget = 0;
             return Err(Fail::Unknown);
@@ -287,7 +392,14 @@ impl<'a> Ctx<'a> {
                         self.conditional(cond, then, otherwise, depth)?
                     }
                     Expr::Op { op, operands } => self.operation(node.span, op, operands, depth)?,
-                    Expr::Call { name, args } => functions::call(self, node.span, name, args, depth)?,
+                    Expr::Call { name, args, expand } => {
+                        functions::call(self, node.span, name, args, *expand, depth)?
+                    }
+                    Expr::For(f) => iterate::for_expr(self, node.span, f, depth)?,
+                    Expr::Traverse { base, steps } => {
+                        let base = self.eval(base, depth + 1)?;
+                        iterate::apply_steps(self, base, steps, depth)?
+                    }
                     Expr::Other(_) => return Err(Fail::Unknown),
                 };
                 if !within_size(&value) {
@@ -299,12 +411,22 @@ impl<'a> Ctx<'a> {
     }
 
     fn reference(&mut self, parts: &[String], depth: usize) -> Ev {
-        let (Some(root), Some(name)) = (parts.first(), parts.get(1)) else {
+        let Some(root) = parts.first() else { return Err(Fail::Unknown) };
+        if let Some((_, bound)) = self.scopes.iter().rev().find(|(name, _)| name == root) {
+            let mut value = bound.clone();
+            for step in parts.iter().skip(1) {
+                value = step_into(value, step)?;
+            }
+            return Ok(value);
+        }
+        let Some(name) = parts.get(1) else { return Err(Fail::Unknown) };
+        if self.isolated {
             return Err(Fail::Unknown);
-        };
+        }
         let base = match root.as_str() {
             "var" => self.var(name, depth)?,
             "local" => self.local(name, depth)?,
+            "path" => self.path(name)?,
             _ => return Err(Fail::Unknown),
         };
         let mut value = base;
@@ -314,16 +436,37 @@ impl<'a> Ctx<'a> {
         Ok(value)
     }
 
+    /// `path.module` and `path.root`, relative to the root module's folder as Terraform gives them;
+    /// `path.cwd` depends on where Terraform runs.
+    fn path(&self, name: &str) -> Ev {
+        let value = match name {
+            "module" => self.env.module_path.clone(),
+            "root" => ".".to_string(),
+            _ => return Err(Fail::Unknown),
+        };
+        Ok(Node::new(Span::default(), Value::Str(value)))
+    }
+
+    /// Runs `f` outside any `for` or template scope: variables and locals see only module scope.
+    fn in_module_scope<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        let scopes = std::mem::take(&mut self.scopes);
+        let isolated = std::mem::replace(&mut self.isolated, false);
+        let out = f(self);
+        self.scopes = scopes;
+        self.isolated = isolated;
+        out
+    }
+
     fn var(&mut self, name: &str, depth: usize) -> Ev {
-        let Some(Some((node, path, ty))) = self.vars.get(name).copied() else {
+        let Some(Some(var)) = self.vars.get(name).cloned() else {
             return Err(Fail::Unknown);
         };
-        let value = self.eval(node, depth + 1)?;
+        let value = self.in_module_scope(|ctx| ctx.eval(var.value, depth + 1))?;
         self.spend(count_nodes(&value, MAX_VALUE_NODES))?;
         if self.origin.is_none() {
-            self.origin = Some(Origin { path: path.to_string(), span: node.span });
+            self.origin = Some(Origin { path: var.path.to_string(), span: var.value.span });
         }
-        convert(value, ty)
+        super::types::convert(value, &var.ty)
     }
 
     fn local(&mut self, name: &str, depth: usize) -> Ev {
@@ -340,7 +483,7 @@ impl<'a> Ctx<'a> {
                 self.local_state.insert(name, LocalState::InProgress);
                 let outer = self.origin.take();
                 let outer_cut = std::mem::take(&mut self.cut);
-                let result = self.eval(node, depth + 1);
+                let result = self.in_module_scope(|ctx| ctx.eval(node, depth + 1));
                 let origin =
                     self.origin.take().or_else(|| Some(Origin { path: path.to_string(), span: node.span }));
                 self.origin = outer;
@@ -362,7 +505,13 @@ impl<'a> Ctx<'a> {
         result
     }
 
-    fn template(&mut self, span: Span, parts: &[Node], depth: usize) -> Ev {
+    pub(super) fn template(&mut self, span: Span, parts: &[Node], depth: usize) -> Ev {
+        // `"${x}"` alone is `x` itself, whatever its type.
+        if let [only] = parts
+            && only.is_unknown()
+        {
+            return self.eval(only, depth + 1);
+        }
         let mut out = String::new();
         for part in parts {
             let value = self.eval(part, depth + 1)?;
@@ -446,60 +595,49 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// A variable as declared, with the value the sources set so far.
 struct Decl<'a> {
     value: Option<(&'a Node, &'a str)>,
-    ty: VarType,
+    default: Option<(&'a Node, &'a str)>,
+    ty: Type,
+    /// Whether the declaration says `type` (an untyped variable takes `--var` values literally).
+    typed: bool,
+    nullable: bool,
 }
 
-/// A variable's declaration: its `default` and type; `None` when its value can never be known here.
+impl<'a> Decl<'a> {
+    fn resolve(self) -> Option<Var<'a>> {
+        let (mut value, mut path) = self.value?;
+        // `nullable = false`: a null value means the default.
+        if matches!(value.value, Value::Null)
+            && !self.nullable
+            && let Some((d, p)) = self.default
+        {
+            (value, path) = (d, p);
+        }
+        Some(Var { value, path, ty: self.ty })
+    }
+}
+
+/// A variable's declaration: its `default` and type; `None` when its value can never be known here
+/// (a type this does not read).
 fn variable<'a>(body: &'a Node, path: &'a str) -> Option<Decl<'a>> {
-    let ty = body.get("type");
-    // `optional(type, default)` attributes are filled in by type conversion, which is not modelled:
-    // such a variable stays unknown rather than half right.
-    let mut optional = false;
-    if let Some(ty) = ty {
-        ty.walk(&mut |n| {
-            if let Value::Expr(e) = &n.value
-                && matches!(e.as_ref(), Expr::Call { name, .. } if name == "optional")
-            {
-                optional = true;
-            }
-        });
-    }
-    if optional {
-        return None;
-    }
-    let ty = match ty.map(|t| &t.value) {
-        Some(Value::Expr(e)) => match e.as_ref() {
-            Expr::Reference(p) if p.len() == 1 => match p.first().map(String::as_str) {
-                Some("bool") => VarType::Bool,
-                Some("number") => VarType::Number,
-                Some("string") => VarType::String,
-                _ => VarType::Any,
-            },
-            _ => VarType::Any,
-        },
-        _ => VarType::Any,
+    let ty = match body.get("type") {
+        // Terraform's JSON syntax writes the type as a string holding the expression.
+        Some(Node { value: Value::Str(text), .. }) => {
+            let source = format!("t = {text}\n");
+            let parsed = crate::parse::hcl::parse(&source, &crate::parse::Limits::default());
+            Type::parse(parsed.docs.first()?.get("t")?)?
+        }
+        Some(t) => Type::parse(t)?,
+        None => Type::Any,
     };
-    Some(Decl { value: body.get("default").map(|d| (d, path)), ty })
+    let default = body.get("default").map(|d| (d, path));
+    let nullable = body.get("nullable").and_then(Node::as_bool).unwrap_or(true);
+    Some(Decl { value: default, default, ty, typed: body.get("type").is_some(), nullable })
 }
 
-/// A primitive-typed variable's value converted the way Terraform converts it.
-fn convert(value: Node, ty: VarType) -> Ev {
-    let span = value.span;
-    let converted = match (ty, &value.value) {
-        (_, Value::Null) | (VarType::Any, _) => return Ok(value),
-        (VarType::Bool, _) => Value::Bool(to_bool(&value)?),
-        (VarType::Number, _) => Value::Number(to_number(&value)?),
-        (VarType::String, Value::Str(_)) => return Ok(value),
-        (VarType::String, Value::Number(n)) => Value::Str(format_number(*n)),
-        (VarType::String, Value::Bool(b)) => Value::Str(b.to_string()),
-        (VarType::String, _) => return Err(Fail::Error),
-    };
-    Ok(Node::new(span, converted))
-}
-
-/// `.name`, `[0]` or `["key"]` applied to a known value.
+/// `.name`, `[0]` or `["key"]` (a step as a [`Expr::Reference`] keeps it) applied to a known value.
 fn step_into(value: Node, step: &str) -> Ev {
     let key = match step.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
         None => Key::Name(step.to_string()),
@@ -516,6 +654,17 @@ fn step_into(value: Node, step: &str) -> Ev {
             }
         }
     };
+    get(value, key)
+}
+
+pub(super) enum Key {
+    Name(String),
+    Index(usize),
+}
+
+/// An attribute, map key or list element of a known value; a missing one is an error, as in
+/// Terraform (which `try` and `can` catch).
+pub(super) fn get(value: Node, key: Key) -> Ev {
     match (value.value, key) {
         (Value::Map(entries), Key::Name(k)) => {
             entries.into_iter().find(|e| e.key == k).map(|e| e.value).ok_or(Fail::Error)
@@ -525,13 +674,13 @@ fn step_into(value: Node, step: &str) -> Ev {
             entries.into_iter().find(|e| e.key == k).map(|e| e.value).ok_or(Fail::Error)
         }
         (Value::List(items), Key::Index(i)) => items.into_iter().nth(i).ok_or(Fail::Error),
+        (Value::List(items), Key::Name(k)) => match k.parse::<usize>() {
+            Ok(i) => items.into_iter().nth(i).ok_or(Fail::Error),
+            Err(_) => Err(Fail::Error),
+        },
+        (Value::Expr(_), _) => Err(Fail::Unknown),
         _ => Err(Fail::Error),
     }
-}
-
-enum Key {
-    Name(String),
-    Index(usize),
 }
 
 pub(super) fn to_bool(node: &Node) -> Result<bool, Fail> {
@@ -597,7 +746,7 @@ fn within_size(node: &Node) -> bool {
 
 /// Gives `node` and everything below it `span`: a value computed elsewhere (a default in another file)
 /// is reported at the expression that uses it.
-fn respan(node: &mut Node, span: Span) {
+pub(super) fn respan(node: &mut Node, span: Span) {
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
         n.span = span;

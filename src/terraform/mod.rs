@@ -10,9 +10,15 @@
 
 mod eval;
 mod functions;
+mod iterate;
 mod modules;
+mod policy;
+mod prune;
 #[cfg(test)]
 mod tests;
+mod types;
 
-pub use eval::{EvalOutput, ModuleFile, Origin, evaluate_call, evaluate_module, evaluate_with_var_files};
-pub use modules::{Call, ModuleInput, join, local_calls};
+pub use eval::{
+    COMMAND_LINE, CliValue, Env, EvalOutput, FileReader, ModuleFile, Origin, evaluate_call, evaluate_module,
+};
+pub use modules::{Call, ModuleInput, calls, join, local_calls, modules_json, relative};

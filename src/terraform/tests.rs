@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::{Node, ParsedFile, Value};
+use crate::model::{Entry, Node, ParsedFile, Value};
 use crate::parse::{Limits, hcl};
 
 fn parse(text: &str) -> ParsedFile {
@@ -11,10 +11,14 @@ fn run(files: &[(&str, &str)], vars: &[(&str, &str)]) -> (Vec<Node>, EvalOutput)
     let parsed: Vec<ParsedFile> = files.iter().map(|(_, t)| parse(t)).collect();
     let var_parsed: Vec<ParsedFile> = vars.iter().map(|(_, t)| parse(t)).collect();
     let module: Vec<ModuleFile> =
-        files.iter().zip(&parsed).map(|((p, _), f)| ModuleFile { path: p, docs: &f.docs }).collect();
-    let var_files: Vec<ModuleFile> =
-        vars.iter().zip(&var_parsed).map(|((p, _), f)| ModuleFile { path: p, docs: &f.docs }).collect();
-    let out = evaluate_module(&module, &var_files);
+        files.iter().zip(&parsed).map(|((p, t), f)| ModuleFile { path: p, text: t, docs: &f.docs }).collect();
+    let var_files: Vec<ModuleFile> = vars
+        .iter()
+        .zip(&var_parsed)
+        .map(|((p, t), f)| ModuleFile { path: p, text: t, docs: &f.docs })
+        .collect();
+    let dir = files.first().and_then(|(p, _)| p.rsplit_once('/')).map_or("", |(d, _)| d);
+    let out = evaluate_module(&module, &var_files, &[], &Env::root(dir, None));
     let docs = parsed
         .iter()
         .zip(&out.docs)
@@ -65,7 +69,7 @@ fn variable_defaults_and_types() {
     assert_eq!(known_with(vars, "var.b"), "true");
     assert_eq!(known_with(vars, "var.c"), "unknown", "no default, no tfvars");
     assert_eq!(known_with(vars, "var.v"), "3", "validation does not stop evaluation");
-    assert_eq!(known_with(vars, "var.o"), "unknown", "optional() defaults are not modelled");
+    assert_eq!(known_with(vars, "var.o"), "{a=true}", "optional() fills in its default");
     assert_eq!(known_with(vars, "var.missing"), "unknown");
 }
 
@@ -106,10 +110,14 @@ fn unknown_stays_unknown() {
         "aws_s3_bucket.b.arn",
         "data.aws_iam_policy_document.p.json",
         "module.m.out",
-        "path.module",
+        "path.cwd",
         "terraform.workspace",
         "\"${aws_s3_bucket.b.id}-x\"",
-        "[for s in [1] : s]",
+        "[for s in aws_x.y.list : s]",
+        "[for s in [1, 2] : s if aws_x.y.z]",
+        "aws_instance.web[*].id",
+        "timestamp()",
+        "uuid()",
         "nosuchfunction(1)",
         "upper(aws_x.y.name)",
     ] {
@@ -130,7 +138,7 @@ fn templates_conditionals_and_operators() {
     assert_eq!(known("true && aws_x.y.z"), "unknown");
     assert_eq!(known("(10 - 4) * 2 / 3 % 3"), "1");
     assert_eq!(known("1 / 0"), "unknown");
-    assert_eq!(known("{ a = { b = [1, 2] } }.a"), "unknown", "steps on a literal are not lowered yet");
+    assert_eq!(known("{ a = { b = [1, 2] } }.a"), "{b=[1,2]}");
     assert_eq!(known_with("locals {\n  m = { a = { b = [1, 2] } }\n}", "local.m.a.b[1]"), "2");
     assert_eq!(known_with("locals {\n  m = { a = 1 }\n}", "local.m[\"a\"]"), "1");
 }
@@ -148,7 +156,11 @@ fn functions() {
         ("can(local.m.missing)", "false"),
         ("can(local.m.a)", "true"),
         ("format(\"%s-%d-%v%%\", \"a\", 2, true)", "\"a-2-true%\""),
-        ("format(\"%5s\", \"a\")", "unknown"),
+        (
+            "format(\"%5s|%-3d|%03d|%.2f|%q|%t\", \"a\", 7, 7, 1.005, \"x\", true)",
+            "\"    a|7  |007|1.00|\\\"x\\\"|true\"",
+        ),
+        ("format(\"%x\", 255)", "unknown"),
         ("join(\",\", [\"a\", \"b\"])", "\"a,b\""),
         ("split(\",\", \"a,b\")", "[\"a\",\"b\"]"),
         ("lower(\"AbC\")", "\"abc\""),
@@ -167,7 +179,7 @@ fn functions() {
         ("jsondecode(\"not json\")", "unknown"),
         ("cidrsubnet(\"10.0.0.0/16\", 8, 2)", "\"10.0.2.0/24\""),
         ("cidrsubnet(\"10.1.2.3/8\", 4, 15)", "\"10.240.0.0/12\""),
-        ("cidrsubnet(\"fd00::/48\", 8, 1)", "unknown"),
+        ("cidrsubnet(\"fd00::/48\", 8, 1)", "\"fd00:0:0:100::/56\""),
         ("cidrsubnet(\"10.0.0.0/30\", 8, 1)", "unknown"),
     ];
     for (expr, want) in cases {
@@ -231,13 +243,14 @@ fn a_call_sets_variables_and_unknown_arguments_stay_unknown() {
     let caller = parse(
         "module \"m\" {\n  source = \"./child\"\n  a = 2\n  b = aws_x.y.z\n  count = 3\n}\nmodule \"r\" {\n  source = \"hashicorp/x/aws\"\n}\n",
     );
-    let calls = local_calls("root", &[ModuleFile { path: "root/main.tf", docs: &caller.docs }]);
+    let calls = local_calls("root", &[ModuleFile { path: "root/main.tf", text: "", docs: &caller.docs }]);
     assert_eq!(calls.len(), 1);
-    assert_eq!(calls[0].child_dir, "root/child");
+    assert_eq!(calls[0].child_dir.as_deref(), Some("root/child"));
     let names: Vec<&str> = calls[0].inputs.iter().map(|i| i.name).collect();
     assert_eq!(names, ["a", "b"]);
-    let out =
-        evaluate_call(&[ModuleFile { path: "root/child/main.tf", docs: &child.docs }], &calls[0].inputs);
+    let env = Env { module_path: "child".into(), root_dir: "root".into(), files: None };
+    let files = [ModuleFile { path: "root/child/main.tf", text: "", docs: &child.docs }];
+    let out = evaluate_call(&files, &calls[0].inputs, &env);
     let doc = out.docs[0].as_ref().expect("changed")[0].clone();
     let body = doc.get("resource").and_then(|r| r.get("x")).and_then(|r| r.get("y")).expect("body");
     assert_eq!(show(body.get("a").expect("a")), "2");
@@ -261,4 +274,376 @@ fn a_long_chain_of_locals_is_cut_the_same_way_whatever_is_evaluated_first() {
     let reversed = reversed.replace("}\n", "").replace("locals {\n", "");
     let reversed = format!("locals {{\n{reversed}}}\n");
     assert_eq!(known_with(&reversed, "local.c5"), "\"x\"");
+}
+
+#[test]
+fn for_expressions() {
+    let prelude = "locals {\n  m = { b = 2, a = 1 }\n  l = [\"x\", \"y\", \"x\"]\n  users = [{ name = \"a\", admin = true }, { name = \"b\", admin = false }, { name = \"c\", admin = true }]\n}";
+    let cases = [
+        ("[for s in local.l : upper(s)]", "[\"X\",\"Y\",\"X\"]"),
+        ("[for i, s in local.l : \"${i}-${s}\" if s != \"y\"]", "[\"0-x\",\"2-x\"]"),
+        ("[for k, v in local.m : \"${k}=${v}\"]", "[\"a=1\",\"b=2\"]"),
+        ("{ for k, v in local.m : v => k }", "{1=\"a\",2=\"b\"}"),
+        ("{ for s in local.l : s => s... }", "{x=[\"x\",\"x\"],y=[\"y\"]}"),
+        ("{ for s in local.l : s => s }", "unknown"),
+        ("{ for u in local.users : u.name => u.admin if u.admin }", "{a=true,c=true}"),
+        ("[for k, v in toset(local.l) : k]", "[\"x\",\"y\"]"),
+        ("[for s in local.l : [for t in [1, 2] : \"${s}${t}\"]][1]", "[\"y1\",\"y2\"]"),
+        ("[for s in \"str\" : s]", "unknown"),
+    ];
+    for (expr, want) in cases {
+        assert_eq!(known_with(prelude, expr), want, "{expr}");
+    }
+}
+
+#[test]
+fn splats_and_steps_on_values() {
+    let prelude = "locals {\n  users = [{ name = \"a\", keys = [1, 2] }, { name = \"b\", keys = [3] }]\n  one = { name = \"solo\" }\n  k = \"name\"\n}";
+    let cases = [
+        ("local.users[*].name", "[\"a\",\"b\"]"),
+        ("local.users.*.name", "[\"a\",\"b\"]"),
+        ("local.users[*].keys[0]", "[1,3]"),
+        ("local.users.*.keys[0]", "[1,2]"),
+        ("local.one[*].name", "[\"solo\"]"),
+        ("local.one[local.k]", "\"solo\""),
+        ("local.users[1][local.k]", "\"b\""),
+        ("local.users[5]", "unknown"),
+        ("try(local.users[5].name, \"none\")", "\"none\""),
+        ("concat([1], [2])[1]", "2"),
+        ("(local.one).name", "\"solo\""),
+        ("concat([[1], [2, 3]]...)", "[1,2,3]"),
+        ("max([3, 9, 4]...)", "9"),
+    ];
+    for (expr, want) in cases {
+        assert_eq!(known_with(prelude, expr), want, "{expr}");
+    }
+}
+
+#[test]
+fn variable_types_convert_and_fill_optional_defaults() {
+    let vars = r#"
+variable "rules" {
+  type = map(object({
+    port     = number
+    cidrs    = optional(list(string), ["10.0.0.0/8"])
+    public   = optional(bool, false)
+    note     = optional(string)
+  }))
+  default = {
+    ssh = { port = "22", public = true }
+    web = { port = 443, cidrs = ["0.0.0.0/0"], extra = "dropped" }
+  }
+}
+variable "ports" {
+  type    = set(number)
+  default = [443, 80, 443]
+}
+variable "tags" {
+  type    = map(string)
+  default = { a = 1, b = true }
+}
+variable "mixed" {
+  type    = list(any)
+  default = ["a", 1]
+}
+variable "strict" {
+  type     = string
+  nullable = false
+  default  = "fallback"
+}
+variable "weird" {
+  type    = list(lookup_type)
+  default = ["x"]
+}
+"#;
+    assert_eq!(
+        known_with(vars, "var.rules"),
+        "{ssh={port=22,cidrs=[\"10.0.0.0/8\"],public=true,note=null},web={port=443,cidrs=[\"0.0.0.0/0\"],public=false,note=null}}"
+    );
+    assert_eq!(known_with(vars, "var.ports"), "[80,443]");
+    assert_eq!(known_with(vars, "var.tags"), "{a=\"1\",b=\"true\"}");
+    assert_eq!(known_with(vars, "var.mixed"), "[\"a\",\"1\"]");
+    assert_eq!(known_with(vars, "var.weird"), "unknown", "a type this does not read");
+    let (docs, _) = run(
+        &[("m/main.tf", &format!("{vars}\nlocals {{\n  out = var.strict\n}}\n"))],
+        &[("m/terraform.tfvars", "strict = null\n")],
+    );
+    let out = docs[0].entries().iter().filter(|e| e.key == "locals").find_map(|e| e.value.get("out"));
+    assert_eq!(out.map(show).as_deref(), Some("\"fallback\""), "nullable = false: null means the default");
+}
+
+#[test]
+fn blocks_that_create_nothing_are_left_out() {
+    let main = r#"
+variable "create" {
+  default = false
+}
+resource "aws_db_instance" "off" {
+  count               = var.create ? 1 : 0
+  skip_final_snapshot = true
+}
+resource "aws_db_instance" "none" {
+  for_each            = {}
+  skip_final_snapshot = true
+}
+resource "aws_db_instance" "on" {
+  count = var.create ? 0 : 2
+  dynamic "ingress" {
+    for_each = []
+    content {}
+  }
+  dynamic "egress" {
+    for_each = var.unknown
+    content {}
+  }
+}
+resource "aws_db_instance" "maybe" {
+  count = length(aws_x.y.list)
+}
+module "skipped" {
+  source = "./m"
+  count  = 0
+}
+"#;
+    let (docs, out) = run(&[("main.tf", main)], &[]);
+    let dbs: Vec<&Entry> = docs[0]
+        .entries()
+        .iter()
+        .filter(|e| e.key == "resource")
+        .flat_map(|r| r.value.entries())
+        .flat_map(|t| t.value.entries())
+        .collect();
+    let names: Vec<&str> = dbs.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(names, ["on", "maybe"]);
+    let on = &dbs[0].value;
+    let dynamic: Vec<&str> =
+        on.get("dynamic").expect("dynamic").entries().iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(dynamic, ["egress"]);
+    assert!(docs[0].get("module").is_some_and(|m| m.entries().is_empty()));
+    assert_eq!(out.skipped[0].len(), 4, "two resources, a dynamic block and a module");
+}
+
+#[test]
+fn more_functions() {
+    let cases = [
+        ("flatten([[1, [2]], [], [3]])", "[1,2,3]"),
+        ("distinct([1, 2, 1])", "[1,2]"),
+        ("keys({ b = 1, a = 2 })", "[\"a\",\"b\"]"),
+        ("values({ b = 1, a = 2 })", "[2,1]"),
+        ("slice([1, 2, 3, 4], 1, 3)", "[2,3]"),
+        ("zipmap([\"a\", \"b\"], [1, 2])", "{a=1,b=2}"),
+        ("range(3)", "[0,1,2]"),
+        ("range(1, 7, 3)", "[1,4]"),
+        ("range(3, 0)", "[3,2,1]"),
+        ("compact([\"a\", \"\", null, \"b\"])", "[\"a\",\"b\"]"),
+        ("coalescelist([], [1], [2])", "[1]"),
+        ("one([]) == null", "true"),
+        ("one([\"x\"])", "\"x\""),
+        ("one([1, 2])", "unknown"),
+        ("sum([1, 2.5])", "3.5"),
+        ("min(3, 1, 2)", "1"),
+        ("abs(-2)", "2"),
+        ("ceil(1.2)", "2"),
+        ("floor(1.8)", "1"),
+        ("index([\"a\", \"b\"], \"b\")", "1"),
+        ("reverse([1, 2])", "[2,1]"),
+        ("alltrue([true, \"true\"])", "true"),
+        ("anytrue([])", "false"),
+        ("setunion([\"b\"], [\"a\", \"b\"])", "[\"a\",\"b\"]"),
+        ("setintersection([\"a\", \"b\"], [\"b\", \"c\"])", "[\"b\"]"),
+        ("setproduct([\"a\", \"b\"], [1])", "[[\"a\",1],[\"b\",1]]"),
+        ("replace(\"a-b-c\", \"-\", \"_\")", "\"a_b_c\""),
+        ("replace(\"v1.2.3\", \"/v(\\\\d+)\\\\..*/\", \"major $1\")", "\"major 1\""),
+        ("regex(\"^([a-z]+)-(\\\\d+)$\", \"web-42\")", "[\"web\",\"42\"]"),
+        ("regex(\"(?P<name>[a-z]+)\", \"web-42\")", "{name=\"web\"}"),
+        ("regex(\"[0-9]+\", \"web-42\")", "\"42\""),
+        ("regex(\"x\", \"abc\")", "unknown"),
+        ("regexall(\"[0-9]\", \"a1b2\")", "[\"1\",\"2\"]"),
+        ("trimspace(\"  x \\n\")", "\"x\""),
+        ("trim(\"?!hello?!\", \"!?\")", "\"hello\""),
+        ("trimprefix(\"arn:aws\", \"arn:\")", "\"aws\""),
+        ("trimsuffix(\"a.tf\", \".tf\")", "\"a\""),
+        ("substr(\"hello\", 1, 3)", "\"ell\""),
+        ("substr(\"hello\", -3, -1)", "\"llo\""),
+        ("startswith(\"hello\", \"he\")", "true"),
+        ("endswith(\"hello\", \"x\")", "false"),
+        ("strcontains(\"hello\", \"ll\")", "true"),
+        ("title(\"hello world\")", "\"Hello World\""),
+        ("formatlist(\"%s-%s\", [\"a\", \"b\"], \"x\")", "[\"a-x\",\"b-x\"]"),
+        ("jsondecode(jsonencode({ a = [1] }))", "{a=[1]}"),
+        ("yamldecode(\"a: 1\\nb: [x, true]\\n\")", "{a=1,b=[\"x\",true]}"),
+        ("yamldecode(\"a: 1\\n---\\nb: 2\\n\")", "unknown"),
+        (
+            "yamlencode({ b = [1, { c = \"d\" }], a = \"x\" })",
+            "\"\\\"a\\\": \\\"x\\\"\\n\\\"b\\\":\\n- 1\\n- \\\"c\\\": \\\"d\\\"\\n\"",
+        ),
+        ("base64encode(\"hello\")", "\"aGVsbG8=\""),
+        ("base64decode(\"aGVsbG8=\")", "\"hello\""),
+        ("md5(\"hello\")", "\"5d41402abc4b2a76b9719d911017c592\""),
+        ("sha1(\"hello\")", "\"aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d\""),
+        ("sha256(\"hello\")", "\"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\""),
+        ("cidrhost(\"10.0.0.0/24\", 5)", "\"10.0.0.5\""),
+        ("cidrhost(\"10.0.0.0/24\", -2)", "\"10.0.0.254\""),
+        ("cidrnetmask(\"10.0.0.0/12\")", "\"255.240.0.0\""),
+        ("cidrsubnet(\"fd00::/48\", 16, 1)", "\"fd00:0:0:1::/64\""),
+        ("cidrsubnets(\"10.0.0.0/16\", 8, 8, 4)", "[\"10.0.0.0/24\",\"10.0.1.0/24\",\"10.0.16.0/20\"]"),
+        ("tomap({ a = \"b\" })", "{a=\"b\"}"),
+        ("tolist(toset([\"b\", \"a\"]))", "[\"a\",\"b\"]"),
+        ("tobool(\"true\")", "true"),
+        ("sensitive(\"s\")", "\"s\""),
+        ("nonsensitive(\"s\")", "\"s\""),
+        ("file(\"x.txt\")", "unknown"),
+    ];
+    for (expr, want) in cases {
+        assert_eq!(known(expr), want, "{expr}");
+    }
+}
+
+/// Answers reads from a fixed set of files, for `file()` and `templatefile()`.
+struct Files(Vec<(&'static str, &'static str)>);
+
+impl FileReader for Files {
+    fn read(&self, path: &str) -> Option<std::sync::Arc<str>> {
+        self.0.iter().find(|(p, _)| *p == path).map(|(_, t)| std::sync::Arc::from(*t))
+    }
+    fn exists(&self, path: &str) -> Option<bool> {
+        Some(self.0.iter().any(|(p, _)| *p == path))
+    }
+}
+
+#[test]
+fn files_are_read_relative_to_the_root_module() {
+    let files = Files(vec![
+        ("root/policy.json", "{\"a\": 1}"),
+        ("root/mod/user_data.sh", "#!/bin/sh\necho ${name} ${port + 1}\n"),
+        ("root/mod/loop.tpl", "%{ for x in xs }${x}%{ endfor }"),
+    ]);
+    let text = "locals {\n  a = jsondecode(file(\"policy.json\"))\n  b = templatefile(\"${path.module}/user_data.sh\", { name = \"web\", port = 80 })\n  c = fileexists(\"nope\")\n  d = templatefile(\"mod/loop.tpl\", { xs = [1] })\n  e = file(\"../outside\")\n  f = templatefile(\"mod/user_data.sh\", { name = var.x, port = 1 })\n}\n";
+    let parsed = parse(text);
+    let module = [ModuleFile { path: "root/main.tf", text, docs: &parsed.docs }];
+    let own = Env { module_path: ".".into(), root_dir: "root".into(), files: Some(&files) };
+    let out = evaluate_module(&module, &[], &[], &own);
+    let doc = out.docs[0].as_ref().expect("changed")[0].clone();
+    let locals = doc.get("locals").expect("locals");
+    let get = |k: &str| show(locals.get(k).expect(k));
+    assert_eq!(get("a"), "{a=1}");
+    assert_eq!(get("b"), "unknown", "path.module is `.` for the root: root/./user_data.sh does not exist");
+    assert_eq!(get("c"), "false");
+    assert_eq!(get("d"), "unknown", "template directives are not evaluated");
+    assert_eq!(get("e"), "unknown", "outside the root folder");
+    assert_eq!(get("f"), "unknown", "templatefile sees only its own variables");
+    let called = Env { module_path: "mod".into(), root_dir: "root".into(), files: Some(&files) };
+    let out = evaluate_module(&module, &[], &[], &called);
+    let doc = out.docs[0].as_ref().expect("changed")[0].clone();
+    assert_eq!(
+        show(doc.get("locals").and_then(|l| l.get("b")).expect("b")),
+        "\"#!/bin/sh\\necho web 81\\n\""
+    );
+}
+
+#[test]
+fn command_line_values_come_last_in_the_order_given() {
+    let main = "variable \"a\" {\n  default = 1\n}\nvariable \"s\" {\n  type = string\n}\nvariable \"l\" {\n  type = list(string)\n}\nvariable \"untyped\" {}\nlocals {\n  a = var.a\n  s = var.s\n  l = var.l\n  u = var.untyped\n}\n";
+    let parsed = parse(main);
+    let auto = parse("a = 2\n");
+    let file_a = parse("a = 3\ns = \"from-file\"\n");
+    let literal = |s: &str| Node::new(crate::span::Span::default(), Value::Str(s.to_string()));
+    let (lit_a, lit_s, lit_l, lit_u) =
+        (literal("4"), literal("[\"x\"]"), literal("[\"a\", \"b\"]"), literal("[1]"));
+    let parsed_l = parse("v = [\"a\", \"b\"]\n");
+    let parsed_l = parsed_l.docs[0].get("v").expect("v").clone();
+    let module = [ModuleFile { path: "m/main.tf", text: main, docs: &parsed.docs }];
+    let vars = [ModuleFile { path: "m/x.auto.tfvars", text: "", docs: &auto.docs }];
+    let cli = [
+        CliValue::File(ModuleFile { path: "prod.tfvars", text: "", docs: &file_a.docs }),
+        CliValue::Var { name: "a", literal: &lit_a, parsed: None },
+        CliValue::Var { name: "s", literal: &lit_s, parsed: None },
+        CliValue::Var { name: "l", literal: &lit_l, parsed: Some(&parsed_l) },
+        CliValue::Var { name: "untyped", literal: &lit_u, parsed: None },
+    ];
+    let out = evaluate_module(&module, &vars, &cli, &Env::root("m", None));
+    let doc = out.docs[0].as_ref().expect("changed")[0].clone();
+    let locals = doc.get("locals").expect("locals");
+    let get = |k: &str| show(locals.get(k).expect(k));
+    assert_eq!(get("a"), "\"4\"", "--var after --var-file after *.auto.tfvars (untyped: a string)");
+    assert_eq!(get("s"), "\"[\\\"x\\\"]\"", "a string variable takes the text literally");
+    assert_eq!(get("l"), "[\"a\",\"b\"]", "a list variable parses it");
+    assert_eq!(get("u"), "\"[1]\"", "an untyped variable takes the text literally");
+}
+
+#[test]
+fn policies_in_strings_are_decoded_with_their_spans() {
+    let main = r#"resource "aws_iam_policy" "inline" {
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", Action = "*", Resource = aws_s3_bucket.b.arn },
+      { Effect = "Deny", Action = ["s3:*"], Resource = "*" },
+    ]
+  })
+}
+resource "aws_s3_bucket_policy" "heredoc" {
+  policy = <<-EOT
+    {
+      "Statement": [{
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": "${aws_s3_bucket.b.arn}/*"
+      }]
+    }
+  EOT
+}
+resource "aws_iam_role" "r" {
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+  inline_policy {
+    policy = "{\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"iam:*\", \"Resource\": \"*\"}}"
+  }
+}
+resource "aws_sqs_queue_policy" "from_local" {
+  policy = local.queue_policy
+}
+locals {
+  queue_policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = { AWS = "*" }, Action = "sqs:*" }] })
+}
+"#;
+    let (docs, _) = run(&[("main.tf", main)], &[]);
+    let at = |path: &[&str]| {
+        let mut nodes = vec![&docs[0]];
+        for k in path {
+            nodes = nodes
+                .iter()
+                .flat_map(|n| n.entries().iter().filter(|e| e.key == *k).map(|e| &e.value))
+                .collect();
+        }
+        *nodes.first().unwrap_or_else(|| panic!("no {path:?}"))
+    };
+    let text_of = |n: &Node| main[n.span.range()].to_string();
+
+    let inline = at(&["resource", "aws_iam_policy", "inline", "policy"]);
+    let statements: Vec<&Node> =
+        inline.entries().iter().filter(|e| e.key == "Statement").map(|e| &e.value).collect();
+    assert_eq!(statements.len(), 2, "one Statement entry per statement");
+    assert_eq!(statements[0].get("Action").and_then(Node::as_str), Some("*"));
+    assert_eq!(text_of(statements[0].get("Action").expect("action")), "\"*\"");
+    assert!(statements[0].get("Resource").is_some_and(Node::is_unknown));
+
+    let heredoc = at(&["resource", "aws_s3_bucket_policy", "heredoc", "policy"]);
+    let statement = heredoc.get("Statement").expect("statement");
+    let principal = statement.get("Principal").expect("principal");
+    assert_eq!(principal.as_str(), Some("*"));
+    assert_eq!(text_of(principal), "\"*\"", "the span points into the heredoc");
+    assert!(statement.get("Resource").is_some_and(Node::is_unknown));
+
+    let role = at(&["resource", "aws_iam_role", "r"]);
+    assert!(role.get("assume_role_policy").is_some_and(Node::is_unknown));
+    let quoted = role.get("inline_policy").and_then(|p| p.get("policy")).expect("inline policy");
+    let action = quoted.get("Statement").and_then(|s| s.get("Action")).expect("action");
+    assert_eq!(action.as_str(), Some("iam:*"));
+    assert!(text_of(action).contains("iam:*"), "{}", text_of(action));
+
+    let from_local = at(&["resource", "aws_sqs_queue_policy", "from_local", "policy"]);
+    let aws = from_local.get("Statement").and_then(|s| s.get("Principal")).and_then(|p| p.get("AWS"));
+    assert_eq!(aws.and_then(Node::as_str), Some("*"));
+    assert_eq!(text_of(aws.expect("aws")), "local.queue_policy");
 }

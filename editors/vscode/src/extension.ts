@@ -30,6 +30,8 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
       { scheme: "file", pattern: "**/*.tf.json" },
       { scheme: "file", pattern: "**/*.tfvars" },
       { scheme: "file", pattern: "**/*.{yml,yaml}" },
+      // Helm chart helpers: an edit re-renders the chart and updates its open templates.
+      { scheme: "file", pattern: "**/templates/*.tpl" },
     ],
     initializationOptions: s.docsBaseUrl ? { docsBaseUrl: s.docsBaseUrl } : {},
     synchronize: {

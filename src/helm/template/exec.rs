@@ -93,6 +93,41 @@ pub struct Entry {
     pub source: Arc<str>,
 }
 
+/// What a traced execution records for the top-level template: which node wrote each stretch of the
+/// output, and which watched containers (the caller's values maps and lists) were read while writing it.
+/// This is the raw material of Helm's source map ([`crate::helm::sourcemap`]).
+#[derive(Debug, Default)]
+pub struct Trace {
+    /// Container ids ([`Value::container_id`]) whose reads are recorded; reads of others are not.
+    pub watched: std::collections::HashSet<usize>,
+    /// In output order; each starts where the previous one ends.
+    pub segments: Vec<Segment>,
+    touched: Vec<Touch>,
+    /// Reads by enclosing `with`/`range` pipelines, which name what the actions inside print.
+    context: Vec<Touch>,
+}
+
+/// A stretch of the top-level output and the template node that wrote it.
+#[derive(Clone, Debug)]
+pub struct Segment {
+    /// Byte offset in the output where the stretch starts.
+    pub out: usize,
+    /// The template file the node is in, and its span there.
+    pub file: Arc<str>,
+    pub span: Span,
+    /// True when the stretch is a verbatim copy of `span` (template text), so offsets map one to one.
+    pub verbatim: bool,
+    /// Watched containers read while writing it (and by enclosing `with`/`range`).
+    pub touched: Vec<Touch>,
+}
+
+/// A read of a watched container: of its field `key`, or of the container itself as a whole.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Touch {
+    pub container: usize,
+    pub key: Option<String>,
+}
+
 /// Control flow out of a list of nodes.
 enum Flow {
     Normal,
@@ -115,6 +150,8 @@ pub struct State<'a> {
     overlay: HashMap<String, Entry>,
     /// Stack address when execution started, to bound the stack that nesting uses.
     stack_base: usize,
+    /// Set by [`State::execute_traced`].
+    trace: Option<Trace>,
 }
 
 /// Stack that one execution may use: nesting (template calls inside nested blocks inside parentheses)
@@ -139,6 +176,57 @@ impl<'a> State<'a> {
             current: None,
             overlay: HashMap::new(),
             stack_base: stack_address(),
+            trace: None,
+        }
+    }
+
+    /// [`State::execute`], recording a [`Trace`] of the top-level template's output.
+    pub fn execute_traced(
+        &mut self,
+        name: &str,
+        data: &Value,
+        watched: std::collections::HashSet<usize>,
+    ) -> (Result<String, Box<ExecError>>, Trace) {
+        self.trace = Some(Trace { watched, ..Trace::default() });
+        let out = self.execute(name, data);
+        (out, self.trace.take().unwrap_or_default())
+    }
+
+    /// True while the node being executed writes straight into the top-level template's output.
+    fn tracing_top(&self) -> bool {
+        self.depth == 1 && self.trace.is_some()
+    }
+
+    fn touch(&mut self, v: &Value, key: Option<&str>) {
+        if let (Some(t), Some(id)) = (&mut self.trace, v.container_id())
+            && t.watched.contains(&id)
+        {
+            let touch = Touch { container: id, key: key.map(str::to_string) };
+            if !t.touched.contains(&touch) {
+                t.touched.push(touch);
+            }
+        }
+    }
+
+    /// Starts recording what the next top-level node reads.
+    fn begin_node(&mut self) {
+        if self.depth == 1
+            && let Some(t) = &mut self.trace
+        {
+            t.touched.clear();
+        }
+    }
+
+    /// Records that the output from `at` on was written by the node at `span`.
+    fn segment(&mut self, at: usize, span: Span, verbatim: bool) {
+        if !self.tracing_top() {
+            return;
+        }
+        let Some(file) = self.current.as_ref().map(|e| Arc::clone(&e.file)) else { return };
+        if let Some(t) = &mut self.trace {
+            let mut touched = t.context.clone();
+            touched.append(&mut t.touched);
+            t.segments.push(Segment { out: at, file, span, verbatim, touched });
         }
     }
 
@@ -269,24 +357,38 @@ impl<'a> State<'a> {
         for node in nodes {
             self.step(node.span())?;
             match node {
-                Node::Text { span, text } => self.write(out, text, *span)?,
+                Node::Text { span, text } => {
+                    let at = out.len();
+                    self.write(out, text, *span)?;
+                    if self.tracing_top() {
+                        let exact = self.verbatim_span(*span, text);
+                        self.segment(at, exact, true);
+                    }
+                }
                 Node::Action { span, pipe } => {
+                    self.begin_node();
                     let v = self.pipeline(dot, pipe)?;
                     if pipe.decl.is_empty() {
                         let s = match &v {
                             Value::Nil => "<no value>".to_string(),
                             v => v.to_go_string(),
                         };
+                        let at = out.len();
                         self.write(out, &s, *span)?;
+                        self.segment(at, *span, false);
                     }
                 }
                 Node::If(b) | Node::With(b) => {
                     let is_with = matches!(node, Node::With(_));
                     let mark = self.vars.len();
+                    self.begin_node();
                     let v = self.pipeline(dot, &b.pipe)?;
                     let flow = if v.truthy() {
                         let inner = if is_with { &v } else { dot };
-                        self.walk(inner, &b.list, out)?
+                        let pushed = if is_with { self.push_context() } else { 0 };
+                        let flow = self.walk(inner, &b.list, out);
+                        self.pop_context(pushed);
+                        flow?
                     } else if let Some(e) = &b.else_list {
                         self.walk(dot, e, out)?
                     } else {
@@ -303,9 +405,12 @@ impl<'a> State<'a> {
                         Some(p) => self.pipeline(dot, p)?,
                         None => Value::Nil,
                     };
+                    self.begin_node();
                     let s = self.call_template(name, &data, *span)?;
                     // The output was already counted while the called template wrote it.
+                    let at = out.len();
                     out.push_str(&s);
+                    self.segment(at, *span, false);
                 }
                 Node::Break(_) => return Ok(Flow::Break),
                 Node::Continue(_) => return Ok(Flow::Continue),
@@ -317,7 +422,22 @@ impl<'a> State<'a> {
     fn range(&mut self, dot: &Value, b: &Branch, out: &mut String) -> Result<(), Box<ExecError>> {
         let mark = self.vars.len();
         // Evaluate without declaring: the range variables are set per iteration.
+        self.begin_node();
         let v = self.pipeline_value(dot, &b.pipe)?;
+        let pushed = self.push_context();
+        let result = self.range_items(dot, b, v, mark, out);
+        self.pop_context(pushed);
+        result
+    }
+
+    fn range_items(
+        &mut self,
+        dot: &Value,
+        b: &Branch,
+        v: Value,
+        mark: usize,
+        out: &mut String,
+    ) -> Result<(), Box<ExecError>> {
         let decl = &b.pipe.decl;
         if !b.pipe.is_assign {
             for name in decl {
@@ -327,8 +447,14 @@ impl<'a> State<'a> {
         let items: Box<dyn Iterator<Item = (Value, Value)> + '_> = match &v {
             Value::Nil => Box::new(std::iter::empty()),
             Value::List(l) => Box::new(l.iter().enumerate().map(|(i, x)| (Value::Int(i as i64), x.clone()))),
-            Value::Map(m) => Box::new(m.iter().map(|(k, x)| (Value::Str(k.clone()), x.clone()))),
-            Value::Int(n) => {
+            // As Go: the sorted keys are taken first, each value when its turn comes (the body may `set`).
+            Value::Map(m) => {
+                Box::new(m.keys().into_iter().map(|k| (Value::Str(k.clone()), m.get(&k).unwrap_or_default())))
+            }
+            Value::Object(o) if o.entries().is_some() => {
+                Box::new(o.entries().unwrap_or_default().into_iter().map(|(k, x)| (Value::Str(k), x)))
+            }
+            Value::Int(n) | Value::Int64(n) => {
                 if decl.len() > 1 {
                     return Err(self
                         .fail(b.pipe.span, format!("can't use {n} to iterate over more than one variable")));
@@ -368,6 +494,34 @@ impl<'a> State<'a> {
         }
         self.vars.truncate(mark);
         Ok(())
+    }
+
+    /// Makes what the current top-level `with`/`range` pipeline read part of every segment inside it.
+    fn push_context(&mut self) -> usize {
+        if self.depth != 1 {
+            return 0;
+        }
+        let Some(t) = &mut self.trace else { return 0 };
+        let n = t.touched.len();
+        let touched: Vec<Touch> = t.touched.drain(..).collect();
+        t.context.extend(touched);
+        n
+    }
+
+    fn pop_context(&mut self, n: usize) {
+        if let Some(t) = &mut self.trace {
+            let keep = t.context.len().saturating_sub(n);
+            t.context.truncate(keep);
+        }
+    }
+
+    /// The exact bytes of `text` inside the text token at `span` (trimming removed whitespace around it).
+    fn verbatim_span(&self, span: Span, text: &str) -> Span {
+        let src = self.current.as_ref().and_then(|e| e.source.get(span.range())).unwrap_or("");
+        match src.find(text) {
+            Some(i) => Span::new(span.start as usize + i, span.start as usize + i + text.len()),
+            None => span,
+        }
     }
 
     fn set_var(&mut self, name: &str, v: Value, span: Span) -> Result<(), Box<ExecError>> {
@@ -467,9 +621,15 @@ impl<'a> State<'a> {
             TermKind::Str(s) => Value::Str(s.clone()),
         };
         let mut v = base;
+        if t.fields.is_empty() && self.trace.is_some() {
+            self.touch(&v, None);
+        }
         for f in &t.fields {
+            if self.trace.is_some() {
+                self.touch(&v, Some(f));
+            }
             v = match &v {
-                Value::Map(m) => m.get(f).cloned().unwrap_or_default(),
+                Value::Map(m) => m.get(f).unwrap_or_default(),
                 Value::Object(o) => match o.field(f) {
                     Some(v) => v,
                     None => {
@@ -534,6 +694,11 @@ impl<'a> State<'a> {
         }
         if let Some(f) = fin {
             vals.push(f);
+        }
+        if self.trace.is_some() {
+            for v in &vals {
+                self.touch(v, None);
+            }
         }
         let n = vals.len();
         let ok = match def.arity {

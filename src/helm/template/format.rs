@@ -55,7 +55,7 @@ fn sign(s: String, spec: &Spec) -> String {
 fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
     match (verb, v) {
         ('v', Value::Float(f)) => sign(go_float_g(*f, spec.prec, false), spec),
-        ('v', Value::Int(i)) => sign(i.to_string(), spec),
+        ('v', Value::Int(i) | Value::Int64(i)) => sign(i.to_string(), spec),
         ('v', Value::Str(s)) if spec.sharp => go_quote(s),
         ('v', v) => v.to_go_string(),
         (_, Value::List(items)) if verb != 'T' => {
@@ -64,6 +64,7 @@ fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
         }
         (_, Value::Map(m)) if verb != 'T' => {
             let parts: Vec<String> = m
+                .entries()
                 .iter()
                 .map(|(k, x)| {
                     format!(
@@ -75,13 +76,14 @@ fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
                 .collect();
             format!("map[{}]", parts.join(" "))
         }
-        ('T', v) => v.type_name().to_string(),
+        ('T', v) => v.type_name(),
         ('s', Value::Str(s)) => match spec.prec {
             Some(p) => s.chars().take(p).collect(),
             None => s.clone(),
         },
+        ('s', Value::Object(o)) => o.to_go_string(),
         ('q', Value::Str(s)) => go_quote(s),
-        ('q', Value::Int(i)) => match u32::try_from(*i).ok().and_then(char::from_u32) {
+        ('q', Value::Int(i) | Value::Int64(i)) => match u32::try_from(*i).ok().and_then(char::from_u32) {
             Some('\'') => "'\\''".to_string(),
             Some(c) => {
                 let q = go_quote(&c.to_string());
@@ -93,23 +95,23 @@ fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
             let h: String = s.bytes().map(|b| format!("{b:02x}")).collect();
             if verb == 'X' { h.to_uppercase() } else { h }
         }
-        ('d', Value::Int(i)) => sign(i.to_string(), spec),
-        ('b', Value::Int(i)) => {
+        ('d', Value::Int(i) | Value::Int64(i)) => sign(i.to_string(), spec),
+        ('b', Value::Int(i) | Value::Int64(i)) => {
             sign(if *i < 0 { format!("-{:b}", i.unsigned_abs()) } else { format!("{i:b}") }, spec)
         }
-        ('o', Value::Int(i)) => {
+        ('o', Value::Int(i) | Value::Int64(i)) => {
             sign(if *i < 0 { format!("-{:o}", i.unsigned_abs()) } else { format!("{i:o}") }, spec)
         }
-        ('x', Value::Int(i)) => {
+        ('x', Value::Int(i) | Value::Int64(i)) => {
             sign(if *i < 0 { format!("-{:x}", i.unsigned_abs()) } else { format!("{i:x}") }, spec)
         }
-        ('X', Value::Int(i)) => {
+        ('X', Value::Int(i) | Value::Int64(i)) => {
             sign(if *i < 0 { format!("-{:X}", i.unsigned_abs()) } else { format!("{i:X}") }, spec)
         }
-        ('c', Value::Int(i)) => {
+        ('c', Value::Int(i) | Value::Int64(i)) => {
             u32::try_from(*i).ok().and_then(char::from_u32).unwrap_or('\u{fffd}').to_string()
         }
-        ('U', Value::Int(i)) => format!("U+{i:04X}"),
+        ('U', Value::Int(i) | Value::Int64(i)) => format!("U+{i:04X}"),
         ('t', Value::Bool(b)) => b.to_string(),
         ('e' | 'E', Value::Float(f)) => sign(go_float_e(*f, spec.prec.unwrap_or(6), verb == 'E'), spec),
         ('f' | 'F', Value::Float(f)) => sign(go_float_f(*f, spec.prec.unwrap_or(6)), spec),
@@ -191,7 +193,7 @@ pub fn go_sprintf(format: &str, args: &[Value]) -> String {
             continue;
         };
         argi += 1;
-        let numeric = matches!(arg, Value::Int(_) | Value::Float(_));
+        let numeric = matches!(arg, Value::Int(_) | Value::Int64(_) | Value::Float(_));
         let s = format_one(verb, arg, &spec);
         out.push_str(&pad(s, &spec, numeric));
     }

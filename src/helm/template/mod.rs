@@ -29,6 +29,7 @@
 //!
 //! Every node keeps its byte span in its file, and errors carry the file and line.
 
+pub mod collections;
 pub mod exec;
 pub mod format;
 pub mod funcs;
@@ -87,6 +88,17 @@ impl Templates {
     /// Executes the template `name` with `data` as dot and `$`, as Go's `ExecuteTemplate` does.
     pub fn execute(&self, name: &str, data: &Value) -> Result<String, Box<ExecError>> {
         State::new(&self.entries, &self.funcs, self.limits).execute(name, data)
+    }
+
+    /// [`Templates::execute`], recording which node wrote each stretch of output and which of the
+    /// `watched` containers it read ([`exec::Trace`]). The output is Go's, before Helm's post-processing.
+    pub fn execute_traced(
+        &self,
+        name: &str,
+        data: &Value,
+        watched: std::collections::HashSet<usize>,
+    ) -> (Result<String, Box<ExecError>>, exec::Trace) {
+        State::new(&self.entries, &self.funcs, self.limits).execute_traced(name, data, watched)
     }
 
     /// [`Templates::execute`], then Helm's post-processing: every `<no value>` is removed.

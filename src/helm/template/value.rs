@@ -3,21 +3,26 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// A template value. Maps keep their keys sorted, so iteration is in Go's sorted key order.
+pub use super::collections::{Dict, Elem, List, MAX_NESTING};
+
+/// A template value: the Go types Helm's templates see.
 ///
 /// There is no separate "missing" marker: Helm executes templates with `missingkey=zero` on
 /// `map[string]interface{}` data, where a missing key and a key set to `null` are the same nil value.
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, Default)]
 pub enum Value {
     #[default]
     Nil,
     Bool(bool),
+    /// Go's `int`: integer literals, `len`, `int`, `atoi`.
     Int(i64),
+    /// Go's `int64`: Sprig's integer arithmetic (`add`, `sub`, `int64`, …) and TOML integers.
+    Int64(i64),
     Float(f64),
     Str(String),
-    List(Arc<Vec<Value>>),
-    Map(Arc<BTreeMap<String, Value>>),
-    /// A host object with fields and methods (Helm's `.Files`, `.Capabilities`, …).
+    List(List),
+    Map(Dict),
+    /// A host object with fields and methods (Helm's `.Files`, `.Capabilities`, a `time.Time`, …).
     Object(Arc<dyn Object>),
 }
 
@@ -29,9 +34,21 @@ pub trait Object: Send + Sync + std::fmt::Debug {
     fn field(&self, name: &str) -> Option<Value>;
     /// A method called with arguments; `None` if there is no such method.
     fn call(&self, method: &str, args: &[Value]) -> Option<Result<Value, String>>;
+    /// The entries `range` iterates over, in order, for objects that are maps in Go (`.Files`).
+    fn entries(&self) -> Option<Vec<(String, Value)>> {
+        None
+    }
     /// What `{{ . }}` prints (Go's `%v` of the struct).
     fn to_go_string(&self) -> String {
         format!("{{{}}}", self.type_name())
+    }
+    /// Go's `reflect.Kind` name (`struct`, `ptr`), for `kindOf`.
+    fn kind(&self) -> &'static str {
+        "struct"
+    }
+    /// The value `toJson`/`toYaml` encode this object as (Go marshals a struct's exported fields).
+    fn to_data(&self) -> Value {
+        Value::map(BTreeMap::new())
     }
 }
 
@@ -41,17 +58,67 @@ impl PartialEq for dyn Object {
     }
 }
 
+/// Structural equality (Go's `reflect.DeepEqual` on the same types); a map equals itself.
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        deep_equal(self, other, 0)
+    }
+}
+
+fn deep_equal(a: &Value, b: &Value, depth: usize) -> bool {
+    if depth > MAX_NESTING {
+        return false;
+    }
+    match (a, b) {
+        (Value::Nil, Value::Nil) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) | (Value::Int64(x), Value::Int64(y)) => x == y,
+        (Value::Float(x), Value::Float(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::List(x), Value::List(y)) => {
+            x.elem == y.elem
+                && x.len() == y.len()
+                && x.iter().zip(y.iter()).all(|(p, q)| deep_equal(p, q, depth + 1))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            if x.ptr_eq(y) {
+                return true;
+            }
+            if x.elem != y.elem {
+                return false;
+            }
+            let (x, y) = (x.read(), y.read());
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y.iter())
+                    .all(|((k1, v1), (k2, v2))| k1 == k2 && deep_equal(v1, v2, depth + 1))
+        }
+        (Value::Object(x), Value::Object(y)) => **x == **y,
+        _ => false,
+    }
+}
+
 impl Value {
+    /// An identity for a list or map (its shared allocation), stable while the value is alive: how
+    /// the source map recognises the caller's values inside a template execution.
+    pub fn container_id(&self) -> Option<usize> {
+        match self {
+            Value::List(l) => Some(l.id()),
+            Value::Map(m) => Some(m.id()),
+            _ => None,
+        }
+    }
+
     pub fn str(s: impl Into<String>) -> Value {
         Value::Str(s.into())
     }
 
     pub fn list(items: Vec<Value>) -> Value {
-        Value::List(Arc::new(items))
+        Value::List(List::new(items))
     }
 
     pub fn map(entries: BTreeMap<String, Value>) -> Value {
-        Value::Map(Arc::new(entries))
+        Value::Map(Dict::new(entries))
     }
 
     /// Go's truth: false, 0, "", nil and empty lists and maps are false.
@@ -59,7 +126,7 @@ impl Value {
         match self {
             Value::Nil => false,
             Value::Bool(b) => *b,
-            Value::Int(i) => *i != 0,
+            Value::Int(i) | Value::Int64(i) => *i != 0,
             Value::Float(f) => *f != 0.0,
             Value::Str(s) => !s.is_empty(),
             Value::List(l) => !l.is_empty(),
@@ -69,16 +136,17 @@ impl Value {
     }
 
     /// The Go type name, as it appears in error messages and `%!d(string=x)`.
-    pub fn type_name(&self) -> &'static str {
+    pub fn type_name(&self) -> String {
         match self {
-            Value::Nil => "<nil>",
-            Value::Bool(_) => "bool",
-            Value::Int(_) => "int",
-            Value::Float(_) => "float64",
-            Value::Str(_) => "string",
-            Value::List(_) => "[]interface {}",
-            Value::Map(_) => "map[string]interface {}",
-            Value::Object(o) => o.type_name(),
+            Value::Nil => "<nil>".into(),
+            Value::Bool(_) => "bool".into(),
+            Value::Int(_) => "int".into(),
+            Value::Int64(_) => "int64".into(),
+            Value::Float(_) => "float64".into(),
+            Value::Str(_) => "string".into(),
+            Value::List(l) => l.type_name().into(),
+            Value::Map(m) => m.type_name(),
+            Value::Object(o) => o.type_name().into(),
         }
     }
 
@@ -97,10 +165,18 @@ impl Value {
     }
 
     pub fn write_go(&self, out: &mut String) {
+        self.write_go_at(out, 0);
+    }
+
+    fn write_go_at(&self, out: &mut String, depth: usize) {
+        if depth > MAX_NESTING {
+            out.push_str("...");
+            return;
+        }
         match self {
             Value::Nil => out.push_str("<nil>"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(i) => out.push_str(&i.to_string()),
+            Value::Int(i) | Value::Int64(i) => out.push_str(&i.to_string()),
             Value::Float(f) => out.push_str(&go_float(*f)),
             Value::Str(s) => out.push_str(s),
             Value::List(items) => {
@@ -109,20 +185,20 @@ impl Value {
                     if i > 0 {
                         out.push(' ');
                     }
-                    v.write_go(out);
+                    v.write_go_at(out, depth + 1);
                 }
                 out.push(']');
             }
             Value::Object(o) => out.push_str(&o.to_go_string()),
             Value::Map(m) => {
                 out.push_str("map[");
-                for (i, (k, v)) in m.iter().enumerate() {
+                for (i, (k, v)) in m.read().iter().enumerate() {
                     if i > 0 {
                         out.push(' ');
                     }
                     out.push_str(k);
                     out.push(':');
-                    v.write_go(out);
+                    v.write_go_at(out, depth + 1);
                 }
                 out.push(']');
             }

@@ -6,71 +6,105 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::value::{Value, go_float};
+use super::value::{MAX_NESTING, Value, go_float};
 
 /// The YAML text of `v`, ending with a newline (Helm's `toYaml` trims it).
 pub fn to_yaml(v: &Value) -> String {
-    let mut out = String::new();
-    match v {
-        Value::Map(m) if !m.is_empty() => emit_map(v, 0, &mut out),
-        Value::List(l) if !l.is_empty() => emit_list(v, 0, &mut out),
+    emit(v, false)
+}
+
+/// As [`to_yaml`], with sequences indented under their key (go-yaml v3 with `SetIndent(2)`, which
+/// Helm's `toYamlPretty` uses).
+pub fn to_yaml_indented(v: &Value) -> String {
+    emit(v, true)
+}
+
+struct Emitter {
+    out: String,
+    indent_lists: bool,
+}
+
+fn emit(v: &Value, indent_lists: bool) -> String {
+    let mut e = Emitter { out: String::new(), indent_lists };
+    let v = data(v);
+    match &v {
+        Value::Map(m) if !m.is_empty() => e.map(&v, 0, 0),
+        Value::List(l) if !l.is_empty() => e.list(&v, 0, 0),
         v => {
-            out.push_str(&scalar(v, 0));
-            out.push('\n');
+            e.out.push_str(&scalar(v, 0));
+            e.out.push('\n');
         }
     }
-    out
+    e.out
 }
 
-fn emit_map(v: &Value, indent: usize, out: &mut String) {
-    let Value::Map(m) = v else { return };
-    let pad = " ".repeat(indent);
-    for (k, x) in m.iter() {
-        out.push_str(&pad);
-        out.push_str(&quote_key(k));
-        out.push(':');
-        match x {
-            Value::Map(c) if !c.is_empty() => {
-                out.push('\n');
-                emit_map(x, indent + 2, out);
-            }
-            Value::List(c) if !c.is_empty() => {
-                out.push('\n');
-                emit_list(x, indent, out);
-            }
-            x => {
-                out.push(' ');
-                out.push_str(&scalar(x, indent + 2));
-                out.push('\n');
-            }
-        }
+/// Host objects are encoded as the data they marshal to (a `time.Time` as its RFC 3339 text).
+fn data(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => o.to_data(),
+        v => v.clone(),
     }
 }
 
-fn emit_list(v: &Value, indent: usize, out: &mut String) {
-    let Value::List(items) = v else { return };
-    let pad = " ".repeat(indent);
-    for x in items.iter() {
-        match x {
-            Value::Map(c) if !c.is_empty() => {
-                let mut child = String::new();
-                emit_map(x, indent + 2, &mut child);
-                out.push_str(&pad);
-                out.push_str("- ");
-                out.push_str(child.get(indent + 2..).unwrap_or_default());
+impl Emitter {
+    fn map(&mut self, v: &Value, indent: usize, depth: usize) {
+        let Value::Map(m) = v else { return };
+        let pad = " ".repeat(indent);
+        for (k, x) in m.entries() {
+            self.out.push_str(&pad);
+            self.out.push_str(&quote_key(&k));
+            self.out.push(':');
+            let x = data(&x);
+            match &x {
+                _ if depth >= MAX_NESTING => self.out.push_str(" ...\n"),
+                Value::Map(c) if !c.is_empty() => {
+                    self.out.push('\n');
+                    self.map(&x, indent + 2, depth + 1);
+                }
+                Value::List(c) if !c.is_empty() => {
+                    self.out.push('\n');
+                    let at = if self.indent_lists { indent + 2 } else { indent };
+                    self.list(&x, at, depth + 1);
+                }
+                x => {
+                    self.out.push(' ');
+                    self.out.push_str(&scalar(x, indent + 2));
+                    self.out.push('\n');
+                }
             }
-            Value::List(c) if !c.is_empty() => {
-                let mut child = String::new();
-                emit_list(x, indent + 2, &mut child);
-                out.push_str(&pad);
-                out.push_str("- ");
-                out.push_str(child.get(indent + 2..).unwrap_or_default());
-            }
-            x => {
-                out.push_str(&pad);
-                out.push_str("- ");
-                out.push_str(&scalar(x, indent + 2));
-                out.push('\n');
+        }
+    }
+
+    fn list(&mut self, v: &Value, indent: usize, depth: usize) {
+        let Value::List(items) = v else { return };
+        let pad = " ".repeat(indent);
+        for x in items.iter() {
+            let x = data(x);
+            match &x {
+                _ if depth >= MAX_NESTING => {
+                    self.out.push_str(&pad);
+                    self.out.push_str("- ...\n");
+                }
+                Value::Map(c) if !c.is_empty() => {
+                    let mut child = Emitter { out: String::new(), indent_lists: self.indent_lists };
+                    child.map(&x, indent + 2, depth + 1);
+                    self.out.push_str(&pad);
+                    self.out.push_str("- ");
+                    self.out.push_str(child.out.get(indent + 2..).unwrap_or_default());
+                }
+                Value::List(c) if !c.is_empty() => {
+                    let mut child = Emitter { out: String::new(), indent_lists: self.indent_lists };
+                    child.list(&x, indent + 2, depth + 1);
+                    self.out.push_str(&pad);
+                    self.out.push_str("- ");
+                    self.out.push_str(child.out.get(indent + 2..).unwrap_or_default());
+                }
+                x => {
+                    self.out.push_str(&pad);
+                    self.out.push_str("- ");
+                    self.out.push_str(&scalar(x, indent + 2));
+                    self.out.push('\n');
+                }
             }
         }
     }
@@ -80,7 +114,7 @@ fn scalar(v: &Value, indent: usize) -> String {
     match v {
         Value::Nil => "null".into(),
         Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
+        Value::Int(i) | Value::Int64(i) => i.to_string(),
         // JSON writes integral floats below 1e21 as integers, which YAML then reads back as ints.
         Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e21 => format!("{f:.0}"),
         Value::Float(f) => go_float(*f),

@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::ParseIssueKind;
+use crate::model::{ParseIssueKind, Step};
 
 fn lower(text: &str) -> ParsedFile {
     parse(text, &Limits::default())
@@ -176,29 +176,67 @@ fn tuples_and_objects() {
 
 #[test]
 fn references_with_index_and_splat() {
-    let text = "a = [var.x, data.aws_iam_policy_document.p.json, aws_instance.web[0].id, local.m[\"k\"], aws_instance.web[*].id, module.m.out.*.id, aws_instance.w[count.index].id, x.0]\n";
+    let text = "a = [var.x, data.aws_iam_policy_document.p.json, aws_instance.web[0].id, local.m[\"k\"], aws_instance.web[*].id, module.m.out.*.id[0], aws_instance.w[count.index].id, x.0]\n";
     let a = value_of(text);
-    let refs: Vec<_> = a.items().iter().map(reference).collect();
-    assert_eq!(refs[0], ["var", "x"]);
-    assert_eq!(refs[1], ["data", "aws_iam_policy_document", "p", "json"]);
-    assert_eq!(refs[2], ["aws_instance", "web", "[0]", "id"]);
-    assert_eq!(refs[3], ["local", "m", "[\"k\"]"]);
-    assert_eq!(refs[4], ["aws_instance", "web", "[*]", "id"]);
-    assert_eq!(refs[5], ["module", "m", "out", "[*]", "id"]);
-    assert_eq!(refs[6], ["aws_instance", "w", "[count.index]", "id"]);
-    assert_eq!(refs[7], ["x", "[0]"]);
-    assert_eq!(&text[a.items()[2].span.range()], "aws_instance.web[0].id");
+    let items = a.items();
+    assert_eq!(reference(&items[0]), ["var", "x"]);
+    assert_eq!(reference(&items[1]), ["data", "aws_iam_policy_document", "p", "json"]);
+    assert_eq!(reference(&items[2]), ["aws_instance", "web", "[0]", "id"]);
+    assert_eq!(reference(&items[3]), ["local", "m", "[\"k\"]"]);
+    assert_eq!(reference(&items[7]), ["x", "[0]"]);
+    assert_eq!(&text[items[2].span.range()], "aws_instance.web[0].id");
+    // A splat or a computed index makes a traversal on the reference before it.
+    let Expr::Traverse { base, steps } = expr(&items[4]) else { panic!("{:?}", items[4]) };
+    assert_eq!(reference(base), ["aws_instance", "web"]);
+    assert_eq!(&text[base.span.range()], "aws_instance.web");
+    assert!(matches!(steps.as_slice(), [Step::Splat(inner)] if inner == &[Step::Attr("id".into())]));
+    // The legacy `.*` takes only the attributes after it: `[0]` indexes the result.
+    let Expr::Traverse { base, steps } = expr(&items[5]) else { panic!() };
+    assert_eq!(reference(base), ["module", "m", "out"]);
+    assert!(matches!(steps.as_slice(), [Step::Splat(_), Step::Index(i)] if i.as_number() == Some(0.0)));
+    let Expr::Traverse { base, steps } = expr(&items[6]) else { panic!() };
+    assert_eq!(reference(base), ["aws_instance", "w"]);
+    let [Step::Index(i), Step::Attr(id)] = steps.as_slice() else { panic!("{steps:?}") };
+    assert_eq!(reference(i), ["count", "index"]);
+    assert_eq!(id, "id");
+}
+
+#[test]
+fn steps_on_values_and_for_expressions() {
+    let file = lower(
+        "a = f(1)[0]\nb = { k = 1 }.k\nc = (var.x).y\nd = [for k, v in var.m : upper(v) if k != \"x\"]\ne = { for s in var.l : s.k => s.v... }\nf = concat(var.l...)\n",
+    );
+    assert!(file.issues.is_empty(), "{:?}", file.issues);
+    let doc = root(&file);
+    let Expr::Traverse { base, steps } = expr(doc.get("a").expect("a")) else { panic!() };
+    assert!(matches!(expr(base), Expr::Call { name, .. } if name == "f"));
+    assert!(matches!(steps.as_slice(), [Step::Index(_)]));
+    let Expr::Traverse { base, steps } = expr(doc.get("b").expect("b")) else { panic!() };
+    assert_eq!(base.get("k").and_then(Node::as_number), Some(1.0));
+    assert_eq!(steps, &[Step::Attr("k".into())]);
+    let Expr::Traverse { base, .. } = expr(doc.get("c").expect("c")) else { panic!() };
+    assert_eq!(reference(base), ["var", "x"]);
+    let Expr::For(f) = expr(doc.get("d").expect("d")) else { panic!() };
+    assert_eq!((f.key_var.as_deref(), f.value_var.as_str()), (Some("k"), "v"));
+    assert_eq!(reference(&f.collection), ["var", "m"]);
+    assert!(f.key.is_none() && f.cond.is_some() && !f.group);
+    let Expr::For(f) = expr(doc.get("e").expect("e")) else { panic!() };
+    assert_eq!(f.key.as_ref().map(reference), Some(vec!["s", "k"]));
+    assert!(f.group && f.cond.is_none());
+    let Expr::Call { expand, args, .. } = expr(doc.get("f").expect("f")) else { panic!() };
+    assert!(*expand);
+    assert_eq!(reference(&args[0]), ["var", "l"]);
 }
 
 #[test]
 fn function_calls_nest() {
     let text = "a = jsonencode({ k = lower(var.x) }, provider::aws::arn_parse(\"arn\"))\n";
     let a = value_of(text);
-    let Expr::Call { name, args } = expr(&a) else { panic!() };
+    let Expr::Call { name, args, .. } = expr(&a) else { panic!() };
     assert_eq!(name, "jsonencode");
     assert_eq!(args.len(), 2);
     let inner = args[0].get("k").expect("k");
-    let Expr::Call { name, args: inner_args } = expr(inner) else { panic!() };
+    let Expr::Call { name, args: inner_args, .. } = expr(inner) else { panic!() };
     assert_eq!(name, "lower");
     assert_eq!(reference(&inner_args[0]), ["var", "x"]);
     assert_eq!(&text[inner.span.range()], "lower(var.x)");
@@ -217,7 +255,7 @@ fn operations_and_conditionals_keep_structure() {
     let Expr::Op { op, operands } = expr(doc.get("b").expect("b")) else { panic!() };
     assert_eq!(op, "+");
     assert_eq!(operands.iter().map(|n| n.as_number()).collect::<Vec<_>>(), [Some(1.0), Some(2.0)]);
-    assert!(matches!(expr(doc.get("f").expect("f")), Expr::Other(_)));
+    assert!(matches!(expr(doc.get("f").expect("f")), Expr::For(_)));
     assert_eq!(reference(doc.get("p").expect("p")), ["var", "x"]);
     let q = doc.get("q").expect("q");
     assert!(matches!(expr(q), Expr::Op { op, .. } if op == "+"));
@@ -252,7 +290,7 @@ fn operations_and_conditionals_keep_structure() {
     assert_eq!(&file_text_of(&operands[0], "e = var.a.b == \"x\"\n"), "var.a.b");
     assert_eq!(operands[1].as_str(), Some("x"));
     let Expr::Op { operands, .. } = expr(root(&file).get("k").expect("k")) else { panic!() };
-    assert!(matches!(expr(&operands[0]), Expr::Other(s) if s == "f(1)[0]"));
+    assert!(matches!(expr(&operands[0]), Expr::Traverse { .. }));
 }
 
 fn file_text_of(node: &Node, text: &str) -> String {

@@ -207,6 +207,9 @@ impl Lowerer<'_> {
         let raw = self.src(c);
         let value = match c.kind() {
             "plain_scalar" if tag == Some("!!str") => Value::Str(scalar::fold_plain(raw)),
+            "plain_scalar" if self.schema == super::Schema::Yaml11 => {
+                scalar::plain_value_yaml11(scalar::fold_plain(raw))
+            }
             "plain_scalar" => scalar::plain_value(scalar::fold_plain(raw)),
             "double_quote_scalar" => Value::Str(scalar::fold_quoted(super::strip_quotes(raw), true)),
             "single_quote_scalar" => Value::Str(scalar::fold_quoted(super::strip_quotes(raw), false)),

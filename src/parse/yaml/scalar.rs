@@ -12,6 +12,59 @@ pub fn plain_value(s: String) -> Value {
     }
 }
 
+/// Types a plain scalar as go-yaml v2 does (YAML 1.1): more booleans, Go's integer syntax (`0x`,
+/// `0o`, `0b`, a leading-`0` octal, `_` separators) and `_` in floats.
+pub fn plain_value_yaml11(s: String) -> Value {
+    match s.as_str() {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {
+            Value::Bool(true)
+        }
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
+            Value::Bool(false)
+        }
+        _ => yaml11_number(&s).map_or(Value::Str(s), Value::Number),
+    }
+}
+
+fn yaml11_number(s: &str) -> Option<f64> {
+    let plain: String = s.chars().filter(|&c| c != '_').collect();
+    let (neg, body) = match plain.as_bytes().first()? {
+        b'-' => (true, &plain[1..]),
+        b'+' => (false, &plain[1..]),
+        _ => (false, plain.as_str()),
+    };
+    let radix = |digits: &str, radix: u32| {
+        let ok = !digits.is_empty() && digits.chars().all(|c| c.is_digit(radix));
+        ok.then(|| {
+            digits
+                .chars()
+                .filter_map(|c| c.to_digit(radix))
+                .fold(0.0, |n, d| n * f64::from(radix) + f64::from(d))
+        })
+    };
+    let int = if let Some(h) = body.strip_prefix("0x") {
+        radix(h, 16)
+    } else if let Some(o) = body.strip_prefix("0o") {
+        radix(o, 8)
+    } else if let Some(b) = body.strip_prefix("0b") {
+        radix(b, 2)
+    } else if body.len() > 1 && body.starts_with('0') && body.bytes().all(|b| b.is_ascii_digit()) {
+        radix(&body[1..], 8)
+    } else {
+        None
+    };
+    if let Some(n) = int {
+        return Some(if neg { -n } else { n });
+    }
+    match body {
+        ".inf" | ".Inf" | ".INF" => return Some(if neg { f64::NEG_INFINITY } else { f64::INFINITY }),
+        ".nan" | ".NaN" | ".NAN" if plain == body => return Some(f64::NAN),
+        _ => {}
+    }
+    core_number(&plain).filter(|n| n.is_finite())
+}
+
 fn core_number(s: &str) -> Option<f64> {
     let radix = |digits: &str, radix: u32| {
         let ok = !digits.is_empty() && digits.chars().all(|c| c.is_digit(radix));

@@ -1,17 +1,20 @@
-//! `include:` entries: every form is recorded; local files are read from disk, inside the repository
-//! (the folder holding `.gitlab-ci.yml`) only, with a size limit. Remote, project, template and
-//! component includes are recorded, never fetched.
+//! `include:` entries: every form is recorded; local files (and `*`/`**` wildcards, as GitLab expands
+//! them) are read through the [`Workspace`] — editor buffers, then the disk — inside the repository
+//! (the folder holding `.gitlab-ci.yml`) only, with a size limit. An include with `rules:` may or may
+//! not apply to a given pipeline run: it is read and merged as if it does. Remote, project, template
+//! and component includes are recorded, never fetched.
 
 use crate::model::{Entry, Node, Value};
 use crate::parse::{Limits, yaml};
 use crate::pipeline::jobs::Sources;
 use crate::span::Span;
-use std::path::{Component, Path, PathBuf};
+use crate::workspace::Workspace;
+use globset::GlobBuilder;
 
-/// Local include files larger than this are not read.
-pub const MAX_INCLUDE_BYTES: u64 = 1024 * 1024;
 /// At most this many local files are read per pipeline (GitLab's own limit is 150 includes).
 pub const MAX_INCLUDED_FILES: usize = 100;
+/// How deep below its fixed folder a `**` wildcard looks.
+const MAX_GLOB_DEPTH: usize = 8;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IncludeKind {
@@ -30,24 +33,37 @@ pub struct Include {
     pub target_span: Span,
     /// `ref:` of a project include.
     pub git_ref: Option<(String, Span)>,
-    /// For a local include: whether the file was found and read.
+    /// For a local include: whether the file (or, for a wildcard, some file) was found and read.
     pub read: bool,
+    /// The include has `rules:`: it applies to some pipeline runs only.
+    pub conditional: bool,
 }
 
 /// Records the includes of `doc` and of every local file it pulls in (breadth first); returns the
 /// included documents, with spans shifted into `sources`' offset space, in include order.
-pub fn read_all(path: &str, doc: &Node, sources: &mut Sources, out: &mut Vec<Include>) -> Vec<Node> {
-    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+pub fn read_all(
+    path: &str,
+    doc: &Node,
+    workspace: &Workspace,
+    sources: &mut Sources,
+    out: &mut Vec<Include>,
+) -> Vec<Node> {
+    let root = crate::workspace::parent(path);
     let mut docs = Vec::new();
     let mut queue = vec![doc.clone()];
     let mut read_paths: Vec<String> = vec![path.to_string()];
     while let Some(next) = (!queue.is_empty()).then(|| queue.remove(0)) {
         for mut inc in entries(&next) {
-            if inc.kind == IncludeKind::Local
-                && read_paths.len() <= MAX_INCLUDED_FILES
-                && let Some((shown, text)) = read_local(dir, &inc.target)
-            {
-                if !read_paths.contains(&shown) {
+            if inc.kind == IncludeKind::Local {
+                for rel in local_targets(workspace, root, &inc.target) {
+                    if read_paths.len() > MAX_INCLUDED_FILES {
+                        break;
+                    }
+                    let Some((shown, text)) = workspace.read(root, &rel) else { continue };
+                    inc.read = true;
+                    if read_paths.contains(&shown) {
+                        continue;
+                    }
                     read_paths.push(shown.clone());
                     let base = sources.add(&shown, &text);
                     let parsed = yaml::parse(&text, &Limits::default());
@@ -57,12 +73,43 @@ pub fn read_all(path: &str, doc: &Node, sources: &mut Sources, out: &mut Vec<Inc
                         docs.push(d);
                     }
                 }
-                inc.read = true;
             }
             out.push(inc);
         }
     }
     docs
+}
+
+/// The repository-relative files a local include names: itself, or what its wildcard matches
+/// (`ci/*.yml`: that folder's files; `ci/**.yml` and `ci/**/*.yml`: its subfolders' too), sorted.
+/// Paths with variables are not expanded.
+fn local_targets(workspace: &Workspace, root: &str, target: &str) -> Vec<String> {
+    let rel = target.trim().trim_start_matches("./").trim_start_matches('/');
+    if rel.is_empty() || rel.contains('$') {
+        return Vec::new();
+    }
+    if !rel.contains(['*', '?', '[']) {
+        return vec![rel.to_string()];
+    }
+    // GitLab (Ruby's `File.fnmatch`): `ci/**.yml` is any file in `ci` or below it, `ci/**/*.yml` any
+    // file in a subfolder of `ci` only.
+    let pattern: Vec<String> = rel
+        .split('/')
+        .map(|c| match c.strip_prefix("**") {
+            Some("") => "*/**".to_string(),
+            Some(rest) => format!("**/*{rest}"),
+            None => c.to_string(),
+        })
+        .collect();
+    let fixed: Vec<&str> = rel.split('/').take_while(|c| !c.contains(['*', '?', '['])).collect();
+    let folder = fixed.join("/");
+    let below = rel.split('/').count() - fixed.len();
+    let depth = if rel.contains("**") { MAX_GLOB_DEPTH } else { below.saturating_sub(1) };
+    let Ok(glob) = GlobBuilder::new(&pattern.join("/")).literal_separator(true).build() else {
+        return Vec::new();
+    };
+    let matcher = glob.compile_matcher();
+    workspace.list(root, &folder, depth).into_iter().filter(|p| matcher.is_match(p)).collect()
 }
 
 /// The include entries of one file.
@@ -84,6 +131,7 @@ fn entry(n: &Node) -> Option<Include> {
             target_span: n.span,
             git_ref: None,
             read: false,
+            conditional: false,
         });
     }
     let (kind, target) = [
@@ -102,39 +150,13 @@ fn entry(n: &Node) -> Option<Include> {
         target_span: target.span,
         git_ref,
         read: false,
+        conditional: n.get("rules").is_some(),
     })
 }
 
 fn is_url(s: &str) -> bool {
     let l = s.trim().to_ascii_lowercase();
     l.starts_with("https://") || l.starts_with("http://")
-}
-
-/// Reads a local include relative to the repository folder `dir`, refusing anything that could leave
-/// it (`..`, variables, globs, symlinks out of the folder) or is too large. Returns its display path
-/// and text.
-fn read_local(dir: &str, target: &str) -> Option<(String, String)> {
-    let rel = target.trim().trim_start_matches('/');
-    if rel.is_empty() || rel.contains(['$', '*', '?', '[']) {
-        return None;
-    }
-    let rel_path = Path::new(rel);
-    if !rel_path.components().all(|c| matches!(c, Component::Normal(_))) {
-        return None;
-    }
-    let root = if dir.is_empty() { PathBuf::from(".") } else { PathBuf::from(dir) };
-    let file = root.join(rel_path);
-    let (root_real, file_real) = (root.canonicalize().ok()?, file.canonicalize().ok()?);
-    if !file_real.starts_with(&root_real) {
-        return None;
-    }
-    let meta = std::fs::metadata(&file_real).ok()?;
-    if !meta.is_file() || meta.len() > MAX_INCLUDE_BYTES {
-        return None;
-    }
-    let text = std::fs::read_to_string(&file_real).ok()?;
-    let shown = if dir.is_empty() { rel.to_string() } else { format!("{dir}/{rel}") };
-    Some((shown, text))
 }
 
 /// Moves every span of `n` by `by` bytes.

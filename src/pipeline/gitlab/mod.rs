@@ -15,6 +15,7 @@ pub mod merge;
 use crate::model::{Node, Value};
 use crate::pipeline::jobs::Sources;
 use crate::span::Span;
+use crate::workspace::Workspace;
 pub use include::{Include, IncludeKind};
 
 /// Top-level keys that are not jobs.
@@ -110,12 +111,12 @@ impl Environment<'_> {
     }
 }
 
-/// Builds the pipeline of the `.gitlab-ci.yml` at `path` (display path; local includes are read from
-/// disk beside it) whose text and first document are given.
-pub fn load(path: &str, text: &str, doc: &Node) -> Pipeline {
+/// Builds the pipeline of the `.gitlab-ci.yml` at `path` (display path; local includes are read
+/// through `workspace`, from the folder holding it) whose text and first document are given.
+pub fn load(path: &str, text: &str, doc: &Node, workspace: &Workspace) -> Pipeline {
     let mut sources = Sources::single(path, text);
     let mut includes = Vec::new();
-    let included = include::read_all(path, doc, &mut sources, &mut includes);
+    let included = include::read_all(path, doc, workspace, &mut sources, &mut includes);
     // Included files first, in order; the main file last, so its keys win.
     let mut config = Node::new(doc.span, Value::Map(Vec::new()));
     for inc in included {
@@ -138,7 +139,7 @@ mod tests {
 
     fn pipeline(text: &str) -> Pipeline {
         let parsed = yaml::parse(text, &Limits::default());
-        load(".gitlab-ci.yml", text, &parsed.docs[0])
+        load(".gitlab-ci.yml", text, &parsed.docs[0], &Workspace::default())
     }
 
     #[test]
@@ -181,5 +182,40 @@ loop-b:
         // The merged `image` keeps the span of the line in `.base`.
         let img = d.get("image").map(|n| n.span).unwrap_or_default();
         assert_eq!(&text[img.range()], "alpine:3.20");
+    }
+
+    /// `*` and `**` wildcards expand as GitLab expands them, from the editor's buffers (or disk), and an
+    /// include with `rules:` is read as possibly applying.
+    #[test]
+    fn wildcard_and_conditional_includes() {
+        let mut ws = Workspace::default();
+        for (path, text) in [
+            ("memrepo/ci/a.yml", "a-job:\n  script: [echo a]\n"),
+            ("memrepo/ci/b.yaml", "b-job:\n  script: [echo b]\n"),
+            ("memrepo/ci/deep/c.yml", "c-job:\n  script: [echo c]\n"),
+            ("memrepo/other/d.yml", "d-job:\n  script: [echo d]\n"),
+            ("memrepo/rules.yml", "r-job:\n  script: [echo r]\n"),
+        ] {
+            ws.insert(path, text.into());
+        }
+        let names = |main: &str| {
+            let parsed = yaml::parse(main, &Limits::default());
+            let p = load("memrepo/.gitlab-ci.yml", main, &parsed.docs[0], &ws);
+            let jobs: Vec<String> = p.jobs.iter().map(|j| j.name.clone()).collect();
+            (jobs, p.includes)
+        };
+        let (jobs, incs) = names("include:\n  - local: 'ci/*.yml'\n");
+        assert_eq!(jobs, ["a-job"]);
+        assert!(incs[0].read);
+        let (jobs, _) = names("include: '/ci/**.y*ml'\n");
+        assert_eq!(jobs, ["a-job", "b-job", "c-job"]);
+        let (jobs, _) = names("include:\n  - local: ci/**/*.yml\n");
+        assert_eq!(jobs, ["c-job"]);
+        let (jobs, incs) = names(
+            "include:\n  - local: rules.yml\n    rules:\n      - if: $CI_COMMIT_BRANCH == 'main'\n  - local: 'nowhere/*.yml'\n",
+        );
+        assert_eq!(jobs, ["r-job"]);
+        assert!(incs[0].conditional && incs[0].read);
+        assert!(!incs[1].read);
     }
 }

@@ -1,8 +1,8 @@
-//! `pull_request_target` / `workflow_run` workflows that check out the pull request's code and then
-//! run it.
+//! `pull_request_target` / `workflow_run` / `issue_comment` workflows that check out the pull
+//! request's code and then run it.
 //!
-//! Both triggers run in the base repository with a write token and its secrets, whoever opened the
-//! pull request. Checking out the head (`ref: ${{ github.event.pull_request.head.sha }}`,
+//! These triggers run in the base repository with a write token and its secrets, whoever opened the
+//! pull request (or wrote the comment: `issue_comment` is how "/ok-to-test" bots are built). Checking out the head (`ref: ${{ github.event.pull_request.head.sha }}`,
 //! `refs/pull/N/merge`, `gh pr checkout`, `workflow_run.head_sha`) is harmless on its own; running
 //! anything afterwards (a `run:` step, a local action, a build action) runs the fork's code — its
 //! build scripts, test hooks, `package.json` scripts — with those privileges. Jobs guarded to the same
@@ -11,7 +11,13 @@
 use crate::model::Node;
 use crate::pipeline::github::expr::{SourceMap, path_text};
 use crate::pipeline::github::workflow::{Job, PRIVILEGED_TRIGGERS, Step, Workflow};
-use crate::rules::{FileView, RawFinding, documents};
+
+/// Triggers whose jobs run in the base repository's context and can be made to check out a pull
+/// request: the privileged pull request triggers, and comments on pull requests.
+fn checkout_trigger(name: &str) -> bool {
+    PRIVILEGED_TRIGGERS.contains(&name) || name == "issue_comment"
+}
+use crate::rules::{FileView, RawFinding, RawRelated, documents};
 use crate::span::Span;
 
 /// Contexts that name the pull request's (or triggering run's) head commit, branch or fork.
@@ -48,9 +54,7 @@ pub fn check(file: &FileView<'_>) -> Vec<RawFinding> {
     let mut out = Vec::new();
     for doc in documents(file) {
         let wf = Workflow::new(doc);
-        let Some(trigger) =
-            wf.triggers().into_iter().find(|t| PRIVILEGED_TRIGGERS.contains(&t.name.as_str()))
-        else {
+        let Some(trigger) = wf.triggers().into_iter().find(|t| checkout_trigger(&t.name)) else {
             continue;
         };
         for job in wf.jobs() {
@@ -75,8 +79,11 @@ pub fn check(file: &FileView<'_>) -> Vec<RawFinding> {
                         trigger.name,
                     )),
                     related: vec![
-                        (trigger.span, format!("`{}`: runs in the base repository's context", trigger.name)),
-                        (run_span, "runs code from the untrusted checkout".to_string()),
+                        RawRelated::here(
+                            trigger.span,
+                            format!("`{}`: runs in the base repository's context", trigger.name),
+                        ),
+                        RawRelated::here(run_span, "runs code from the untrusted checkout"),
                     ],
                     ..RawFinding::default()
                 });

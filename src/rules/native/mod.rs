@@ -5,6 +5,7 @@ mod ci_imperative_change;
 mod ci_missing_rollback_path;
 mod ci_non_atomic_deploy;
 mod ci_plaintext_transport;
+mod ci_tool_unpinned;
 mod gha_excessive_permissions;
 mod gha_script_injection;
 mod gha_untrusted_checkout;
@@ -22,6 +23,7 @@ const NATIVE: &[(&str, NativeFn)] = &[
     ("hardcoded-secret", hardcoded_secret::check),
     ("suspicious-comment", suspicious_comment::check),
     ("ci-plaintext-transport", ci_plaintext_transport::check),
+    ("ci-tool-unpinned", ci_tool_unpinned::check),
     ("ci-imperative-change", ci_imperative_change::check),
     ("ci-non-atomic-deploy", ci_non_atomic_deploy::check),
     ("ci-missing-rollback-path", ci_missing_rollback_path::check),

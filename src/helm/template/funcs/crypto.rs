@@ -1,0 +1,75 @@
+//! Hashes (`sha1sum`, `sha256sum`, `adler32sum`), random values (`uuidv4`, `randBytes`, and the
+//! randomness behind `randAlphaNum` & co.), and the key and certificate generators, which smelt does
+//! not implement: they produce fresh secrets on every render, so nothing a linter checks depends on
+//! their output, and generating RSA keys and X.509 certificates would need a cryptography stack. A
+//! template calling one fails with a message naming the function, reported on its line.
+
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+
+use super::super::exec::CallError;
+use super::super::value::Value;
+use super::{Arity, Funcs, int_arg, string_arg};
+
+pub fn register(f: &mut Funcs) {
+    use Arity::*;
+    f.insert("sha1sum", Exact(1), |_, a| Ok(Value::Str(hex(&Sha1::digest(string_arg(&a[0])?.as_bytes())))));
+    f.insert("sha256sum", Exact(1), |_, a| {
+        Ok(Value::Str(hex(&Sha256::digest(string_arg(&a[0])?.as_bytes()))))
+    });
+    f.insert("adler32sum", Exact(1), |_, a| {
+        let mut h = adler2::Adler32::new();
+        h.write_slice(string_arg(&a[0])?.as_bytes());
+        Ok(Value::Str(h.checksum().to_string()))
+    });
+    f.insert("uuidv4", Exact(0), |_, _| {
+        let mut b = random_bytes(16)?;
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        let h = hex(&b);
+        Ok(Value::Str(format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])))
+    });
+    f.insert("randBytes", Exact(1), |s, a| {
+        let n = usize::try_from(int_arg(&a[0])?)
+            .map_err(|_| CallError::from("runtime error: makeslice: len out of range"))?;
+        s.check_size(n.saturating_mul(2))?;
+        Ok(Value::Str(data_encoding::BASE64.encode(&random_bytes(n)?)))
+    });
+    for (name, arity) in [
+        ("bcrypt", Exact(1)),
+        ("htpasswd", AtLeast(2)),
+        ("genPrivateKey", Exact(1)),
+        ("derivePassword", Exact(5)),
+        ("buildCustomCert", Exact(2)),
+        ("genCA", Exact(2)),
+        ("genCAWithKey", Exact(3)),
+        ("genSelfSignedCert", Exact(4)),
+        ("genSelfSignedCertWithKey", Exact(5)),
+        ("genSignedCert", Exact(5)),
+        ("genSignedCertWithKey", Exact(6)),
+        ("encryptAES", Exact(2)),
+        ("decryptAES", Exact(2)),
+    ] {
+        f.insert(name, arity, |_, _| {
+            Err("smelt does not generate keys, certificates, password hashes or ciphertexts: this template \
+                 was not rendered"
+                .into())
+        });
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `n` bytes from the operating system's random source.
+pub fn random_bytes(n: usize) -> Result<Vec<u8>, CallError> {
+    let mut buf = vec![0u8; n];
+    getrandom::fill(&mut buf).map_err(|e| CallError::Msg(format!("no random source: {e}")))?;
+    Ok(buf)
+}
+
+pub fn random_u64() -> Result<u64, CallError> {
+    let b = random_bytes(8)?;
+    Ok(b.iter().fold(0u64, |acc, x| (acc << 8) | u64::from(*x)))
+}

@@ -1,0 +1,102 @@
+//! Sprig's regular expressions (`regex.go`). Go's `regexp` is RE2, which the `regex` crate follows
+//! (replacement templates `$1`/`${name}` included); Unicode classes (`\d`, `\w`) are wider here.
+
+use regex::{NoExpand, Regex};
+
+use super::super::exec::CallError;
+use super::super::value::Value;
+use super::{Arity, Funcs, int_arg, sized, string_arg, string_list};
+
+pub fn register(f: &mut Funcs) {
+    use Arity::*;
+    for name in ["regexMatch", "mustRegexMatch"] {
+        f.insert(name, Exact(2), |_, a| Ok(Value::Bool(compile(&a[0])?.is_match(string_arg(&a[1])?))));
+    }
+    for name in ["regexFind", "mustRegexFind"] {
+        f.insert(name, Exact(2), |_, a| {
+            let re = compile(&a[0])?;
+            Ok(Value::str(re.find(string_arg(&a[1])?).map_or("", |m| m.as_str())))
+        });
+    }
+    for name in ["regexFindAll", "mustRegexFindAll"] {
+        f.insert(name, Exact(3), |_, a| {
+            let re = compile(&a[0])?;
+            let s = string_arg(&a[1])?;
+            let n = int_arg(&a[2])?;
+            let limit = usize::try_from(n).unwrap_or(usize::MAX);
+            Ok(string_list(re.find_iter(s).take(limit).map(|m| m.as_str().to_string())))
+        });
+    }
+    for name in ["regexReplaceAll", "mustRegexReplaceAll"] {
+        f.insert(name, Exact(3), |s, a| {
+            let re = compile(&a[0])?;
+            let (text, repl) = (string_arg(&a[1])?, string_arg(&a[2])?);
+            sized(s, re.replace_all(text, repl).into_owned())
+        });
+    }
+    for name in ["regexReplaceAllLiteral", "mustRegexReplaceAllLiteral"] {
+        f.insert(name, Exact(3), |s, a| {
+            let re = compile(&a[0])?;
+            let (text, repl) = (string_arg(&a[1])?, string_arg(&a[2])?);
+            sized(s, re.replace_all(text, NoExpand(repl)).into_owned())
+        });
+    }
+    for name in ["regexSplit", "mustRegexSplit"] {
+        f.insert(name, Exact(3), |_, a| {
+            let re = compile(&a[0])?;
+            let s = string_arg(&a[1])?;
+            Ok(string_list(split(&re, string_arg(&a[0])?, s, int_arg(&a[2])?)))
+        });
+    }
+    f.insert("regexQuoteMeta", Exact(1), |_, a| {
+        let mut out = String::new();
+        for c in string_arg(&a[0])?.chars() {
+            if r"\.+*?()|[]{}^$".contains(c) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        Ok(Value::Str(out))
+    });
+}
+
+fn compile(pattern: &Value) -> Result<Regex, CallError> {
+    let p = string_arg(pattern)?;
+    Regex::new(p).map_err(|e| {
+        let detail = e.to_string();
+        let last = detail
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("error:"))
+            .unwrap_or(&detail)
+            .trim_start_matches("error: ");
+        CallError::Msg(format!("error parsing regexp: {last}: `{p}`"))
+    })
+}
+
+/// Go's `Regexp.Split`.
+fn split(re: &Regex, expr: &str, s: &str, n: i64) -> Vec<String> {
+    if n == 0 {
+        return Vec::new();
+    }
+    if !expr.is_empty() && s.is_empty() {
+        return vec![String::new()];
+    }
+    let limit = usize::try_from(n).unwrap_or(usize::MAX);
+    let mut out = Vec::new();
+    let (mut beg, mut end) = (0, 0);
+    for m in re.find_iter(s).take(limit) {
+        if n > 0 && out.len() == limit - 1 {
+            break;
+        }
+        end = m.start();
+        if m.end() != 0 {
+            out.push(s[beg..end].to_string());
+        }
+        beg = m.end();
+    }
+    if end != s.len() {
+        out.push(s[beg..].to_string());
+    }
+    out
+}
