@@ -45,6 +45,12 @@ pub fn parse(text: &str, limits: &Limits) -> ParsedFile {
     parse_with_schema(text, limits, Schema::Core)
 }
 
+/// What a plain (unquoted) scalar means in YAML 1.1 (go-yaml v2): for map keys, which the model keeps
+/// as text, when a consumer needs them typed (Helm turns a `yes:` key into `"true"`).
+pub fn plain_scalar_yaml11(s: &str) -> Value {
+    scalar::plain_value_yaml11(s.to_string())
+}
+
 /// [`parse`] with plain scalars typed by `schema`.
 pub fn parse_with_schema(text: &str, limits: &Limits, schema: Schema) -> ParsedFile {
     let mut low = Lowerer::new(text, limits);

@@ -12,7 +12,9 @@
 //! in a loop cannot overflow the stack when the value goes away.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::Arc;
+
+use parking_lot::{RwLock, RwLockReadGuard};
 
 use super::value::Value;
 
@@ -23,16 +25,9 @@ pub enum Elem {
     Interface,
     String,
     Int,
-}
-
-impl Elem {
-    fn go(self) -> &'static str {
-        match self {
-            Elem::Interface => "interface {}",
-            Elem::String => "string",
-            Elem::Int => "int",
-        }
-    }
+    /// Helm's `.Values`: a `common.Values`, a named `map[string]interface{}` (functions taking a map
+    /// accept it; `dig`'s type assertion does not).
+    Values,
 }
 
 /// A Go slice: `[]interface {}` unless built by a function returning `[]string` or `[]int`.
@@ -53,7 +48,7 @@ impl List {
 
     pub fn type_name(&self) -> &'static str {
         match self.elem {
-            Elem::Interface => "[]interface {}",
+            Elem::Interface | Elem::Values => "[]interface {}",
             Elem::String => "[]string",
             Elem::Int => "[]int",
         }
@@ -93,13 +88,23 @@ impl Dict {
     }
 
     pub fn type_name(&self) -> String {
-        format!("map[string]{}", self.elem.go())
+        match self.elem {
+            Elem::Interface => "map[string]interface {}".into(),
+            Elem::String => "map[string]string".into(),
+            Elem::Int => "map[string]int".into(),
+            Elem::Values => "common.Values".into(),
+        }
     }
 
-    /// Read access for the length of one call. `f` must not reach this map again through a template
-    /// call (nothing here calls templates), so the lock is never taken twice on one thread.
+    /// The same map seen as another Go type (what a function parameter's static type makes of it).
+    pub fn retyped(&self, elem: Elem) -> Dict {
+        Dict { inner: Arc::clone(&self.inner), elem }
+    }
+
+    /// Read access. Recursive, so walking a map that (as Go allows) contains itself cannot deadlock;
+    /// no caller holds it across a template call, the only thing that could write to the map.
     pub fn read(&self) -> RwLockReadGuard<'_, BTreeMap<String, Value>> {
-        self.inner.read().unwrap_or_else(PoisonError::into_inner)
+        self.inner.read_recursive()
     }
 
     pub fn get(&self, key: &str) -> Option<Value> {
@@ -135,11 +140,11 @@ impl Dict {
 
     /// Sets `key`; every reference to this map sees the change.
     pub fn insert(&self, key: String, value: Value) {
-        self.inner.write().unwrap_or_else(PoisonError::into_inner).insert(key, value);
+        self.inner.write().insert(key, value);
     }
 
     pub fn remove(&self, key: &str) {
-        self.inner.write().unwrap_or_else(PoisonError::into_inner).remove(key);
+        self.inner.write().remove(key);
     }
 
     /// Whether both are the same map (Go's map identity).
@@ -166,7 +171,7 @@ impl Drop for List {
 impl Drop for Dict {
     fn drop(&mut self) {
         if let Some(lock) = Arc::get_mut(&mut self.inner) {
-            let map = lock.get_mut().unwrap_or_else(PoisonError::into_inner);
+            let map = lock.get_mut();
             if map.values().any(is_container) {
                 drop_iteratively(std::mem::take(map).into_values().collect());
             }
@@ -190,7 +195,7 @@ fn drop_iteratively(mut stack: Vec<Value>) {
             }
             Value::Map(mut d) => {
                 if let Some(lock) = Arc::get_mut(&mut d.inner) {
-                    let map = lock.get_mut().unwrap_or_else(PoisonError::into_inner);
+                    let map = lock.get_mut();
                     stack.extend(std::mem::take(map).into_values());
                 }
             }
@@ -200,22 +205,30 @@ fn drop_iteratively(mut stack: Vec<Value>) {
 }
 
 /// Most levels of nesting that printing, encoding, comparing and copying descend into. Real values
-/// are a few dozen levels deep; a template can build deeper ones in a loop, and walking those
-/// recursively would overflow the stack.
-pub const MAX_NESTING: usize = 1000;
+/// are a few dozen levels deep; a template can build deeper ones in a loop, or a map that contains
+/// itself (Go allows it; printing one overflows Go's stack), and walking those recursively would
+/// overflow ours.
+pub const MAX_NESTING: usize = 200;
 
-/// Whether `v` contains the map `d` (so storing `v` into `d` would make a cycle, which Go allows but
-/// cannot print, encode or compare without overflowing its stack).
-pub fn contains_map(v: &Value, d: &Dict) -> bool {
-    fn walk(v: &Value, d: &Dict, depth: usize) -> bool {
-        if depth > MAX_NESTING {
-            return true;
-        }
-        match v {
-            Value::Map(m) => m.ptr_eq(d) || m.read().values().any(|x| walk(x, d, depth + 1)),
-            Value::List(l) => l.iter().any(|x| walk(x, d, depth + 1)),
-            _ => false,
-        }
-    }
-    walk(v, d, 0)
+/// Most nodes one walk (compare, copy, merge, format) visits: a map shared many times over in a value
+/// (`dict "a" $m "b" $m`, nested, or a map containing itself twice) has exponentially many paths.
+pub const MAX_WALK: usize = 1_000_000;
+
+/// Depth and node count of one walk over a value, against [`MAX_NESTING`] and [`MAX_WALK`].
+#[derive(Default)]
+pub struct Walk {
+    nodes: usize,
 }
+
+impl Walk {
+    /// Counts a node at `depth`; false once the walk has gone too deep or too far.
+    pub fn enter(&mut self, depth: usize) -> bool {
+        self.nodes += 1;
+        depth <= MAX_NESTING && self.nodes <= MAX_WALK
+    }
+}
+
+/// Most bytes printing or encoding one value produces before it stops: maps shared many times over
+/// (`dict "a" $m "b" $m`, nested) print exponentially large, and the output limit must stop them
+/// before they are built.
+pub const MAX_PRINT: usize = 64 << 20;

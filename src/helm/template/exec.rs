@@ -71,6 +71,13 @@ pub enum CallError {
     User(String),
     /// An error from a nested execution (`include`), already located.
     Nested(Box<ExecError>),
+    /// Argument `index` is not of the parameter's Go type `want`: Go reports this at the argument,
+    /// before calling the function (so without `error calling …`).
+    Arg {
+        index: usize,
+        want: String,
+        message: String,
+    },
 }
 
 impl From<String> for CallError {
@@ -620,6 +627,11 @@ impl<'a> State<'a> {
             TermKind::Float(f) => Value::Float(*f),
             TermKind::Str(s) => Value::Str(s.clone()),
         };
+        // A nil held by a variable, a pipeline or dot is Go's invalid value: its fields are nil, not an
+        // error (`(.Values.global).imageRegistry`); a nil met part-way along the chain is an error.
+        if matches!(base, Value::Nil) && !matches!(t.kind, TermKind::Nil) {
+            return Ok(Value::Nil);
+        }
         let mut v = base;
         if t.fields.is_empty() && self.trace.is_some() {
             self.touch(&v, None);
@@ -720,6 +732,22 @@ impl<'a> State<'a> {
             }
             // Keep the innermost location: that is the line to fix (Go only nests the messages).
             Err(CallError::Nested(e)) => Err(e),
+            Err(CallError::Arg { index, want, message }) => Err(match args.get(index) {
+                // A constant is converted, not checked: Go's message names the literal.
+                Some(t)
+                    if t.fields.is_empty()
+                        && matches!(
+                            t.kind,
+                            TermKind::Int(_) | TermKind::Float(_) | TermKind::Str(_) | TermKind::Bool(_)
+                        ) =>
+                {
+                    let want = if want == "int" { "integer" } else { want.as_str() };
+                    self.fail(t.span, format!("expected {want}; found {}", self.text(t.span)))
+                }
+                Some(t) => self.fail(t.span, message),
+                // The piped value: Go reports it at the last argument, or at the function.
+                None => self.fail(args.last().map_or(span, |t| t.span), message),
+            }),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Go's `fmt.Sprint`, `fmt.Sprintln` and `fmt.Sprintf` over template values (the common verbs).
 
-use super::value::{Value, go_float_e, go_float_f, go_float_g, go_quote};
+use super::value::{Value, Walk, go_float_e, go_float_f, go_float_g, go_quote};
 
 /// `fmt.Sprint`: spaces between operands when neither is a string.
 pub fn go_sprint(args: &[Value]) -> String {
@@ -53,13 +53,21 @@ fn sign(s: String, spec: &Spec) -> String {
 
 /// One operand formatted with one verb, before padding.
 fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
+    format_at(verb, v, spec, 0, &mut Walk::default())
+}
+
+fn format_at(verb: char, v: &Value, spec: &Spec, depth: usize, walk: &mut Walk) -> String {
+    if !walk.enter(depth) {
+        return "...".into();
+    }
     match (verb, v) {
         ('v', Value::Float(f)) => sign(go_float_g(*f, spec.prec, false), spec),
         ('v', Value::Int(i) | Value::Int64(i)) => sign(i.to_string(), spec),
         ('v', Value::Str(s)) if spec.sharp => go_quote(s),
         ('v', v) => v.to_go_string(),
         (_, Value::List(items)) if verb != 'T' => {
-            let parts: Vec<String> = items.iter().map(|x| format_one(verb, x, spec)).collect();
+            let parts: Vec<String> =
+                items.iter().map(|x| format_at(verb, x, spec, depth + 1, walk)).collect();
             format!("[{}]", parts.join(" "))
         }
         (_, Value::Map(m)) if verb != 'T' => {
@@ -69,8 +77,8 @@ fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
                 .map(|(k, x)| {
                     format!(
                         "{}:{}",
-                        format_one(verb, &Value::Str(k.clone()), spec),
-                        format_one(verb, x, spec)
+                        format_at(verb, &Value::Str(k.clone()), spec, depth + 1, walk),
+                        format_at(verb, x, spec, depth + 1, walk)
                     )
                 })
                 .collect();

@@ -8,8 +8,12 @@
 //! `with`/`else with`, `define`/`template`/`block`, Go truthiness and Go's printing of values.
 //!
 //! Choices, all matching Helm:
-//! - Missing map keys evaluate to nil (`missingkey=zero`); a field of nil is an error
-//!   (`nil pointer evaluating interface {}.x`), as in Helm.
+//! - Missing map keys evaluate to nil (`missingkey=zero`); a field of a nil met along a field chain is
+//!   an error (`nil pointer evaluating interface {}.x`), but a field of a nil held by a variable, a
+//!   parenthesized pipeline or dot is nil (Go's invalid value: `(.Values.global).imageRegistry`).
+//! - Maps are shared by reference, as Go maps are ([`value::Dict`]): `set`/`unset`/`merge` change the map
+//!   every other reference sees. Slices and maps remember their Go type (`[]string` from `splitList`,
+//!   `common.Values` for `.Values`, which the chart loader should mark with [`value::Elem::Values`]).
 //! - A nil printed by an action prints `<no value>`, as Go does; [`Templates::render_helm`] then removes
 //!   every `<no value>` from the output, exactly as Helm's engine does after executing each template.
 //! - Functions live in a [`Funcs`] table ([`Funcs::go`] for Go's builtins, [`Funcs::helm`] adds
@@ -23,9 +27,14 @@
 //!   templates give an error, never a hang or a stack overflow.
 //! - Values are what the caller passes: Helm's values are float64 everywhere (they go through JSON), so
 //!   `eq .Values.replicas 2` is an error in Helm; the chart loader should produce `Value::Float` for them.
+//!   Sprig's integer arithmetic gives `Value::Int64` (Go's `int64`), literals and `len` `Value::Int`.
+//! - Walking a value (printing, encoding, comparing, copying, merging) is bounded in depth, node count
+//!   and size ([`collections::MAX_NESTING`], [`collections::MAX_WALK`], [`collections::MAX_PRINT`]):
+//!   Go lets a map contain itself, and a map shared at every level prints exponentially large.
 //!
-//! `testdata/helm_oracle.json` holds cases rendered by real Helm (see `testdata/gen_helm_oracle.py`); the
-//! tests check that this engine gives the same output, or an error on the same line.
+//! `testdata/helm_oracle.json` holds cases rendered by real Helm 4.2.3 (see `testdata/gen_helm_oracle.py`;
+//! one or more per function, with edge cases and errors); the tests check that this engine gives the
+//! same output, or an error on the same line. Random and clock functions are checked by their shape.
 //!
 //! Every node keeps its byte span in its file, and errors carry the file and line.
 

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub use super::collections::{Dict, Elem, List, MAX_NESTING};
+pub use super::collections::{Dict, Elem, List, MAX_NESTING, MAX_PRINT, MAX_WALK, Walk};
 
 /// A template value: the Go types Helm's templates see.
 ///
@@ -61,12 +61,12 @@ impl PartialEq for dyn Object {
 /// Structural equality (Go's `reflect.DeepEqual` on the same types); a map equals itself.
 impl PartialEq for Value {
     fn eq(&self, other: &Value) -> bool {
-        deep_equal(self, other, 0)
+        deep_equal(self, other, 0, &mut Walk::default())
     }
 }
 
-fn deep_equal(a: &Value, b: &Value, depth: usize) -> bool {
-    if depth > MAX_NESTING {
+fn deep_equal(a: &Value, b: &Value, depth: usize, walk: &mut Walk) -> bool {
+    if !walk.enter(depth) {
         return false;
     }
     match (a, b) {
@@ -78,7 +78,7 @@ fn deep_equal(a: &Value, b: &Value, depth: usize) -> bool {
         (Value::List(x), Value::List(y)) => {
             x.elem == y.elem
                 && x.len() == y.len()
-                && x.iter().zip(y.iter()).all(|(p, q)| deep_equal(p, q, depth + 1))
+                && x.iter().zip(y.iter()).all(|(p, q)| deep_equal(p, q, depth + 1, walk))
         }
         (Value::Map(x), Value::Map(y)) => {
             if x.ptr_eq(y) {
@@ -91,7 +91,7 @@ fn deep_equal(a: &Value, b: &Value, depth: usize) -> bool {
             x.len() == y.len()
                 && x.iter()
                     .zip(y.iter())
-                    .all(|((k1, v1), (k2, v2))| k1 == k2 && deep_equal(v1, v2, depth + 1))
+                    .all(|((k1, v1), (k2, v2))| k1 == k2 && deep_equal(v1, v2, depth + 1, walk))
         }
         (Value::Object(x), Value::Object(y)) => **x == **y,
         _ => false,
@@ -165,11 +165,11 @@ impl Value {
     }
 
     pub fn write_go(&self, out: &mut String) {
-        self.write_go_at(out, 0);
+        self.write_go_at(out, 0, &mut Walk::default());
     }
 
-    fn write_go_at(&self, out: &mut String, depth: usize) {
-        if depth > MAX_NESTING {
+    fn write_go_at(&self, out: &mut String, depth: usize, walk: &mut Walk) {
+        if !walk.enter(depth) || out.len() > MAX_PRINT {
             out.push_str("...");
             return;
         }
@@ -185,7 +185,7 @@ impl Value {
                     if i > 0 {
                         out.push(' ');
                     }
-                    v.write_go_at(out, depth + 1);
+                    v.write_go_at(out, depth + 1, walk);
                 }
                 out.push(']');
             }
@@ -198,7 +198,7 @@ impl Value {
                     }
                     out.push_str(k);
                     out.push(':');
-                    v.write_go_at(out, depth + 1);
+                    v.write_go_at(out, depth + 1, walk);
                 }
                 out.push(']');
             }

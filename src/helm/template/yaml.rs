@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::value::{MAX_NESTING, Value, go_float};
+use super::value::{MAX_PRINT, Value, Walk, go_float};
 
 /// The YAML text of `v`, ending with a newline (Helm's `toYaml` trims it).
 pub fn to_yaml(v: &Value) -> String {
@@ -22,16 +22,18 @@ pub fn to_yaml_indented(v: &Value) -> String {
 struct Emitter {
     out: String,
     indent_lists: bool,
+    walk: Walk,
 }
 
 fn emit(v: &Value, indent_lists: bool) -> String {
-    let mut e = Emitter { out: String::new(), indent_lists };
+    let mut e = Emitter { out: String::new(), indent_lists, walk: Walk::default() };
     let v = data(v);
     match &v {
         Value::Map(m) if !m.is_empty() => e.map(&v, 0, 0),
         Value::List(l) if !l.is_empty() => e.list(&v, 0, 0),
         v => {
-            e.out.push_str(&scalar(v, 0));
+            let text = e.scalar_at(v, 2, 0);
+            e.out.push_str(&text);
             e.out.push('\n');
         }
     }
@@ -56,7 +58,7 @@ impl Emitter {
             self.out.push(':');
             let x = data(&x);
             match &x {
-                _ if depth >= MAX_NESTING => self.out.push_str(" ...\n"),
+                _ if !self.walk.enter(depth + 1) || self.out.len() > MAX_PRINT => self.out.push_str(" ...\n"),
                 Value::Map(c) if !c.is_empty() => {
                     self.out.push('\n');
                     self.map(&x, indent + 2, depth + 1);
@@ -68,10 +70,22 @@ impl Emitter {
                 }
                 x => {
                     self.out.push(' ');
-                    self.out.push_str(&scalar(x, indent + 2));
+                    let col = indent + quote_key(&k).chars().count() + 2;
+                    let text = self.scalar_at(x, indent + 2, col);
+                    self.out.push_str(&text);
                     self.out.push('\n');
                 }
             }
+        }
+    }
+
+    /// A scalar starting at column `col`; go-yaml v2 (`toYaml`) folds long plain and quoted strings
+    /// at spaces past column 80, continuing at `indent`; go-yaml v3 (`toYamlPretty`) does not.
+    fn scalar_at(&self, v: &Value, indent: usize, col: usize) -> String {
+        let text = scalar(v, indent);
+        match v {
+            Value::Str(_) if !self.indent_lists => fold(&text, indent, col),
+            _ => text,
         }
     }
 
@@ -81,20 +95,30 @@ impl Emitter {
         for x in items.iter() {
             let x = data(x);
             match &x {
-                _ if depth >= MAX_NESTING => {
+                _ if !self.walk.enter(depth + 1) || self.out.len() > MAX_PRINT => {
                     self.out.push_str(&pad);
                     self.out.push_str("- ...\n");
                 }
                 Value::Map(c) if !c.is_empty() => {
-                    let mut child = Emitter { out: String::new(), indent_lists: self.indent_lists };
+                    let mut child = Emitter {
+                        out: String::new(),
+                        indent_lists: self.indent_lists,
+                        walk: std::mem::take(&mut self.walk),
+                    };
                     child.map(&x, indent + 2, depth + 1);
+                    self.walk = child.walk;
                     self.out.push_str(&pad);
                     self.out.push_str("- ");
                     self.out.push_str(child.out.get(indent + 2..).unwrap_or_default());
                 }
                 Value::List(c) if !c.is_empty() => {
-                    let mut child = Emitter { out: String::new(), indent_lists: self.indent_lists };
+                    let mut child = Emitter {
+                        out: String::new(),
+                        indent_lists: self.indent_lists,
+                        walk: std::mem::take(&mut self.walk),
+                    };
                     child.list(&x, indent + 2, depth + 1);
+                    self.walk = child.walk;
                     self.out.push_str(&pad);
                     self.out.push_str("- ");
                     self.out.push_str(child.out.get(indent + 2..).unwrap_or_default());
@@ -102,7 +126,8 @@ impl Emitter {
                 x => {
                     self.out.push_str(&pad);
                     self.out.push_str("- ");
-                    self.out.push_str(&scalar(x, indent + 2));
+                    let text = self.scalar_at(x, indent + 2, indent + 2);
+                    self.out.push_str(&text);
                     self.out.push('\n');
                 }
             }
@@ -122,6 +147,54 @@ fn scalar(v: &Value, indent: usize) -> String {
         Value::Map(_) | Value::Object(_) => "{}".into(),
         Value::List(_) => "[]".into(),
     }
+}
+
+/// go-yaml v2's line folding (`best_width` 80): at the first space of a run, once the line is past
+/// column 80 and another word follows, the line breaks and continues at `indent`. Quoted styles do
+/// not break at their first or last character; a double-quoted break before a second space writes a
+/// `\` so the space survives. Block literals are never folded.
+fn fold(text: &str, indent: usize, col: usize) -> String {
+    const WIDTH: usize = 80;
+    let chars: Vec<char> = text.chars().collect();
+    let (style, lo, hi) = match chars.first() {
+        Some('|') => return text.to_string(),
+        Some(q @ ('\'' | '"')) if chars.len() >= 2 => (*q, 1, chars.len() - 1),
+        _ => (' ', 0, chars.len()),
+    };
+    let mut out = String::with_capacity(text.len() + 8);
+    let (mut col, mut spaces) = (col, false);
+    for (p, &c) in chars.iter().enumerate() {
+        let inside = p >= lo && p < hi;
+        if c != ' ' || !inside {
+            out.push(c);
+            col += 1;
+            spaces = false;
+            continue;
+        }
+        let next_space = p + 1 < hi && chars[p + 1] == ' ';
+        let edge = p == lo || p + 1 == hi;
+        let can = !spaces
+            && col > WIDTH
+            && match style {
+                '"' => !edge,
+                '\'' => !edge && !next_space,
+                _ => !next_space,
+            };
+        if can {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            col = indent;
+            if style == '"' && next_space {
+                out.push('\\');
+                col += 1;
+            }
+        } else {
+            out.push(' ');
+            col += 1;
+        }
+        spaces = true;
+    }
+    out
 }
 
 fn quote_key(k: &str) -> String {

@@ -18,7 +18,7 @@ pub fn register(f: &mut Funcs) {
     f.insert("print", AtLeast(0), |s, a| sized(s, go_sprint(&a)));
     f.insert("println", AtLeast(0), |s, a| sized(s, go_sprintln(&a)));
     f.insert("printf", AtLeast(1), |s, a| {
-        let format = string_arg(&a[0])?;
+        let format = string_arg(&a, 0)?;
         sized(s, go_sprintf(format, &a[1..]))
     });
     f.insert("eq", AtLeast(1), |_, a| eq(&a[0], &a[1..]).map(Value::Bool));
@@ -211,7 +211,9 @@ fn js_escape(s: &str) -> String {
             '>' => out.push_str("\\u003E"),
             '&' => out.push_str("\\u0026"),
             '=' => out.push_str("\\u003D"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c if (c as u32) < 0x20 || c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
+                out.push_str(&format!("\\u{:04X}", c as u32))
+            }
             c => out.push(c),
         }
     }

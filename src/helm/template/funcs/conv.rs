@@ -36,9 +36,9 @@ pub fn to_float64(v: &Value) -> f64 {
 
 /// Go's `int64(f)` conversion as amd64 does it: out-of-range values and NaN become the minimum.
 pub fn go_float_to_int(f: f64) -> i64 {
-    // 2^63, exactly: the first float past i64::MAX.
-    let limit = -(i64::MIN as f64);
-    if f.is_nan() || !(-limit..limit).contains(&f) { i64::MIN } else { f as i64 }
+    // 2^63 is exactly representable; every float in [-2^63, 2^63) converts.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if f.is_nan() || !(-LIMIT..LIMIT).contains(&f) { i64::MIN } else { f as i64 }
 }
 
 /// cast's `trimZeroDecimal`: `12.000` → `12`; anything else unchanged.
@@ -65,18 +65,18 @@ pub fn parse_go_int(s: &str) -> Option<i64> {
         _ => (false, s),
     };
     let lower = body.to_ascii_lowercase();
-    let (radix, digits, prefixed) = if let Some(d) = lower.strip_prefix("0x") {
-        (16, d.to_string(), true)
+    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d.to_string())
     } else if let Some(d) = lower.strip_prefix("0o") {
-        (8, d.to_string(), true)
+        (8, d.to_string())
     } else if let Some(d) = lower.strip_prefix("0b") {
-        (2, d.to_string(), true)
+        (2, d.to_string())
     } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, lower[1..].to_string(), true)
+        (8, lower[1..].to_string())
     } else {
-        (10, lower.clone(), false)
+        (10, lower.clone())
     };
-    if digits.contains('_') && (!prefixed || !underscores_ok(&lower)) {
+    if digits.contains('_') && !underscores_ok(&lower) {
         return None;
     }
     let digits: String = digits.chars().filter(|&c| c != '_').collect();
@@ -94,28 +94,28 @@ pub fn parse_go_int(s: &str) -> Option<i64> {
 /// Go's `underscoreOK`: underscores only between digits (or right after a base prefix).
 fn underscores_ok(s: &str) -> bool {
     let b = s.as_bytes();
-    let mut saw = '^';
-    let mut i = 0;
-    let hex = b.len() >= 2 && b[0] == b'0' && matches!(b[1], b'x' | b'o' | b'b');
-    if b.len() >= 2 && b[0] == b'0' {
-        saw = '0';
-        i = if hex { 2 } else { 1 };
+    let (mut saw, mut i, mut hex) = (b'^', 0, false);
+    if b.len() >= 2 && b[0] == b'0' && matches!(b[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
+        i = 2;
+        saw = b'0';
+        hex = b[1].eq_ignore_ascii_case(&b'x');
     }
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_alphanumeric() {
-            saw = '0';
+    for &c in &b[i..] {
+        if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
+            saw = b'0';
         } else if c == b'_' {
-            if saw != '0' {
+            if saw != b'0' {
                 return false;
             }
-            saw = '_';
+            saw = b'_';
         } else {
-            return false;
+            if saw == b'_' {
+                return false;
+            }
+            saw = b'!';
         }
-        i += 1;
     }
-    saw != '_'
+    saw != b'_'
 }
 
 /// Go's `strconv.ParseFloat(s, 64)` for the forms that matter: decimal, exponent, `inf`/`nan`, hex
@@ -129,9 +129,11 @@ pub fn parse_go_float(s: &str) -> Option<f64> {
     if lower.starts_with("0x") {
         return parse_go_int(s).map(|i| i as f64);
     }
-    if s.contains('_') {
+    if t.contains('_') && !underscores_ok(&lower) {
         return None;
     }
-    let ok = t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
-    if ok { s.parse().ok() } else { None }
+    let plain: String = t.chars().filter(|&c| c != '_').collect();
+    let ok = plain.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
+    let v: f64 = if ok { plain.parse().ok()? } else { return None };
+    Some(if s.starts_with('-') { -v } else { v })
 }

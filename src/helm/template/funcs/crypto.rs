@@ -1,11 +1,13 @@
-//! Hashes (`sha1sum`, `sha256sum`, `adler32sum`), random values (`uuidv4`, `randBytes`, and the
-//! randomness behind `randAlphaNum` & co.), and the key and certificate generators, which smelt does
-//! not implement: they produce fresh secrets on every render, so nothing a linter checks depends on
-//! their output, and generating RSA keys and X.509 certificates would need a cryptography stack. A
-//! template calling one fails with a message naming the function, reported on its line.
+//! Hashes (`sha1sum`, `sha256sum`, `sha512sum`, `adler32sum`), password hashes (`bcrypt`,
+//! `htpasswd`, with the `bcrypt` crate), random values (`uuidv4`, `randBytes`, and the randomness
+//! behind `randAlphaNum` & co.), and the key, certificate and cipher functions, which smelt does not
+//! implement: they produce fresh secrets on every render, so nothing a linter checks depends on their
+//! output, and RSA key generation and X.509 signing would need a cryptography stack (and take seconds
+//! per key in a debug build). A template calling one fails with a message naming the function,
+//! reported on its line.
 
 use sha1::Sha1;
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha512};
 
 use super::super::exec::CallError;
 use super::super::value::Value;
@@ -13,13 +15,16 @@ use super::{Arity, Funcs, int_arg, string_arg};
 
 pub fn register(f: &mut Funcs) {
     use Arity::*;
-    f.insert("sha1sum", Exact(1), |_, a| Ok(Value::Str(hex(&Sha1::digest(string_arg(&a[0])?.as_bytes())))));
+    f.insert("sha1sum", Exact(1), |_, a| Ok(Value::Str(hex(&Sha1::digest(string_arg(&a, 0)?.as_bytes())))));
     f.insert("sha256sum", Exact(1), |_, a| {
-        Ok(Value::Str(hex(&Sha256::digest(string_arg(&a[0])?.as_bytes()))))
+        Ok(Value::Str(hex(&Sha256::digest(string_arg(&a, 0)?.as_bytes()))))
+    });
+    f.insert("sha512sum", Exact(1), |_, a| {
+        Ok(Value::Str(hex(&Sha512::digest(string_arg(&a, 0)?.as_bytes()))))
     });
     f.insert("adler32sum", Exact(1), |_, a| {
         let mut h = adler2::Adler32::new();
-        h.write_slice(string_arg(&a[0])?.as_bytes());
+        h.write_slice(string_arg(&a, 0)?.as_bytes());
         Ok(Value::Str(h.checksum().to_string()))
     });
     f.insert("uuidv4", Exact(0), |_, _| {
@@ -30,14 +35,20 @@ pub fn register(f: &mut Funcs) {
         Ok(Value::Str(format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])))
     });
     f.insert("randBytes", Exact(1), |s, a| {
-        let n = usize::try_from(int_arg(&a[0])?)
+        let n = usize::try_from(int_arg(&a, 0)?)
             .map_err(|_| CallError::from("runtime error: makeslice: len out of range"))?;
         s.check_size(n.saturating_mul(2))?;
         Ok(Value::Str(data_encoding::BASE64.encode(&random_bytes(n)?)))
     });
+    f.insert("bcrypt", Exact(1), |_, a| Ok(Value::Str(bcrypt_hash(string_arg(&a, 0)?))));
+    f.insert("htpasswd", Exact(2), |_, a| {
+        let (user, password) = (string_arg(&a, 0)?, string_arg(&a, 1)?);
+        if user.contains(':') {
+            return Ok(Value::Str(format!("invalid username: {user}")));
+        }
+        Ok(Value::Str(format!("{user}:{}", bcrypt_hash(password))))
+    });
     for (name, arity) in [
-        ("bcrypt", Exact(1)),
-        ("htpasswd", AtLeast(2)),
         ("genPrivateKey", Exact(1)),
         ("derivePassword", Exact(5)),
         ("buildCustomCert", Exact(2)),
@@ -55,6 +66,15 @@ pub fn register(f: &mut Funcs) {
                  was not rendered"
                 .into())
         });
+    }
+}
+
+/// Go's `bcrypt.GenerateFromPassword` at the default cost (10), `$2a$` form; an error becomes the
+/// result text, as Sprig returns it.
+fn bcrypt_hash(password: &str) -> String {
+    match bcrypt::hash_with_result(password, 10) {
+        Ok(h) => h.format_for_version(bcrypt::Version::TwoA),
+        Err(e) => format!("failed to encrypt string with bcrypt: {e}"),
     }
 }
 

@@ -14,36 +14,36 @@ use crate::date::Date;
 pub fn register(f: &mut Funcs) {
     use Arity::*;
     f.insert("now", Exact(0), |_, _| Ok(time_value(Time::now())));
-    f.insert("date", Exact(2), |_, a| Ok(Value::Str(time_of(&a[1]).format(string_arg(&a[0])?))));
+    f.insert("date", Exact(2), |_, a| Ok(Value::Str(time_of(&a[1]).format(string_arg(&a, 0)?))));
     for name in ["dateInZone", "date_in_zone"] {
         f.insert(name, Exact(3), |_, a| {
-            string_arg(&a[2])?;
-            Ok(Value::Str(time_of(&a[1]).format(string_arg(&a[0])?)))
+            string_arg(&a, 2)?;
+            Ok(Value::Str(time_of(&a[1]).format(string_arg(&a, 0)?)))
         });
     }
     f.insert("htmlDate", Exact(1), |_, a| Ok(Value::Str(time_of(&a[0]).format("2006-01-02"))));
     f.insert("htmlDateInZone", Exact(2), |_, a| {
-        string_arg(&a[1])?;
+        string_arg(&a, 1)?;
         Ok(Value::Str(time_of(&a[0]).format("2006-01-02")))
     });
     f.insert("toDate", Exact(2), |_, a| {
-        Ok(time_value(Time::parse(string_arg(&a[0])?, string_arg(&a[1])?).unwrap_or_default()))
+        Ok(time_value(Time::parse(string_arg(&a, 0)?, string_arg(&a, 1)?).unwrap_or_default()))
     });
     f.insert("mustToDate", Exact(2), |_, a| {
-        let (layout, s) = (string_arg(&a[0])?, string_arg(&a[1])?);
+        let (layout, s) = (string_arg(&a, 0)?, string_arg(&a, 1)?);
         Time::parse(layout, s).map(time_value).map_err(CallError::Msg)
     });
     f.insert("unixEpoch", Exact(1), |_, a| Ok(Value::Str(time_arg(&a[0])?.secs.to_string())));
     for name in ["dateModify", "date_modify"] {
         f.insert(name, Exact(2), |_, a| {
             let t = time_arg(&a[1])?;
-            Ok(time_value(parse_duration(string_arg(&a[0])?).map_or(t, |d| t.add(d))))
+            Ok(time_value(parse_duration(string_arg(&a, 0)?).map_or(t, |d| t.add(d))))
         });
     }
     for name in ["mustDateModify", "must_date_modify"] {
         f.insert(name, Exact(2), |_, a| {
             let t = time_arg(&a[1])?;
-            let d = parse_duration(string_arg(&a[0])?).map_err(CallError::Msg)?;
+            let d = parse_duration(string_arg(&a, 0)?).map_err(CallError::Msg)?;
             Ok(time_value(t.add(d)))
         });
     }
@@ -193,7 +193,7 @@ impl Time {
     fn parse(layout: &str, value: &str) -> Result<Time, String> {
         let err = || format!("parsing time {value:?} as {layout:?}: cannot parse {value:?} as {layout:?}");
         let (mut year, mut month, mut day, mut hour, mut min, mut sec, mut nanos, mut offset) =
-            (1i32, 1u32, 1u32, 0i64, 0i64, 0i64, 0u32, 0i64);
+            (0i32, 1u32, 1u32, 0i64, 0i64, 0i64, 0u32, 0i64);
         let mut pm: Option<bool> = None;
         let (mut l, mut v) = (layout, value);
         let num = |v: &mut &str, min: usize, max: usize| -> Option<i64> {

@@ -15,6 +15,7 @@ pub fn register(f: &mut Funcs) {
     f.insert("coalesce", AtLeast(0), |_, a| Ok(a.iter().find(|v| v.truthy()).cloned().unwrap_or_default()));
     f.insert("all", AtLeast(0), |_, a| Ok(Value::Bool(a.iter().all(Value::truthy))));
     f.insert("any", AtLeast(0), |_, a| Ok(Value::Bool(a.iter().any(Value::truthy))));
-    f.insert("ternary", Exact(3), |_, a| Ok(if bool_arg(&a[2])? { a[0].clone() } else { a[1].clone() }));
-    f.insert("fail", Exact(1), |_, a| Err(CallError::User(string_arg(&a[0])?.to_string())));
+    f.insert("ternary", Exact(3), |_, a| Ok(if bool_arg(&a, 2)? { a[0].clone() } else { a[1].clone() }));
+    f.insert("hello", Exact(0), |_, _| Ok(Value::str("Hello!")));
+    f.insert("fail", Exact(1), |_, a| Err(CallError::User(string_arg(&a, 0)?.to_string())));
 }

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::super::collections::contains_map;
+use super::super::collections::MAX_WALK;
 use super::super::exec::{CallError, State};
-use super::super::value::{Dict, Elem, List, MAX_NESTING, Value};
+use super::super::value::{Dict, Elem, List, MAX_NESTING, Value, Walk};
 use super::{Arity, Funcs, map_arg, string_arg, string_list, strval};
 
 pub fn register(f: &mut Funcs) {
@@ -19,31 +19,35 @@ pub fn register(f: &mut Funcs) {
         Ok(Value::map(m))
     });
     f.insert("get", Exact(2), |_, a| {
-        let key = string_arg(&a[1])?;
-        Ok(map_arg(&a[0])?.and_then(|m| m.get(key)).unwrap_or_else(|| Value::str("")))
+        let key = string_arg(&a, 1)?;
+        Ok(map_arg(&a, 0)?.and_then(|m| m.get(key)).unwrap_or_else(|| Value::str("")))
     });
     f.insert("set", Exact(3), |_, a| {
-        let key = string_arg(&a[1])?;
-        let Some(m) = map_arg(&a[0])? else { return Err("assignment to entry in nil map".into()) };
-        store(m, key.to_string(), a[2].clone())?;
-        Ok(a[0].clone())
+        let key = string_arg(&a, 1)?;
+        let Some(m) = map_arg(&a, 0)? else { return Err("assignment to entry in nil map".into()) };
+        m.insert(key.to_string(), a[2].clone());
+        Ok(Value::Map(m.retyped(Elem::Interface)))
     });
     f.insert("unset", Exact(2), |_, a| {
-        let key = string_arg(&a[1])?;
-        if let Some(m) = map_arg(&a[0])? {
-            m.remove(key);
+        let key = string_arg(&a, 1)?;
+        match map_arg(&a, 0)? {
+            Some(m) => {
+                m.remove(key);
+                Ok(Value::Map(m.retyped(Elem::Interface)))
+            }
+            // A nil map prints as `map[]`.
+            None => Ok(Value::map(BTreeMap::new())),
         }
-        Ok(a[0].clone())
     });
     f.insert("hasKey", Exact(2), |_, a| {
-        let key = string_arg(&a[1])?;
-        Ok(Value::Bool(map_arg(&a[0])?.is_some_and(|m| m.contains_key(key))))
+        let key = string_arg(&a, 1)?;
+        Ok(Value::Bool(map_arg(&a, 0)?.is_some_and(|m| m.contains_key(key))))
     });
     f.insert("pluck", AtLeast(1), |_, a| {
-        let key = string_arg(&a[0])?;
+        let key = string_arg(&a, 0)?;
         let mut out = Vec::new();
-        for d in &a[1..] {
-            if let Some(v) = map_arg(d)?.and_then(|m| m.get(key)) {
+        for i in 1..a.len() {
+            if let Some(v) = map_arg(&a, i)?.and_then(|m| m.get(key)) {
                 out.push(v);
             }
         }
@@ -52,21 +56,21 @@ pub fn register(f: &mut Funcs) {
     f.insert("keys", AtLeast(0), |_, a| {
         // Go's map order is random; sorted is one of the orders Helm can give (charts sort anyway).
         let mut out = Vec::new();
-        for d in &a {
-            if let Some(m) = map_arg(d)? {
+        for i in 0..a.len() {
+            if let Some(m) = map_arg(&a, i)? {
                 out.extend(m.keys());
             }
         }
         Ok(string_list(out))
     });
     f.insert("values", Exact(1), |_, a| {
-        Ok(Value::list(map_arg(&a[0])?.map(|m| m.read().values().cloned().collect()).unwrap_or_default()))
+        Ok(Value::list(map_arg(&a, 0)?.map(|m| m.read().values().cloned().collect()).unwrap_or_default()))
     });
     f.insert("pick", AtLeast(1), |_, a| {
-        let m = map_arg(&a[0])?;
+        let m = map_arg(&a, 0)?;
         let mut out = BTreeMap::new();
-        for k in &a[1..] {
-            let k = string_arg(k)?;
+        for i in 1..a.len() {
+            let k = string_arg(&a, i)?;
             if let Some(v) = m.and_then(|m| m.get(k)) {
                 out.insert(k.to_string(), v);
             }
@@ -75,10 +79,10 @@ pub fn register(f: &mut Funcs) {
     });
     f.insert("omit", AtLeast(1), |_, a| {
         let mut keys = Vec::new();
-        for k in &a[1..] {
-            keys.push(string_arg(k)?);
+        for i in 1..a.len() {
+            keys.push(string_arg(&a, i)?);
         }
-        let mut out = map_arg(&a[0])?.map(Dict::snapshot).unwrap_or_default();
+        let mut out = map_arg(&a, 0)?.map(Dict::snapshot).unwrap_or_default();
         out.retain(|k, _| !keys.contains(&k.as_str()));
         Ok(Value::map(out))
     });
@@ -89,7 +93,10 @@ pub fn register(f: &mut Funcs) {
         f.insert(name, AtLeast(1), |s, a| merge_all(s, a, true));
     }
     for name in ["deepCopy", "mustDeepCopy"] {
-        f.insert(name, Exact(1), |_, a| deep_copy(&a[0], 0));
+        f.insert(name, Exact(1), |_, a| match &a[0] {
+            Value::Nil => Err("reflect: call of reflect.Value.Type on zero Value".into()),
+            v => deep_copy(v, 0, &mut Walk::default()),
+        });
     }
     f.insert("dig", AtLeast(3), |_, a| {
         let n = a.len();
@@ -99,8 +106,8 @@ pub fn register(f: &mut Funcs) {
             v => return Err(super::wrong_type("map[string]interface {}", v)),
         };
         let mut keys = Vec::new();
-        for k in &a[..n - 2] {
-            keys.push(string_arg(k)?);
+        for i in 0..n - 2 {
+            keys.push(string_arg(&a, i)?);
         }
         for (i, k) in keys.iter().enumerate() {
             let Some(v) = cur.get(k) else { return Ok(default.clone()) };
@@ -122,27 +129,14 @@ pub fn register(f: &mut Funcs) {
     });
 }
 
-/// Stores `v` under `key`, refusing a value that contains the map itself: Go would make a cycle that
-/// nothing can print, encode or compare without overflowing its stack.
-fn store(m: &Dict, key: String, v: Value) -> Result<(), CallError> {
-    if contains_map(&v, m) {
-        return Err(format!(
-            "the value stored under {key:?} contains the map itself (or nests deeper than {MAX_NESTING} levels)"
-        )
-        .into());
-    }
-    m.insert(key, v);
-    Ok(())
-}
-
 fn merge_all(_: &mut State<'_>, a: Vec<Value>, overwrite: bool) -> Result<Value, CallError> {
-    let dst = match map_arg(&a[0])? {
-        Some(m) => m.clone(),
+    let dst = match map_arg(&a, 0)? {
+        Some(m) => m.retyped(Elem::Interface),
         None => Dict::default(),
     };
-    for src in &a[1..] {
-        if let Some(src) = map_arg(src)? {
-            merge_into(&dst, src, overwrite, 0)?;
+    for i in 1..a.len() {
+        if let Some(src) = map_arg(&a, i)? {
+            merge_into(&dst, src, overwrite, 0, &mut Walk::default())?;
         }
     }
     Ok(Value::Map(dst))
@@ -152,9 +146,20 @@ fn merge_all(_: &mut State<'_>, a: Vec<Value>, overwrite: bool) -> Result<Value,
 /// merge into the destination's own maps; otherwise a key is set when the destination lacks it or
 /// holds an empty value, or always when overwriting (but a non-empty destination is never replaced by
 /// a map or a list unless overwriting replaces it with a list).
-fn merge_into(dst: &Dict, src: &Dict, overwrite: bool, depth: usize) -> Result<(), CallError> {
-    if depth > MAX_NESTING || dst.ptr_eq(src) {
+fn merge_into(
+    dst: &Dict,
+    src: &Dict,
+    overwrite: bool,
+    depth: usize,
+    walk: &mut Walk,
+) -> Result<(), CallError> {
+    if dst.ptr_eq(src) {
         return Ok(());
+    }
+    if !walk.enter(depth) {
+        return Err(
+            format!("the maps nest deeper than {MAX_NESTING} levels or hold over {MAX_WALK} values").into()
+        );
     }
     for (key, sv) in src.entries() {
         let dv = dst.get(&key);
@@ -167,7 +172,7 @@ fn merge_into(dst: &Dict, src: &Dict, overwrite: bool, depth: usize) -> Result<(
             }
             Value::Map(sm) => {
                 if let Some(Value::Map(dm)) = &dv {
-                    merge_into(dm, sm, overwrite, depth + 1)?;
+                    merge_into(dm, sm, overwrite, depth + 1, walk)?;
                 }
             }
             Value::List(_) => {
@@ -177,38 +182,43 @@ fn merge_into(dst: &Dict, src: &Dict, overwrite: bool, depth: usize) -> Result<(
                     Some(v) => v.clone(),
                 };
                 let set = if overwrite || dst_empty { sv.clone() } else { keep };
-                store(dst, key.clone(), set)?;
+                dst.insert(key.clone(), set);
             }
             _ => {}
         }
         let dst_empty_val = dv.as_ref().is_none_or(|v| !v.truthy());
-        if dv.is_some() && !dst_empty_val && matches!(sv, Value::Map(_) | Value::List(_)) {
+        if !dst_empty_val
+            && (matches!(sv, Value::List(_)) || matches!((&sv, &dv), (Value::Map(_), Some(Value::Map(_)))))
+        {
             continue;
         }
         if overwrite || dv.is_none() || dst_empty_val {
-            store(dst, key, sv)?;
+            dst.insert(key, sv);
         }
     }
     Ok(())
 }
 
 /// copystructure's deep copy: new maps and lists all the way down.
-fn deep_copy(v: &Value, depth: usize) -> Result<Value, CallError> {
-    if depth > MAX_NESTING {
-        return Err(format!("value nests deeper than {MAX_NESTING} levels").into());
+fn deep_copy(v: &Value, depth: usize, walk: &mut Walk) -> Result<Value, CallError> {
+    if !walk.enter(depth) {
+        return Err(format!(
+            "the value nests deeper than {MAX_NESTING} levels or holds over {MAX_WALK} values"
+        )
+        .into());
     }
     Ok(match v {
         Value::List(l) => {
             let mut items = Vec::with_capacity(l.len());
             for x in l.iter() {
-                items.push(deep_copy(x, depth + 1)?);
+                items.push(deep_copy(x, depth + 1, walk)?);
             }
             Value::List(List::typed(items, l.elem))
         }
         Value::Map(m) => {
             let mut out = BTreeMap::new();
             for (k, x) in m.entries() {
-                out.insert(k, deep_copy(&x, depth + 1)?);
+                out.insert(k, deep_copy(&x, depth + 1, walk)?);
             }
             Value::Map(Dict::typed(out, m.elem))
         }

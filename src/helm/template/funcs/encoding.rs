@@ -11,13 +11,13 @@ use super::{Arity, Funcs, sized, string_arg};
 
 pub fn register(f: &mut Funcs) {
     use Arity::*;
-    f.insert("b64enc", Exact(1), |s, a| sized(s, BASE64.encode(string_arg(&a[0])?.as_bytes())));
+    f.insert("b64enc", Exact(1), |s, a| sized(s, BASE64.encode(string_arg(&a, 0)?.as_bytes())));
     f.insert("b64dec", Exact(1), |_, a| {
-        Ok(Value::Str(decode(string_arg(&a[0])?, "base64", |t| BASE64.decode(t))))
+        Ok(Value::Str(decode(string_arg(&a, 0)?, "base64", |t| BASE64.decode(t))))
     });
-    f.insert("b32enc", Exact(1), |s, a| sized(s, BASE32.encode(string_arg(&a[0])?.as_bytes())));
+    f.insert("b32enc", Exact(1), |s, a| sized(s, BASE32.encode(string_arg(&a, 0)?.as_bytes())));
     f.insert("b32dec", Exact(1), |_, a| {
-        Ok(Value::Str(decode(string_arg(&a[0])?, "base32", |t| BASE32.decode(t))))
+        Ok(Value::Str(decode(string_arg(&a, 0)?, "base32", |t| BASE32.decode(t))))
     });
 
     // Sprig's JSON: errors are swallowed (an empty string, a nil) except in the `must` forms.
@@ -31,10 +31,10 @@ pub fn register(f: &mut Funcs) {
     f.insert("mustToRawJson", Exact(1), |s, a| {
         sized(s, to_json(&a[0], false, false).map_err(CallError::Msg)?)
     });
-    f.insert("mustFromJson", Exact(1), |_, a| from_json(string_arg(&a[0])?).map_err(CallError::Msg));
+    f.insert("mustFromJson", Exact(1), |_, a| from_json(string_arg(&a, 0)?).map_err(CallError::Msg));
     // Helm's: a map (or list) with the error in it instead of failing.
     f.insert("fromJson", Exact(1), |_, a| {
-        Ok(match from_json(string_arg(&a[0])?) {
+        Ok(match from_json(string_arg(&a, 0)?) {
             Ok(v @ Value::Map(_)) => v,
             Ok(Value::Nil) => Value::map(Default::default()),
             Ok(v) => error_map(format!(
@@ -45,7 +45,7 @@ pub fn register(f: &mut Funcs) {
         })
     });
     f.insert("fromJsonArray", Exact(1), |_, a| {
-        Ok(match from_json(string_arg(&a[0])?) {
+        Ok(match from_json(string_arg(&a, 0)?) {
             Ok(v @ Value::List(_)) => v,
             Ok(Value::Nil) => Value::list(Vec::new()),
             Ok(v) => Value::list(vec![Value::Str(format!(
@@ -63,7 +63,7 @@ pub fn register(f: &mut Funcs) {
     });
     f.insert("toYamlPretty", Exact(1), |s, a| sized(s, yaml_or_empty(&a[0], true)));
     f.insert("fromYaml", Exact(1), |_, a| {
-        Ok(match from_yaml(string_arg(&a[0])?) {
+        Ok(match from_yaml(string_arg(&a, 0)?) {
             Ok(v @ Value::Map(_)) => v,
             Ok(Value::Nil) => Value::map(Default::default()),
             Ok(v) => error_map(format!(
@@ -74,7 +74,7 @@ pub fn register(f: &mut Funcs) {
         })
     });
     f.insert("fromYamlArray", Exact(1), |_, a| {
-        Ok(match from_yaml(string_arg(&a[0])?) {
+        Ok(match from_yaml(string_arg(&a, 0)?) {
             Ok(v @ Value::List(_)) => v,
             Ok(Value::Nil) => Value::list(Vec::new()),
             Ok(v) => Value::list(vec![Value::Str(format!(
@@ -87,7 +87,7 @@ pub fn register(f: &mut Funcs) {
     f.insert("toToml", Exact(1), |s, a| sized(s, super::toml::to_toml(&a[0]).unwrap_or_else(|e| e)));
     f.insert("mustToToml", Exact(1), |s, a| sized(s, super::toml::to_toml(&a[0]).map_err(CallError::Msg)?));
     f.insert("fromToml", Exact(1), |_, a| {
-        Ok(super::toml::from_toml(string_arg(&a[0])?).unwrap_or_else(error_map))
+        Ok(super::toml::from_toml(string_arg(&a, 0)?).unwrap_or_else(error_map))
     });
 }
 

@@ -2,12 +2,12 @@
 //! characters escaped unless asked not to, floats in Go's shortest form (`1e+21`, `1e-7`), every
 //! number read back as a float64.
 
-use super::super::value::{MAX_NESTING, Value, go_float_g};
+use super::super::value::{MAX_NESTING, MAX_PRINT, MAX_WALK, Value, Walk, go_float_g};
 
 /// `json.Marshal` (or `MarshalIndent` with two spaces when `pretty`). Go refuses NaN and infinities.
 pub fn to_json(v: &Value, escape_html: bool, pretty: bool) -> Result<String, String> {
     let mut out = String::new();
-    write(v, escape_html, if pretty { Some(0) } else { None }, 0, &mut out)?;
+    write(v, escape_html, if pretty { Some(0) } else { None }, 0, &mut Walk::default(), &mut out)?;
     Ok(out)
 }
 
@@ -18,9 +18,18 @@ fn newline(out: &mut String, indent: Option<usize>) {
     }
 }
 
-fn write(v: &Value, html: bool, indent: Option<usize>, depth: usize, out: &mut String) -> Result<(), String> {
-    if depth > MAX_NESTING {
-        return Err(format!("json: value nests deeper than {MAX_NESTING} levels"));
+fn write(
+    v: &Value,
+    html: bool,
+    indent: Option<usize>,
+    depth: usize,
+    walk: &mut Walk,
+    out: &mut String,
+) -> Result<(), String> {
+    if !walk.enter(depth) || out.len() > MAX_PRINT {
+        return Err(format!(
+            "json: the value nests deeper than {MAX_NESTING} levels, holds over {MAX_WALK} values or is larger than {MAX_PRINT} bytes"
+        ));
     }
     let inner = indent.map(|n| n + 1);
     match v {
@@ -40,7 +49,7 @@ fn write(v: &Value, html: bool, indent: Option<usize>, depth: usize, out: &mut S
                     out.push(',');
                 }
                 newline(out, inner);
-                write(x, html, inner, depth + 1, out)?;
+                write(x, html, inner, depth + 1, walk, out)?;
             }
             newline(out, indent);
             out.push(']');
@@ -62,12 +71,12 @@ fn write(v: &Value, html: bool, indent: Option<usize>, depth: usize, out: &mut S
                 if indent.is_some() {
                     out.push(' ');
                 }
-                write(x, html, inner, depth + 1, out)?;
+                write(x, html, inner, depth + 1, walk, out)?;
             }
             newline(out, indent);
             out.push('}');
         }
-        Value::Object(o) => write(&o.to_data(), html, indent, depth + 1, out)?,
+        Value::Object(o) => write(&o.to_data(), html, indent, depth + 1, walk, out)?,
     }
     Ok(())
 }

@@ -97,7 +97,7 @@ pub fn register(f: &mut Funcs) {
     });
     for name in ["chunk", "mustChunk"] {
         f.insert(name, Exact(2), |_, a| {
-            let size = int_arg(&a[0])?;
+            let size = int_arg(&a, 0)?;
             let l = match &a[1] {
                 Value::List(l) => l,
                 Value::Nil => return Err(nil_deref()),
@@ -113,11 +113,11 @@ pub fn register(f: &mut Funcs) {
         });
     }
     f.insert("until", Exact(1), |s, a| {
-        let n = int_arg(&a[0])?;
+        let n = int_arg(&a, 0)?;
         int_list(s, until_step(0, n, if n < 0 { -1 } else { 1 }, s)?)
     });
     f.insert("untilStep", Exact(3), |s, a| {
-        let (start, stop, step) = (int_arg(&a[0])?, int_arg(&a[1])?, int_arg(&a[2])?);
+        let (start, stop, step) = (int_arg(&a, 0)?, int_arg(&a, 1)?, int_arg(&a, 2)?);
         int_list(s, until_step(start, stop, step, s)?)
     });
     f.insert("seq", AtLeast(0), seq);
@@ -153,8 +153,8 @@ fn until_step(start: i64, stop: i64, step: i64, s: &State<'_>) -> Result<Vec<i64
 
 fn seq(s: &mut State<'_>, a: Vec<Value>) -> Result<Value, CallError> {
     let mut p = Vec::with_capacity(a.len());
-    for v in &a {
-        p.push(int_arg(v)?);
+    for i in 0..a.len() {
+        p.push(int_arg(&a, i)?);
     }
     let items = match p.as_slice() {
         [end] => {

@@ -50,7 +50,7 @@ pub fn register(f: &mut Funcs) {
     f.insert("int", Exact(1), |_, a| Ok(Value::Int(to_int64(&a[0]))));
     f.insert("int64", Exact(1), |_, a| Ok(Value::Int64(to_int64(&a[0]))));
     f.insert("float64", Exact(1), |_, a| Ok(Value::Float(to_float64(&a[0]))));
-    f.insert("atoi", Exact(1), |_, a| Ok(Value::Int(atoi(string_arg(&a[0])?))));
+    f.insert("atoi", Exact(1), |_, a| Ok(Value::Int(atoi(string_arg(&a, 0)?))));
     f.insert("toDecimal", Exact(1), |_, a| {
         let s = a[0].to_go_string();
         let digits = s.strip_prefix(['+', '-']).unwrap_or(&s);
@@ -64,7 +64,7 @@ pub fn register(f: &mut Funcs) {
     f.insert("mulf", AtLeast(1), |_, a| Ok(Value::Float(decimal_op(&a[0], &a[1..], Op::Mul)?)));
     f.insert("divf", AtLeast(1), |_, a| Ok(Value::Float(decimal_op(&a[0], &a[1..], Op::Div)?)));
     f.insert("randInt", Exact(2), |_, a| {
-        let (lo, hi) = (int_arg(&a[0])?, int_arg(&a[1])?);
+        let (lo, hi) = (int_arg(&a, 0)?, int_arg(&a, 1)?);
         let span = hi.wrapping_sub(lo);
         if span <= 0 {
             return Err("invalid argument to Intn".into());
@@ -98,9 +98,9 @@ fn atoi(s: &str) -> i64 {
 
 fn round(_: &mut State<'_>, a: Vec<Value>) -> Result<Value, CallError> {
     let val = to_float64(&a[0]);
-    let places = int_arg(&a[1])? as f64;
+    let places = int_arg(&a, 1)? as f64;
     let round_on = match a.get(2) {
-        Some(v) => float_arg(v)?,
+        Some(_) => float_arg(&a, 2)?,
         None => 0.5,
     };
     let pow = 10f64.powf(places);
@@ -162,9 +162,14 @@ impl Dec {
             Op::Mul => Some(Dec { mant: self.mant.checked_mul(o.mant)?, exp: self.exp.checked_add(o.exp)? }),
             // `Div` is `DivRound(d, 16)`: the quotient rounded half away from zero at 16 decimals.
             Op::Div => {
-                let shift = u32::try_from(o.exp - self.exp + 16 + 1).ok()?;
-                let num = self.mant.checked_mul(10i128.checked_pow(shift)?)?;
-                let q = num / o.mant;
+                // One digit past the 16th decimal, then rounded on it.
+                let shift = self.exp - o.exp + 17;
+                let (num, den) = if shift >= 0 {
+                    (self.mant.checked_mul(10i128.checked_pow(shift as u32)?)?, o.mant)
+                } else {
+                    (self.mant, o.mant.checked_mul(10i128.checked_pow(shift.unsigned_abs())?)?)
+                };
+                let q = num / den;
                 let (q, last) = (q / 10, q % 10);
                 let q = match last {
                     5.. => q + 1,

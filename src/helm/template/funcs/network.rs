@@ -10,7 +10,7 @@ use super::{Arity, Funcs, kind_name, map_arg, string_arg};
 pub fn register(f: &mut Funcs) {
     use Arity::*;
     f.insert("urlParse", Exact(1), |_, a| {
-        let u = parse(string_arg(&a[0])?)?;
+        let u = parse(string_arg(&a, 0)?)?;
         let mut m = BTreeMap::new();
         let hostname = hostname(&u.host);
         for (k, v) in [
@@ -28,7 +28,7 @@ pub fn register(f: &mut Funcs) {
         Ok(Value::map(m))
     });
     f.insert("urlJoin", Exact(1), |_, a| {
-        let m = map_arg(&a[0])?;
+        let m = map_arg(&a, 0)?;
         let get = |k: &str| -> Result<String, CallError> {
             match m.and_then(|m| m.get(k)) {
                 None => Ok(String::new()),

@@ -9,48 +9,53 @@ use super::{Arity, Funcs, int_arg, sized, string_arg, string_list};
 
 pub fn register(f: &mut Funcs) {
     use Arity::*;
-    for name in ["regexMatch", "mustRegexMatch"] {
-        f.insert(name, Exact(2), |_, a| Ok(Value::Bool(compile(&a[0])?.is_match(string_arg(&a[1])?))));
-    }
+    // `regexMatch` alone swallows a bad pattern (false); the other plain forms panic, which is an error.
+    f.insert("regexMatch", Exact(2), |_, a| {
+        let s = string_arg(&a, 1)?;
+        Ok(Value::Bool(compile(&a, 0).is_ok_and(|re| re.is_match(s))))
+    });
+    f.insert("mustRegexMatch", Exact(2), |_, a| {
+        Ok(Value::Bool(compile(&a, 0)?.is_match(string_arg(&a, 1)?)))
+    });
     for name in ["regexFind", "mustRegexFind"] {
         f.insert(name, Exact(2), |_, a| {
-            let re = compile(&a[0])?;
-            Ok(Value::str(re.find(string_arg(&a[1])?).map_or("", |m| m.as_str())))
+            let re = compile(&a, 0)?;
+            Ok(Value::str(re.find(string_arg(&a, 1)?).map_or("", |m| m.as_str())))
         });
     }
     for name in ["regexFindAll", "mustRegexFindAll"] {
         f.insert(name, Exact(3), |_, a| {
-            let re = compile(&a[0])?;
-            let s = string_arg(&a[1])?;
-            let n = int_arg(&a[2])?;
+            let re = compile(&a, 0)?;
+            let s = string_arg(&a, 1)?;
+            let n = int_arg(&a, 2)?;
             let limit = usize::try_from(n).unwrap_or(usize::MAX);
             Ok(string_list(re.find_iter(s).take(limit).map(|m| m.as_str().to_string())))
         });
     }
     for name in ["regexReplaceAll", "mustRegexReplaceAll"] {
         f.insert(name, Exact(3), |s, a| {
-            let re = compile(&a[0])?;
-            let (text, repl) = (string_arg(&a[1])?, string_arg(&a[2])?);
+            let re = compile(&a, 0)?;
+            let (text, repl) = (string_arg(&a, 1)?, string_arg(&a, 2)?);
             sized(s, re.replace_all(text, repl).into_owned())
         });
     }
     for name in ["regexReplaceAllLiteral", "mustRegexReplaceAllLiteral"] {
         f.insert(name, Exact(3), |s, a| {
-            let re = compile(&a[0])?;
-            let (text, repl) = (string_arg(&a[1])?, string_arg(&a[2])?);
+            let re = compile(&a, 0)?;
+            let (text, repl) = (string_arg(&a, 1)?, string_arg(&a, 2)?);
             sized(s, re.replace_all(text, NoExpand(repl)).into_owned())
         });
     }
     for name in ["regexSplit", "mustRegexSplit"] {
         f.insert(name, Exact(3), |_, a| {
-            let re = compile(&a[0])?;
-            let s = string_arg(&a[1])?;
-            Ok(string_list(split(&re, string_arg(&a[0])?, s, int_arg(&a[2])?)))
+            let re = compile(&a, 0)?;
+            let s = string_arg(&a, 1)?;
+            Ok(string_list(split(&re, string_arg(&a, 0)?, s, int_arg(&a, 2)?)))
         });
     }
     f.insert("regexQuoteMeta", Exact(1), |_, a| {
         let mut out = String::new();
-        for c in string_arg(&a[0])?.chars() {
+        for c in string_arg(&a, 0)?.chars() {
             if r"\.+*?()|[]{}^$".contains(c) {
                 out.push('\\');
             }
@@ -60,8 +65,8 @@ pub fn register(f: &mut Funcs) {
     });
 }
 
-fn compile(pattern: &Value) -> Result<Regex, CallError> {
-    let p = string_arg(pattern)?;
+fn compile(a: &[Value], i: usize) -> Result<Regex, CallError> {
+    let p = string_arg(a, i)?;
     Regex::new(p).map_err(|e| {
         let detail = e.to_string();
         let last = detail

@@ -16,12 +16,12 @@ use super::{Arity, Funcs, string_arg};
 pub fn register(f: &mut Funcs) {
     use Arity::*;
     f.insert("semver", Exact(1), |_, a| {
-        let v = Version::parse(string_arg(&a[0])?)?;
+        let v = Version::parse(string_arg(&a, 0)?)?;
         Ok(Value::Object(Arc::new(v)))
     });
     f.insert("semverCompare", Exact(2), |_, a| {
-        let c = Constraints::parse(string_arg(&a[0])?)?;
-        let v = Version::parse(string_arg(&a[1])?)?;
+        let c = Constraints::parse(string_arg(&a, 0)?)?;
+        let v = Version::parse(string_arg(&a, 1)?)?;
         Ok(Value::Bool(c.check(&v)))
     });
 }

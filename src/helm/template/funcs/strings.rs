@@ -24,42 +24,42 @@ pub fn register(f: &mut Funcs) {
         sized(s, parts.join(" "))
     });
     f.insert("toString", Exact(1), |_, a| Ok(Value::Str(strval(&a[0]))));
-    f.insert("upper", Exact(1), |_, a| Ok(Value::Str(map_chars(string_arg(&a[0])?, to_upper))));
-    f.insert("lower", Exact(1), |_, a| Ok(Value::Str(map_chars(string_arg(&a[0])?, to_lower))));
-    f.insert("title", Exact(1), |_, a| Ok(Value::Str(title(string_arg(&a[0])?))));
-    f.insert("untitle", Exact(1), |_, a| Ok(Value::Str(untitle(string_arg(&a[0])?))));
-    f.insert("swapcase", Exact(1), |_, a| Ok(Value::Str(swapcase(string_arg(&a[0])?))));
-    f.insert("camelcase", Exact(1), |_, a| Ok(Value::Str(camelcase(string_arg(&a[0])?))));
-    f.insert("snakecase", Exact(1), |_, a| Ok(Value::Str(join_words(string_arg(&a[0])?, '_'))));
-    f.insert("kebabcase", Exact(1), |_, a| Ok(Value::Str(join_words(string_arg(&a[0])?, '-'))));
-    f.insert("trim", Exact(1), |_, a| Ok(Value::Str(string_arg(&a[0])?.trim_matches(is_space).to_string())));
+    f.insert("upper", Exact(1), |_, a| Ok(Value::Str(map_chars(string_arg(&a, 0)?, to_upper))));
+    f.insert("lower", Exact(1), |_, a| Ok(Value::Str(map_chars(string_arg(&a, 0)?, to_lower))));
+    f.insert("title", Exact(1), |_, a| Ok(Value::Str(title(string_arg(&a, 0)?))));
+    f.insert("untitle", Exact(1), |_, a| Ok(Value::Str(untitle(string_arg(&a, 0)?))));
+    f.insert("swapcase", Exact(1), |_, a| Ok(Value::Str(swapcase(string_arg(&a, 0)?))));
+    f.insert("camelcase", Exact(1), |_, a| Ok(Value::Str(camelcase(string_arg(&a, 0)?))));
+    f.insert("snakecase", Exact(1), |_, a| Ok(Value::Str(join_words(string_arg(&a, 0)?, '_'))));
+    f.insert("kebabcase", Exact(1), |_, a| Ok(Value::Str(join_words(string_arg(&a, 0)?, '-'))));
+    f.insert("trim", Exact(1), |_, a| Ok(Value::Str(string_arg(&a, 0)?.trim_matches(is_space).to_string())));
     f.insert("trimAll", Exact(2), trim_all);
     f.insert("trimall", Exact(2), trim_all);
     f.insert("trimPrefix", Exact(2), |_, a| {
-        let (p, s) = (string_arg(&a[0])?, string_arg(&a[1])?);
+        let (p, s) = (string_arg(&a, 0)?, string_arg(&a, 1)?);
         Ok(Value::str(s.strip_prefix(p).unwrap_or(s)))
     });
     f.insert("trimSuffix", Exact(2), |_, a| {
-        let (p, s) = (string_arg(&a[0])?, string_arg(&a[1])?);
+        let (p, s) = (string_arg(&a, 0)?, string_arg(&a, 1)?);
         Ok(Value::str(s.strip_suffix(p).unwrap_or(s)))
     });
-    f.insert("contains", Exact(2), |_, a| Ok(Value::Bool(string_arg(&a[1])?.contains(string_arg(&a[0])?))));
+    f.insert("contains", Exact(2), |_, a| Ok(Value::Bool(string_arg(&a, 1)?.contains(string_arg(&a, 0)?))));
     f.insert("hasPrefix", Exact(2), |_, a| {
-        Ok(Value::Bool(string_arg(&a[1])?.starts_with(string_arg(&a[0])?)))
+        Ok(Value::Bool(string_arg(&a, 1)?.starts_with(string_arg(&a, 0)?)))
     });
-    f.insert("hasSuffix", Exact(2), |_, a| Ok(Value::Bool(string_arg(&a[1])?.ends_with(string_arg(&a[0])?))));
+    f.insert("hasSuffix", Exact(2), |_, a| Ok(Value::Bool(string_arg(&a, 1)?.ends_with(string_arg(&a, 0)?))));
     f.insert("replace", Exact(3), replace);
     f.insert("repeat", Exact(2), |s, a| {
-        let n = int_arg(&a[0])?;
-        let text = string_arg(&a[1])?;
+        let n = int_arg(&a, 0)?;
+        let text = string_arg(&a, 1)?;
         let Ok(n) = usize::try_from(n) else { return Err("strings: negative Repeat count".into()) };
         s.check_size(n.saturating_mul(text.len()))?;
         sized(s, text.repeat(n))
     });
     f.insert("substr", Exact(3), substr);
     f.insert("trunc", Exact(2), |_, a| {
-        let c = int_arg(&a[0])?;
-        let s = string_arg(&a[1])?;
+        let c = int_arg(&a, 0)?;
+        let s = string_arg(&a, 1)?;
         let len = s.len() as i64;
         let out = if c < 0 && len + c > 0 {
             bytes_str(s, (len + c) as usize, s.len())
@@ -71,25 +71,25 @@ pub fn register(f: &mut Funcs) {
         Ok(Value::Str(out))
     });
     f.insert("abbrev", Exact(2), |_, a| {
-        let width = int_arg(&a[0])?;
-        let s = string_arg(&a[1])?;
+        let width = int_arg(&a, 0)?;
+        let s = string_arg(&a, 1)?;
         Ok(Value::Str(if width < 4 { s.to_string() } else { abbreviate(s, 0, width as usize) }))
     });
     f.insert("abbrevboth", Exact(3), |_, a| {
-        let (left, right) = (int_arg(&a[0])?, int_arg(&a[1])?);
-        let s = string_arg(&a[2])?;
+        let (left, right) = (int_arg(&a, 0)?, int_arg(&a, 1)?);
+        let s = string_arg(&a, 2)?;
         if right < 4 || (left > 0 && right < 7) {
             return Ok(Value::str(s));
         }
         Ok(Value::Str(abbreviate(s, left.max(0) as usize, right as usize)))
     });
     f.insert("nospace", Exact(1), |_, a| {
-        Ok(Value::Str(string_arg(&a[0])?.chars().filter(|&c| !is_space(c)).collect()))
+        Ok(Value::Str(string_arg(&a, 0)?.chars().filter(|&c| !is_space(c)).collect()))
     });
     f.insert("initials", Exact(1), |_, a| {
         let mut out = String::new();
         let mut gap = true;
-        for b in string_arg(&a[0])?.bytes() {
+        for b in string_arg(&a, 0)?.bytes() {
             let c = char::from(b);
             if is_space(c) {
                 gap = true;
@@ -101,35 +101,35 @@ pub fn register(f: &mut Funcs) {
         Ok(Value::Str(out))
     });
     f.insert("wrap", Exact(2), |s, a| {
-        let n = int_arg(&a[0])?;
-        sized(s, wrap(string_arg(&a[1])?, n, "\n", false))
+        let n = int_arg(&a, 0)?;
+        sized(s, wrap(string_arg(&a, 1)?, n, "\n", false))
     });
     f.insert("wrapWith", Exact(3), |s, a| {
-        let n = int_arg(&a[0])?;
-        let sep = string_arg(&a[1])?;
-        sized(s, wrap(string_arg(&a[2])?, n, if sep.is_empty() { "\n" } else { sep }, true))
+        let n = int_arg(&a, 0)?;
+        let sep = string_arg(&a, 1)?;
+        sized(s, wrap(string_arg(&a, 2)?, n, if sep.is_empty() { "\n" } else { sep }, true))
     });
     f.insert("plural", Exact(3), |_, a| {
-        let (one, many) = (string_arg(&a[0])?, string_arg(&a[1])?);
-        Ok(Value::str(if int_arg(&a[2])? == 1 { one } else { many }))
+        let (one, many) = (string_arg(&a, 0)?, string_arg(&a, 1)?);
+        Ok(Value::str(if int_arg(&a, 2)? == 1 { one } else { many }))
     });
-    f.insert("indent", Exact(2), |s, a| indent(s, &a[0], &a[1], ""));
-    f.insert("nindent", Exact(2), |s, a| indent(s, &a[0], &a[1], "\n"));
+    f.insert("indent", Exact(2), |s, a| indent(s, &a, ""));
+    f.insert("nindent", Exact(2), |s, a| indent(s, &a, "\n"));
     f.insert("splitList", Exact(2), |_, a| {
-        let (sep, s) = (string_arg(&a[0])?, string_arg(&a[1])?);
+        let (sep, s) = (string_arg(&a, 0)?, string_arg(&a, 1)?);
         Ok(string_list(go_split(s, sep, -1)))
     });
     f.insert("split", Exact(2), |_, a| {
-        let (sep, s) = (string_arg(&a[0])?, string_arg(&a[1])?);
+        let (sep, s) = (string_arg(&a, 0)?, string_arg(&a, 1)?);
         Ok(split_map(go_split(s, sep, -1)))
     });
     f.insert("splitn", Exact(3), |_, a| {
-        let sep = string_arg(&a[0])?;
-        let n = int_arg(&a[1])?;
-        Ok(split_map(go_split(string_arg(&a[2])?, sep, n)))
+        let sep = string_arg(&a, 0)?;
+        let n = int_arg(&a, 1)?;
+        Ok(split_map(go_split(string_arg(&a, 2)?, sep, n)))
     });
     f.insert("join", Exact(2), |s, a| {
-        let sep = string_arg(&a[0])?;
+        let sep = string_arg(&a, 0)?;
         sized(s, to_strings(&a[1]).join(sep))
     });
     f.insert("toStrings", Exact(1), |_, a| Ok(string_list(to_strings(&a[0]))));
@@ -141,23 +141,23 @@ pub fn register(f: &mut Funcs) {
         items.sort();
         Ok(string_list(items))
     });
-    f.insert("base", Exact(1), |_, a| Ok(Value::Str(path_base(string_arg(&a[0])?))));
-    f.insert("dir", Exact(1), |_, a| Ok(Value::Str(path_dir(string_arg(&a[0])?))));
-    f.insert("clean", Exact(1), |_, a| Ok(Value::Str(path_clean(string_arg(&a[0])?))));
-    f.insert("ext", Exact(1), |_, a| Ok(Value::Str(path_ext(string_arg(&a[0])?))));
-    f.insert("isAbs", Exact(1), |_, a| Ok(Value::Bool(string_arg(&a[0])?.starts_with('/'))));
-    f.insert("osBase", Exact(1), |_, a| Ok(Value::Str(path_base(string_arg(&a[0])?))));
-    f.insert("osDir", Exact(1), |_, a| Ok(Value::Str(path_dir(string_arg(&a[0])?))));
-    f.insert("osClean", Exact(1), |_, a| Ok(Value::Str(path_clean(string_arg(&a[0])?))));
-    f.insert("osExt", Exact(1), |_, a| Ok(Value::Str(path_ext(string_arg(&a[0])?))));
-    f.insert("osIsAbs", Exact(1), |_, a| Ok(Value::Bool(string_arg(&a[0])?.starts_with('/'))));
+    f.insert("base", Exact(1), |_, a| Ok(Value::Str(path_base(string_arg(&a, 0)?))));
+    f.insert("dir", Exact(1), |_, a| Ok(Value::Str(path_dir(string_arg(&a, 0)?))));
+    f.insert("clean", Exact(1), |_, a| Ok(Value::Str(path_clean(string_arg(&a, 0)?))));
+    f.insert("ext", Exact(1), |_, a| Ok(Value::Str(path_ext(string_arg(&a, 0)?))));
+    f.insert("isAbs", Exact(1), |_, a| Ok(Value::Bool(string_arg(&a, 0)?.starts_with('/'))));
+    f.insert("osBase", Exact(1), |_, a| Ok(Value::Str(path_base(string_arg(&a, 0)?))));
+    f.insert("osDir", Exact(1), |_, a| Ok(Value::Str(path_dir(string_arg(&a, 0)?))));
+    f.insert("osClean", Exact(1), |_, a| Ok(Value::Str(path_clean(string_arg(&a, 0)?))));
+    f.insert("osExt", Exact(1), |_, a| Ok(Value::Str(path_ext(string_arg(&a, 0)?))));
+    f.insert("osIsAbs", Exact(1), |_, a| Ok(Value::Bool(string_arg(&a, 0)?.starts_with('/'))));
     // Random values differ on every render, as they do in Helm (nothing can make them match).
-    f.insert("randAlphaNum", Exact(1), |s, a| random_string(s, &a[0], ALNUM));
-    f.insert("randAlpha", Exact(1), |s, a| random_string(s, &a[0], ALPHA));
-    f.insert("randNumeric", Exact(1), |s, a| random_string(s, &a[0], b"0123456789"));
-    f.insert("randAscii", Exact(1), |s, a| random_string(s, &a[0], ASCII));
+    f.insert("randAlphaNum", Exact(1), |s, a| random_string(s, &a, ALNUM));
+    f.insert("randAlpha", Exact(1), |s, a| random_string(s, &a, ALPHA));
+    f.insert("randNumeric", Exact(1), |s, a| random_string(s, &a, b"0123456789"));
+    f.insert("randAscii", Exact(1), |s, a| random_string(s, &a, ASCII));
     f.insert("shuffle", Exact(1), |_, a| {
-        let mut chars: Vec<char> = string_arg(&a[0])?.chars().collect();
+        let mut chars: Vec<char> = string_arg(&a, 0)?.chars().collect();
         for i in (1..chars.len()).rev() {
             let j = (super::crypto::random_u64()? % (i as u64 + 1)) as usize;
             chars.swap(i, j);
@@ -171,8 +171,8 @@ const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234
 const ASCII: &[u8] =
     b" !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
 
-fn random_string(s: &State<'_>, count: &Value, alphabet: &[u8]) -> Result<Value, CallError> {
-    let n = int_arg(count)?;
+fn random_string(s: &State<'_>, a: &[Value], alphabet: &[u8]) -> Result<Value, CallError> {
+    let n = int_arg(a, 0)?;
     let Ok(n) = usize::try_from(n) else {
         return Err(format!("Requested random string length {n} is less than 0.").into());
     };
@@ -274,6 +274,12 @@ fn swapcase(s: &str) -> String {
 /// leading, doubled and trailing connectors are kept once.
 fn camelcase(s: &str) -> String {
     let is_conn = |c: char| c == '_' || c == '-' || c == ' ';
+    if let Some(last) = s.chars().last()
+        && s.chars().all(is_conn)
+    {
+        // Only connectors: xstrings writes them, then the last one again.
+        return format!("{s}{last}");
+    }
     let mut out = String::new();
     let mut chars = s.chars().peekable();
     while let Some(&c) = chars.peek() {
@@ -308,50 +314,45 @@ fn camelcase(s: &str) -> String {
     out
 }
 
-/// xstrings' `ToSnakeCase`/`ToKebabCase`: words split at connectors and case changes (an acronym
-/// ends before its last capital when a lower-case letter follows: `HTTPServer` → `http_server`),
-/// lower-cased and joined with `sep`.
+/// xstrings' `ToSnakeCase`/`ToKebabCase`: lower-cased, every connector (`_`, `-`, space) becomes
+/// `sep`, and a word boundary (`aB`, `a1B`, the end of an acronym in `HTTPServer`, a number after an
+/// acronym followed by letters in `HTTP2xx`) gets one unless a connector is already there.
 fn join_words(s: &str, sep: char) -> String {
     let chars: Vec<char> = s.chars().collect();
-    let mut words: Vec<String> = Vec::new();
-    let mut cur = String::new();
+    let is_conn = |c: char| c == '_' || c == '-' || c == ' ';
+    let mut out = String::with_capacity(s.len() + 4);
     for (i, &c) in chars.iter().enumerate() {
-        if c == '_' || c == '-' || c == ' ' {
-            if !cur.is_empty() {
-                words.push(std::mem::take(&mut cur));
-            }
+        if is_conn(c) {
+            out.push(sep);
             continue;
         }
-        if c.is_ascii_digit() && !cur.is_empty() {
-            // A number after an acronym starts a word when letters follow it: `HTTP2xx` → `http_2xx`.
-            let prev = chars[i - 1];
-            let rest = chars[i..].iter().find(|n| !n.is_ascii_digit());
-            if prev.is_uppercase() && rest.is_some_and(|n| n.is_lowercase()) {
-                words.push(std::mem::take(&mut cur));
+        let prev = i.checked_sub(1).map(|p| chars[p]).filter(|p| !is_conn(*p));
+        if let Some(prev) = prev {
+            let boundary = if c.is_uppercase() {
+                let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+                prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower)
+            } else if c.is_ascii_digit() {
+                let rest = chars[i..].iter().find(|n| !n.is_ascii_digit());
+                prev.is_uppercase() && rest.is_some_and(|n| n.is_lowercase())
+            } else {
+                false
+            };
+            if boundary {
+                out.push(sep);
             }
         }
-        if c.is_uppercase() && !cur.is_empty() {
-            let prev = chars[i - 1];
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower) {
-                words.push(std::mem::take(&mut cur));
-            }
-        }
-        cur.push(to_lower(c));
+        out.push(to_lower(c));
     }
-    if !cur.is_empty() {
-        words.push(cur);
-    }
-    words.join(&sep.to_string())
+    out
 }
 
 fn trim_all(_: &mut State<'_>, a: Vec<Value>) -> Result<Value, CallError> {
-    let (cut, s) = (string_arg(&a[0])?, string_arg(&a[1])?);
+    let (cut, s) = (string_arg(&a, 0)?, string_arg(&a, 1)?);
     Ok(Value::str(s.trim_matches(|c: char| cut.contains(c))))
 }
 
 fn replace(s: &mut State<'_>, a: Vec<Value>) -> Result<Value, CallError> {
-    let (old, new, src) = (string_arg(&a[0])?, string_arg(&a[1])?, string_arg(&a[2])?);
+    let (old, new, src) = (string_arg(&a, 0)?, string_arg(&a, 1)?, string_arg(&a, 2)?);
     let n = if old.is_empty() { src.chars().count() + 1 } else { src.matches(old).count() };
     s.check_size(src.len().saturating_add(n.saturating_mul(new.len())))?;
     if old.is_empty() {
@@ -368,8 +369,8 @@ fn replace(s: &mut State<'_>, a: Vec<Value>) -> Result<Value, CallError> {
 }
 
 fn substr(_: &mut State<'_>, a: Vec<Value>) -> Result<Value, CallError> {
-    let (start, end) = (int_arg(&a[0])?, int_arg(&a[1])?);
-    let s = string_arg(&a[2])?;
+    let (start, end) = (int_arg(&a, 0)?, int_arg(&a, 1)?);
+    let s = string_arg(&a, 2)?;
     let len = s.len() as i64;
     let (lo, hi) = if start < 0 {
         (0, end)
@@ -454,9 +455,9 @@ fn wrap(s: &str, width: i64, newline: &str, long_words: bool) -> String {
 }
 
 /// Sprig's `indent`/`nindent`; the result size is checked before it is built.
-fn indent(s: &State<'_>, spaces: &Value, text: &Value, prefix: &str) -> Result<Value, CallError> {
-    let n = int_arg(spaces)?;
-    let text = string_arg(text)?;
+fn indent(s: &State<'_>, a: &[Value], prefix: &str) -> Result<Value, CallError> {
+    let n = int_arg(a, 0)?;
+    let text = string_arg(a, 1)?;
     let Ok(n) = usize::try_from(n) else { return Err("strings: negative Repeat count".into()) };
     let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
     s.check_size(lines.saturating_mul(n).saturating_add(text.len()))?;

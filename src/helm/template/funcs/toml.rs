@@ -2,16 +2,19 @@
 
 use std::collections::BTreeMap;
 
-use super::super::value::{MAX_NESTING, Value};
+use super::super::value::{MAX_NESTING, MAX_PRINT, Value, Walk};
 
 /// BurntSushi's `Encode` of a map: plain keys first, then `[table]`s (indented by depth) and
 /// `[[array tables]]`; nil values are left out.
 pub fn to_toml(v: &Value) -> Result<String, String> {
     let Value::Map(m) = v else {
-        return Err("toml: top-level values must be Go maps or structs".into());
+        // A bare value is written as itself (`"x"`).
+        return inline(v, 0, &mut Walk::default())
+            .map(|s| format!("{s}\n"))
+            .map(|s| s.trim_end_matches('\n').to_string());
     };
     let mut out = String::new();
-    write_table(&m.snapshot(), &[], &mut out, 0)?;
+    write_table(&m.snapshot(), &[], &mut out, 0, &mut Walk::default())?;
     Ok(out)
 }
 
@@ -28,16 +31,17 @@ fn write_table(
     path: &[String],
     out: &mut String,
     depth: usize,
+    walk: &mut Walk,
 ) -> Result<(), String> {
-    if depth > MAX_NESTING {
-        return Err(format!("toml: value nests deeper than {MAX_NESTING} levels"));
+    if !walk.enter(depth) || out.len() > MAX_PRINT {
+        return Err(too_big());
     }
-    let indent = "  ".repeat(path.len().saturating_sub(1));
+    let indent = "  ".repeat(path.len());
     for (k, v) in m {
         if matches!(v, Value::Nil) || is_table(v) || is_array_of_tables(v) {
             continue;
         }
-        out.push_str(&format!("{indent}{} = {}\n", key(k), inline(v, depth)?));
+        out.push_str(&format!("{indent}{} = {}\n", key(k), inline(v, depth, walk)?));
     }
     for (k, v) in m {
         let mut sub = path.to_vec();
@@ -46,20 +50,21 @@ fn write_table(
         let sub_indent = "  ".repeat(sub.len() - 1);
         match v {
             Value::Map(t) => {
-                if !out.is_empty() {
+                // BurntSushi separates top-level tables by a blank line, nested ones not.
+                if !out.is_empty() && sub.len() == 1 {
                     out.push('\n');
                 }
                 out.push_str(&format!("{sub_indent}[{}]\n", name.join(".")));
-                write_table(&t.snapshot(), &sub, out, depth + 1)?;
+                write_table(&t.snapshot(), &sub, out, depth + 1, walk)?;
             }
             Value::List(l) if is_array_of_tables(v) => {
                 for t in l.iter() {
                     if let Value::Map(t) = t {
-                        if !out.is_empty() {
+                        if !out.is_empty() && sub.len() == 1 {
                             out.push('\n');
                         }
                         out.push_str(&format!("{sub_indent}[[{}]]\n", name.join(".")));
-                        write_table(&t.snapshot(), &sub, out, depth + 1)?;
+                        write_table(&t.snapshot(), &sub, out, depth + 1, walk)?;
                     }
                 }
             }
@@ -96,9 +101,13 @@ fn quote(s: &str) -> String {
     out
 }
 
-fn inline(v: &Value, depth: usize) -> Result<String, String> {
-    if depth > MAX_NESTING {
-        return Err(format!("toml: value nests deeper than {MAX_NESTING} levels"));
+fn too_big() -> String {
+    format!("toml: the value nests deeper than {MAX_NESTING} levels or is too large")
+}
+
+fn inline(v: &Value, depth: usize, walk: &mut Walk) -> Result<String, String> {
+    if !walk.enter(depth) {
+        return Err(too_big());
     }
     Ok(match v {
         Value::Nil => return Err("toml: cannot encode a nil value in an array".into()),
@@ -120,7 +129,7 @@ fn inline(v: &Value, depth: usize) -> Result<String, String> {
         Value::List(l) => {
             let mut parts = Vec::with_capacity(l.len());
             for x in l.iter() {
-                parts.push(inline(x, depth + 1)?);
+                parts.push(inline(x, depth + 1, walk)?);
             }
             format!("[{}]", parts.join(", "))
         }
@@ -128,12 +137,12 @@ fn inline(v: &Value, depth: usize) -> Result<String, String> {
             let mut parts = Vec::new();
             for (k, x) in m.entries() {
                 if !matches!(x, Value::Nil) {
-                    parts.push(format!("{} = {}", key(&k), inline(&x, depth + 1)?));
+                    parts.push(format!("{} = {}", key(&k), inline(&x, depth + 1, walk)?));
                 }
             }
             format!("{{{}}}", parts.join(", "))
         }
-        Value::Object(o) => inline(&o.to_data(), depth + 1)?,
+        Value::Object(o) => inline(&o.to_data(), depth + 1, walk)?,
     })
 }
 
