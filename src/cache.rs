@@ -66,6 +66,9 @@ enum Outcome {
 }
 
 fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions, dir: &Path) -> (Report, Stats) {
+    // Environments are compared across units, so that pass is not cached: it runs on every input.
+    let environments =
+        opts.environments.is_some().then(|| crate::engine::check_environments(&inputs, rules, opts));
     let mut units: BTreeMap<String, Vec<Input>> = BTreeMap::new();
     for input in inputs {
         units.entry(unit_key(&input.path, input.class)).or_default().push(input);
@@ -116,6 +119,10 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions, dir: 
         })
         .collect();
     results.extend(computed);
+    if let Some(envs) = environments {
+        let (findings, diagnostics, sources) = (envs.findings, envs.diagnostics, envs.sources);
+        results.push(UnitResult { findings, diagnostics, sources, files_checked: 0 });
+    }
     (merge(results, rules), stats)
 }
 
@@ -222,6 +229,7 @@ fn base_hash(rules: &RuleSet, opts: &CheckOptions) -> Vec<u8> {
             // Native checks are Rust code: covered by the version (their address is not stable).
             Check::Native(_) => field("native"),
             Check::Condition(c) => field(&format!("{c:?}")),
+            Check::Environments(keys) => field(&format!("{keys:?}")),
         }
     }
     field(&rules.known.join("\n"));

@@ -20,6 +20,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
+mod environments;
+pub use environments::{check_environments, detect_environments};
+
 mod terraform;
 pub use terraform::{TerraformOptions, TfVar, read_fact};
 
@@ -30,6 +33,9 @@ pub struct CheckOptions {
     /// Files larger than this many bytes are skipped with a note.
     pub max_file_size: u64,
     pub limits: Limits,
+    /// How environments are found for `environment-divergence`; `None` leaves the cross-unit pass out
+    /// (a caller that runs it on its own, as `--shard` does).
+    pub environments: Option<Arc<crate::envs::Settings>>,
     /// How Helm charts are rendered (release name, namespace, render limits).
     pub helm: crate::helm::render::RenderOptions,
     pub terraform: TerraformOptions,
@@ -47,6 +53,7 @@ impl Default for CheckOptions {
             jobs: 0,
             max_file_size: 5 * 1024 * 1024,
             limits: Limits::default(),
+            environments: Some(Arc::default()),
             helm: Default::default(),
             terraform: TerraformOptions::default(),
             buffers: BTreeMap::new(),
@@ -75,10 +82,10 @@ pub fn check(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Report
     }
 }
 
-/// [`check`] in the current rayon pool (for callers already inside one, like the cache, which checks
-/// unit by unit).
+/// [`check`] in the current rayon pool, without the cross-unit pass (for callers already inside one,
+/// like the cache, which checks unit by unit and runs [`check_environments`] once).
 pub fn check_units(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Report {
-    check_in_pool(inputs, rules, opts)
+    check_in_pool(inputs, rules, &CheckOptions { environments: None, ..opts.clone() })
 }
 
 fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Report {
@@ -148,6 +155,11 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
     for f in files.iter().chain(&var_files) {
         diagnostics.extend(parse_diagnostics(f));
     }
+    // The cross-unit pass: environments compared with each other.
+    let (f, d, o, _) = environments::pass(&inputs, &files, rules, opts);
+    findings.extend(f);
+    diagnostics.extend(d);
+    others.extend(o);
 
     sort(&mut findings, &mut diagnostics);
     // Keep the text of the files that code frames will show, and only those.
@@ -497,10 +509,9 @@ pub(crate) fn apply_suppressions(
     unchecked: &[(usize, usize)],
     rules: &RuleSet,
 ) -> Vec<Diagnostic> {
-    let target =
-        SuppressTarget { path: &file.path, text: &file.text, index: &file.index, parsed: &file.parsed };
-    suppress_in(&target, findings, via, unchecked, rules, true)
+    suppress_in(&file.target(), findings, via, unchecked, rules, Pass::Unit)
 }
+
 /// Applies the suppression comments of files a unit's findings point into without being checked
 /// themselves (GitLab local includes). Their unused suppressions are not reported: another pipeline
 /// including the same file may need them.
@@ -526,17 +537,54 @@ fn apply_other_suppressions(
         };
         let index = LineIndex::new(&other.text);
         let target = SuppressTarget { path, text: &other.text, index: &index, parsed: &parsed };
-        out.extend(suppress_in(&target, findings, &mut [], &[], rules, false));
+        out.extend(suppress_in(&target, findings, &mut [], &[], rules, Pass::Other));
     }
     out
 }
 
-/// A file whose suppression comments apply to the findings located in it.
+/// A file whose suppression comments apply to the findings located in it (and whose text their
+/// fingerprints read).
 struct SuppressTarget<'a> {
     path: &'a str,
     text: &'a str,
     index: &'a LineIndex,
     parsed: &'a ParsedFile,
+}
+
+impl Loaded {
+    fn target(&self) -> SuppressTarget<'_> {
+        SuppressTarget { path: &self.path, text: &self.text, index: &self.index, parsed: &self.parsed }
+    }
+}
+
+/// Which pass applies a file's suppressions, and so which of their problems it reports.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// The per-unit rules over a unit's own file: the comments' own problems, and unused suppressions
+    /// of per-unit rules.
+    Unit,
+    /// The per-unit rules over a file the unit's findings point into without checking it (a GitLab
+    /// include): the comments' own problems, but no unused ones (another pipeline including the same
+    /// file may need them).
+    Other,
+    /// The cross-unit pass: unused suppressions of the cross-unit rules only, and the comments' own
+    /// problems only in files no per-unit rule read (`first_look`: Helm values files, `Chart.yaml`).
+    CrossUnit { first_look: bool },
+}
+
+impl Pass {
+    fn reports_comments(self) -> bool {
+        matches!(self, Pass::Unit | Pass::Other | Pass::CrossUnit { first_look: true })
+    }
+
+    /// Whether this pass answers for an unused suppression of a rule that is (or is not) cross-unit.
+    fn reports_unused(self, cross_unit: bool) -> bool {
+        match self {
+            Pass::Unit => !cross_unit,
+            Pass::Other => false,
+            Pass::CrossUnit { .. } => cross_unit,
+        }
+    }
 }
 
 fn suppress_in(
@@ -545,12 +593,13 @@ fn suppress_in(
     via: &mut [(Finding, Vec<usize>)],
     unchecked: &[(usize, usize)],
     rules: &RuleSet,
-    report_unused: bool,
+    pass: Pass,
 ) -> Vec<Diagnostic> {
     let known = |name: &str| rules.known.binary_search_by(|k| k.as_str().cmp(name)).is_ok();
     let (mut sups, problems) = suppress::collect(file.text, file.index, file.parsed, known);
     let mut out: Vec<Diagnostic> = problems
         .into_iter()
+        .filter(|_| pass.reports_comments())
         .map(|p| {
             let level = if p.code == DiagnosticCode::SuppressionWithoutReason {
                 Level::Error
@@ -568,7 +617,7 @@ fn suppress_in(
         .collect();
     let today = crate::date::Date::today_utc();
     let expired = |s: &suppress::Suppression| s.until.is_some_and(|d| d < today);
-    for s in sups.iter().filter(|s| expired(s)) {
+    for s in sups.iter().filter(|s| expired(s) && pass.reports_comments()) {
         out.push(diag(
             DiagnosticCode::ExpiredSuppression,
             Level::Warning,
@@ -615,14 +664,19 @@ fn suppress_in(
             location: location(file.path, file.text, file.index, s.span),
         });
     }
+    // Each pass answers for its own rules' unused suppressions.
     let enabled = |name: &str| {
-        rules.rules.iter().any(|r| r.meta.name == name || r.meta.code.eq_ignore_ascii_case(name))
+        rules.rules.iter().any(|r| {
+            (r.meta.name == name || r.meta.code.eq_ignore_ascii_case(name))
+                && pass.reports_unused(r.is_cross_unit())
+        })
     };
     let in_unchecked =
         |s: &suppress::Suppression| unchecked.iter().any(|&(a, b)| s.lines.0 >= a && s.lines.0 <= b + 1);
-    for s in sups.iter().filter(|s| {
-        report_unused && !s.used && !expired(s) && !in_unchecked(s) && s.rules.iter().all(|r| enabled(r))
-    }) {
+    for s in sups
+        .iter()
+        .filter(|s| !s.used && !expired(s) && !in_unchecked(s) && s.rules.iter().all(|r| enabled(r)))
+    {
         out.push(diag(
             DiagnosticCode::UnusedSuppression,
             Level::Warning,
@@ -637,12 +691,17 @@ fn suppress_in(
 /// A fingerprint that survives edits elsewhere in the file and moving the file: the rule, the text of
 /// the finding's line and span (whitespace-normalised), and how many identical ones came before it.
 pub(crate) fn fingerprint(file: &Loaded, findings: &mut [Finding]) {
+    fingerprint_in(&file.target(), findings);
+}
+
+/// [`fingerprint`] over a file's text, for files read without being checked.
+fn fingerprint_in(file: &SuppressTarget<'_>, findings: &mut [Finding]) {
     findings.sort_by_key(|f| (f.location.span, f.rule.name.clone()));
     let mut seen: HashMap<String, usize> = HashMap::new();
     for f in findings.iter_mut() {
         let line_no = f.location.start.line as usize - 1;
         let own = f.location.path == file.path;
-        let line = if own { file.text.get(file.index.line_span(&file.text, line_no).range()) } else { None };
+        let line = if own { file.text.get(file.index.line_span(file.text, line_no).range()) } else { None };
         let line = line.unwrap_or("");
         let snippet = if own { file.text.get(f.location.span.range()).unwrap_or("") } else { &f.message };
         let key = format!("{}\0{}\0{}", f.rule.name, normalise(line), normalise(snippet));

@@ -11,6 +11,7 @@ pub mod config;
 pub mod date;
 pub mod discover;
 pub mod engine;
+pub mod envs;
 pub mod finding;
 pub mod helm;
 pub mod lsp;

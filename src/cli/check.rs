@@ -190,6 +190,7 @@ pub fn run(args: CheckArgs) -> u8 {
         Ok(x) => x,
         Err(code) => return code,
     };
+    let all_inputs = args.scale.shard.map(|_| inputs.clone());
     if let Some(shard) = args.scale.shard {
         inputs = shard.filter(inputs);
         walk_diagnostics
@@ -204,14 +205,29 @@ pub fn run(args: CheckArgs) -> u8 {
         jobs,
         max_file_size: config.max_file_size.value,
         terraform,
+        environments: Some(std::sync::Arc::new(crate::envs::Settings::from_config(&config))),
         ..CheckOptions::default()
     };
     opts.helm.chart_values =
         config.helm_values.iter().map(|h| (config.root.join(&h.chart), h.files.clone())).collect();
-    let mut report = match &args.scale.cache {
-        Some(dir) => crate::cache::check_cached(inputs, &rules, &opts, dir).0,
-        None => check(inputs, &rules, &opts),
+    // A shard checks its own units, but compares environments across all of them and keeps what
+    // lands in its units.
+    let unit_opts = match all_inputs {
+        Some(_) => CheckOptions { environments: None, ..opts.clone() },
+        None => opts.clone(),
     };
+    let mut report = match &args.scale.cache {
+        Some(dir) => crate::cache::check_cached(inputs, &rules, &unit_opts, dir).0,
+        None => check(inputs, &rules, &unit_opts),
+    };
+    if let (Some(shard), Some(all)) = (args.scale.shard, all_inputs) {
+        let envs = crate::engine::check_environments(&all, &rules, &opts);
+        let ours = |p: &str| shard.owns(&crate::shard::unit_key(p, crate::source::classify(p)));
+        report.findings.extend(envs.findings.into_iter().filter(|f| ours(&f.location.path)));
+        report.diagnostics.extend(envs.diagnostics.into_iter().filter(|d| ours(&d.path)));
+        report.sources.extend(envs.sources);
+        crate::engine::sort_report(&mut report);
+    }
     report.diagnostics.append(&mut walk_diagnostics);
     report.diagnostics.sort_by(|a, b| {
         (&a.path, a.location.as_ref().map(|l| l.start)).cmp(&(&b.path, b.location.as_ref().map(|l| l.start)))

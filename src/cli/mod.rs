@@ -3,6 +3,7 @@
 
 mod check;
 mod config;
+mod envs;
 mod render;
 mod rules;
 mod test_rules;
@@ -46,6 +47,9 @@ enum Command {
     TestRules(test_rules::TestRulesArgs),
     /// Show the effective configuration (smelt.toml and the command line) and where each setting came from.
     Config(config::ConfigArgs),
+    /// Show the environments found (dev, staging, prod …), their promotion order, and which files of
+    /// each are compared for environment divergence.
+    Envs(envs::EnvsArgs),
     /// Render a Helm chart as smelt checks it, printed like `helm template` (with `--show-origins`, each
     /// line annotated with the template and values lines that produced it).
     Render(render::RenderArgs),
@@ -68,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => rules::explain(args),
         Command::TestRules(args) => test_rules::run(args),
         Command::Config(args) => config::run(args),
+        Command::Envs(args) => envs::run(args),
         Command::Render(args) => render::run(args),
         Command::Lsp(args) => crate::lsp::run(args),
     };

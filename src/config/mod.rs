@@ -11,7 +11,7 @@ mod parse;
 pub mod show;
 pub mod tree;
 
-pub(crate) use parse::suggest;
+pub(crate) use parse::{compile_globs, suggest};
 
 use crate::rules::meta::Severity;
 use globset::GlobSet;

@@ -54,6 +54,10 @@ pub fn render_markdown(rule: &Rule) -> String {
                 format!(" — fires on line {}", l.join(", "))
             };
             let _ = writeln!(out, "`{}`{marked}\n\n```{lang}\n{}\n```\n", e.path, code.trim_end());
+            for (path, code) in &e.also {
+                let lang = fence_lang(path);
+                let _ = writeln!(out, "with `{path}`\n\n```{lang}\n{}\n```\n", code.trim_end());
+            }
         }
     }
     if let Some(fix) = &m.fix {

@@ -97,6 +97,10 @@ pub fn check_examples(rule: &Arc<Rule>, known: &[String]) -> Vec<ExampleOutcome>
         };
         let invalid = if example.good && !outcome.expected.is_empty() {
             Some(format!("a good example must not mark lines with `{MARKER}`"))
+        } else if let Some((path, _)) = example.also.iter().find(|(_, c)| !strip_markers(c).1.is_empty()) {
+            Some(format!(
+                "`{path}` is checked with the example: mark lines with `{MARKER}` in the example itself"
+            ))
         } else if !example.good && outcome.expected.is_empty() {
             Some(format!("mark each line that must fire with a trailing `{MARKER}`"))
         } else {
@@ -108,12 +112,14 @@ pub fn check_examples(rule: &Arc<Rule>, known: &[String]) -> Vec<ExampleOutcome>
             continue;
         }
         let set = RuleSet { rules: vec![rule.clone()], known: known.to_vec() };
-        let report = check(
-            vec![Input::from_memory(&example.path, code.into_bytes())],
-            &set,
-            &CheckOptions { jobs: 1, read_disk: false, ..CheckOptions::default() },
+        let mut inputs = vec![Input::from_memory(&example.path, code.into_bytes())];
+        inputs.extend(
+            example.also.iter().map(|(path, code)| Input::from_memory(path, code.as_bytes().to_vec())),
         );
-        if report.files_checked == 0 {
+        let report =
+            check(inputs, &set, &CheckOptions { jobs: 1, read_disk: false, ..CheckOptions::default() });
+        // A cross-unit rule also reads files no per-unit rule checks (Helm values files).
+        if report.files_checked == 0 && !rule.is_cross_unit() {
             let message = format!("`{}` is not a file kind smelt checks", example.path);
             outcome.failures.push(ExampleFailure { line: None, problem: Problem::Invalid(message) });
             outcomes.push(outcome);
@@ -129,8 +135,16 @@ pub fn check_examples(rule: &Arc<Rule>, known: &[String]) -> Vec<ExampleOutcome>
                 problem: Problem::Diagnostic { code, message: d.message.clone() },
             });
         }
-        outcome.fired =
-            report.active_findings().map(|f| (f.location.start.line, f.message.clone())).collect();
+        for f in report.active_findings().filter(|f| f.location.path != example.path) {
+            let message =
+                format!("fired in `{}` line {}: {}", f.location.path, f.location.start.line, f.message);
+            outcome.failures.push(ExampleFailure { line: None, problem: Problem::Unexpected(message) });
+        }
+        outcome.fired = report
+            .active_findings()
+            .filter(|f| f.location.path == example.path)
+            .map(|f| (f.location.start.line, f.message.clone()))
+            .collect();
         outcome.fired.sort();
         let fired: BTreeSet<u32> = outcome.fired.iter().map(|(l, _)| *l).collect();
         let mut problems: Vec<ExampleFailure> = outcome

@@ -72,6 +72,16 @@ struct ExamplesFile {
 struct ExampleFile {
     path: String,
     code: toml::Spanned<String>,
+    /// `[[examples.bad.also]]`: files checked together with this one.
+    #[serde(default)]
+    also: Vec<AlsoFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlsoFile {
+    path: String,
+    code: String,
 }
 
 /// A rule file that cannot be loaded. Displays as `origin:line: message`.
@@ -130,6 +140,9 @@ pub fn load_rule(origin: &str, text: &str) -> Result<Rule, LoadError> {
     };
     let check = match (&file.when, &file.native) {
         (Some(when), None) => Check::Condition(with_defaults(when)?),
+        (None, Some(name)) if name == crate::envs::NATIVE => Check::Environments(
+            crate::envs::Keys::compile(&defaults).map_err(|m| err_at(0, format!("options: {m}")))?,
+        ),
         (None, Some(name)) => Check::Native(
             native::lookup(name).ok_or_else(|| err_at(0, format!("unknown native check `{name}`")))?,
         ),
@@ -149,7 +162,8 @@ pub fn load_rule(origin: &str, text: &str) -> Result<Rule, LoadError> {
     let cwe = file.cwe.or_else(|| file.smell.cwe());
     let example = |good: bool, e: ExampleFile| {
         let line = code_line(text, e.code.span().start);
-        Example { good, path: e.path, code: e.code.into_inner(), line }
+        let also = e.also.into_iter().map(|a| (a.path, a.code)).collect();
+        Example { good, path: e.path, code: e.code.into_inner(), line, also }
     };
     let examples = file
         .examples

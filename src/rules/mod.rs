@@ -52,6 +52,9 @@ pub struct Rule {
 pub enum Check {
     Condition(Condition),
     Native(native::NativeFn),
+    /// Environment divergence: compares files of different units, so the engine runs it once per run
+    /// after the per-unit rules (see [`crate::envs`]), with the keys the rule's options name.
+    Environments(crate::envs::Keys),
 }
 
 /// A rule's own example: `bad` ones mark each line that must fire with a trailing `# expect`; `good`
@@ -63,6 +66,9 @@ pub struct Example {
     pub code: String,
     /// The 1-based line of the rule file on which the example's first line of code sits (0: unknown).
     pub line: usize,
+    /// Other files checked with it (`[[examples.bad.also]]`: the other environments of a
+    /// cross-file rule), as `(path, code)`; findings must not land in them.
+    pub also: Vec<(String, String)>,
 }
 
 /// One file as a rule sees it.
@@ -135,11 +141,18 @@ impl Rule {
         self.kinds.contains(&kind)
     }
 
+    /// Whether the rule compares files of different units (run once per run, not per file).
+    pub fn is_cross_unit(&self) -> bool {
+        matches!(self.check, Check::Environments(_))
+    }
+
     /// Runs the rule on one file. `unit` holds every document of the file's unit (its Terraform module),
     /// for references between blocks.
     pub fn run(&self, file: &FileView<'_>, unit: &[&Node]) -> Vec<RawFinding> {
         match &self.check {
             Check::Native(f) => f(file),
+            // Not a per-file check: the engine's cross-unit pass runs it.
+            Check::Environments(_) => Vec::new(),
             Check::Condition(cond) => {
                 let scope = Scope { docs: unit };
                 let mut out = Vec::new();

@@ -25,6 +25,9 @@ impl super::Rule {
     /// Compiles the rule's conditions again with `set` on top of the option defaults.
     pub fn set_options(&mut self, set: &BTreeMap<String, Toml>) -> Result<(), String> {
         let values = values(&self.options, set)?;
+        if let super::Check::Environments(_) = self.check {
+            self.check = super::Check::Environments(crate::envs::Keys::compile(&values)?);
+        }
         let compile = |v: &Toml| substitute(v, &values).and_then(|v| super::load::condition(&v));
         if let Some(when) = &self.source.when {
             self.check = super::Check::Condition(compile(when)?);

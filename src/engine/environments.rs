@@ -1,0 +1,273 @@
+//! The cross-unit pass: environments compared with each other (see [`crate::envs`]).
+//!
+//! It runs once per run, after the per-unit rules, over every input. Files the per-unit pass loaded
+//! are reused; the others the comparison needs are read here: Helm values files (a chart's unit renders
+//! with them, but no rule reads them as files), and the `.terraform.lock.hcl` beside each Terraform
+//! folder (read from disk beside the folder's files, as GitLab includes are). Problems reading those
+//! extra files are not reported: they are not checked files, only compared ones. Findings go through the
+//! same suppressions, fingerprints and report as every other.
+
+use super::{
+    CheckOptions, Loaded, Pass, SuppressTarget, UnitResult, fingerprint_in, load, location, read, suppress_in,
+};
+use crate::discover::{Input, Origin};
+use crate::envs::detect::{Candidate, Detection, GroupKind, Kind};
+use crate::envs::pipeline::EnvJob;
+use crate::envs::{self, LOCK_FILE, Library, Source};
+use crate::finding::{Finding, Related, Report};
+use crate::model::ParsedFile;
+use crate::rules::registry::RuleSet;
+use crate::rules::{Check, OtherFile, RawFinding};
+use crate::source::{Classified, Decoded, FileKind, decode};
+use crate::span::LineIndex;
+use crate::workspace::Workspace;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// A file read only for the comparison.
+struct Extra {
+    path: String,
+    text: Arc<str>,
+    index: LineIndex,
+    parsed: ParsedFile,
+}
+
+/// Everything the comparison reads: the per-unit pass's files, and those loaded here.
+struct Prepared<'a> {
+    files: &'a [Loaded],
+    own: Vec<Loaded>,
+    extra: Vec<Extra>,
+    detection: Detection,
+    jobs: Vec<EnvJob>,
+}
+
+impl Prepared<'_> {
+    fn texts(&self) -> BTreeMap<&str, SuppressTarget<'_>> {
+        let extra = self.extra.iter().map(|e| SuppressTarget {
+            path: &e.path,
+            text: &e.text,
+            index: &e.index,
+            parsed: &e.parsed,
+        });
+        self.files.iter().chain(&self.own).map(Loaded::target).chain(extra).map(|t| (t.path, t)).collect()
+    }
+
+    fn library(&self) -> Library<'_> {
+        self.texts().into_iter().map(|(p, t)| (p, Source { text: t.text, parsed: t.parsed })).collect()
+    }
+}
+
+/// Runs `environment-divergence` when it is enabled; `files` are those the per-unit pass loaded.
+/// It records no reads outside the inputs: the cache runs it on every run, never from an entry.
+pub(super) fn pass(inputs: &[Input], files: &[Loaded], rules: &RuleSet, opts: &CheckOptions) -> UnitResult {
+    let Some(settings) = &opts.environments else { return Default::default() };
+    let Some(rule) = rules.rules.iter().find(|r| r.is_cross_unit()) else { return Default::default() };
+    let Check::Environments(keys) = &rule.check else { return Default::default() };
+    let prepared = prepare(inputs, files, settings, opts);
+    let library = prepared.library();
+    let found = envs::divergences(&prepared.detection, &prepared.jobs, &library, keys);
+    let texts = prepared.texts();
+    let mut by_file: BTreeMap<&str, Vec<Finding>> = BTreeMap::new();
+    for d in found {
+        let Some(file) = texts.get(d.at.path.as_str()) else { continue };
+        let raw = RawFinding { span: d.at.span, detail: Some(d.message), ..RawFinding::default() };
+        let related = d
+            .related
+            .iter()
+            .filter_map(|(at, message)| {
+                let t = texts.get(at.path.as_str())?;
+                Some(Related {
+                    location: location(t.path, t.text, t.index, at.span),
+                    message: message.clone(),
+                })
+            })
+            .collect();
+        by_file.entry(file.path).or_default().push(Finding {
+            rule: rule.meta.clone(),
+            location: location(file.path, file.text, file.index, d.at.span),
+            message: rule.message_for(&raw),
+            related,
+            severity: rule.severity,
+            fingerprint: String::new(),
+            suppressed: None,
+        });
+    }
+    // Every compared file answers for its `environment-divergence` suppressions, used or not.
+    for path in prepared.detection.files() {
+        by_file.entry(path).or_default();
+    }
+    let (mut findings, mut diagnostics) = (Vec::new(), Vec::new());
+    let mut shown = BTreeSet::new();
+    // Files whose suppression comments no per-unit pass applies: those read here, and `Chart.yaml`
+    // (its unit renders the chart, whose findings land in the templates).
+    let charts = prepared.files.iter().chain(&prepared.own).filter(|f| f.kind == FileKind::HelmChart);
+    let read_here: BTreeSet<&str> =
+        prepared.extra.iter().map(|e| e.path.as_str()).chain(charts.map(|f| f.path.as_str())).collect();
+    for (path, mut list) in by_file {
+        let Some(file) = texts.get(path) else { continue };
+        let first_look = read_here.contains(path);
+        diagnostics.extend(suppress_in(file, &mut list, &mut [], &[], rules, Pass::CrossUnit { first_look }));
+        fingerprint_in(file, &mut list);
+        shown.extend(list.iter().flat_map(|f| {
+            std::iter::once(f.location.path.clone()).chain(f.related.iter().map(|r| r.location.path.clone()))
+        }));
+        findings.extend(list);
+    }
+    let others = texts
+        .iter()
+        .filter(|(p, _)| shown.contains(**p))
+        .map(|(p, t)| Arc::new(OtherFile { path: p.to_string(), text: t.text.into() }))
+        .collect();
+    (findings, diagnostics, others, BTreeMap::new())
+}
+
+/// The cross-unit pass on its own, loading what it needs (for `--cache` and `--shard`, whose per-unit
+/// checks do not see every file).
+pub fn check_environments(inputs: &[Input], rules: &RuleSet, opts: &CheckOptions) -> Report {
+    let (findings, diagnostics, others, _) = pass(inputs, &[], rules, opts);
+    let sources = others.iter().map(|o| (o.path.clone(), o.text.clone())).collect();
+    Report { findings, diagnostics, sources, ..Report::default() }
+}
+
+/// The environments `smelt envs` shows: what the comparison would compare, and the pipeline jobs.
+pub fn detect_environments(inputs: &[Input], opts: &CheckOptions) -> (Detection, Vec<EnvJob>) {
+    let settings = opts.environments.clone().unwrap_or_default();
+    let p = prepare(inputs, &[], &settings, opts);
+    (p.detection, p.jobs)
+}
+
+fn prepare<'a>(
+    inputs: &[Input],
+    files: &'a [Loaded],
+    settings: &envs::Settings,
+    opts: &CheckOptions,
+) -> Prepared<'a> {
+    let loaded: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let candidates: Vec<Candidate> = inputs
+        .iter()
+        .filter_map(|i| kind_of(i.class).map(|kind| Candidate { path: i.path.clone(), kind }))
+        .collect();
+    // Pipelines first: their jobs say which environments they deploy to.
+    let pipelines: Vec<&Input> = inputs
+        .iter()
+        .filter(|i| kind_of(i.class) == Some(Kind::Pipeline) && !loaded.contains(i.path.as_str()))
+        .collect();
+    let mut own: Vec<Loaded> = pipelines.par_iter().filter_map(|i| load(i, opts).0).collect();
+    // GitLab includes are read as the per-unit pass reads them.
+    let mut workspace = Workspace::new(opts.buffers.clone(), opts.read_disk);
+    for f in files.iter().chain(&own) {
+        workspace.insert(&f.path, f.text.clone());
+    }
+    let mut jobs = Vec::new();
+    let mut extra = Vec::new();
+    for f in
+        files.iter().chain(&own).filter(|f| matches!(f.kind, FileKind::GithubWorkflow | FileKind::GitlabCi))
+    {
+        let Some(doc) = f.parsed.docs.first() else { continue };
+        if f.kind == FileKind::GithubWorkflow {
+            jobs.extend(envs::pipeline::github(&f.path, &f.text, doc));
+        } else {
+            let (found, included) = envs::pipeline::gitlab(&f.path, &f.text, doc, &workspace);
+            jobs.extend(found);
+            extra.extend(included.into_iter().map(|(path, text)| yaml_extra(path, text, opts)));
+        }
+    }
+    let refs: Vec<_> = jobs.iter().map(|j| j.job.clone()).collect();
+    let detection = crate::envs::detect::detect(&candidates, &refs, settings);
+
+    // The other files the comparison reads.
+    let needed = detection.files();
+    let have: BTreeSet<String> = files
+        .iter()
+        .chain(&own)
+        .map(|f| f.path.clone())
+        .chain(extra.iter().map(|e| e.path.clone()))
+        .collect();
+    let wanted: Vec<&Input> =
+        inputs.iter().filter(|i| needed.contains(i.path.as_str()) && !have.contains(&i.path)).collect();
+    let read_here: Vec<(Option<Loaded>, Option<Extra>)> = wanted
+        .par_iter()
+        .map(|i| match load(i, opts).0 {
+            Some(l) => (Some(l), None),
+            None => (None, read_extra(i, opts)),
+        })
+        .collect();
+    for (l, e) in read_here {
+        own.extend(l);
+        extra.extend(e);
+    }
+    let mut detection = detection;
+    for lock in lock_files(inputs, &detection, opts) {
+        // Listed with its folder's files, for `smelt envs` and for its suppressions.
+        let folder = crate::envs::detect::parent(&lock.path);
+        for m in detection.groups.iter_mut().flat_map(|g| g.members.iter_mut()) {
+            if m.folder.as_deref() == Some(folder) && !m.files.contains(&lock.path) {
+                m.files.push(lock.path.clone());
+            }
+        }
+        extra.push(lock);
+    }
+    Prepared { files, own, extra, detection, jobs }
+}
+
+/// What the detection makes of an input.
+fn kind_of(class: Classified) -> Option<Kind> {
+    match class {
+        Classified::Kind(FileKind::Terraform, _) => Some(Kind::Terraform),
+        Classified::Kind(FileKind::TerraformVars, _) => Some(Kind::TerraformVars),
+        Classified::Kind(FileKind::GithubWorkflow | FileKind::GitlabCi, _) => Some(Kind::Pipeline),
+        Classified::Kind(FileKind::Kubernetes, _) | Classified::MaybeKubernetes => Some(Kind::Yaml),
+        Classified::Kind(FileKind::HelmChart, _) => Some(Kind::Chart),
+        Classified::Kind(FileKind::GithubAction, _) | Classified::HelmTemplate | Classified::Unknown => None,
+    }
+}
+
+/// A YAML (values, `Chart.yaml`) or HCL (lock) file no per-unit rule reads; `None` when it cannot be
+/// read or is not text.
+fn read_extra(input: &Input, opts: &CheckOptions) -> Option<Extra> {
+    let bytes = read(input, opts.max_file_size).ok()?;
+    let Decoded::Text { text, .. } = decode(&bytes) else { return None };
+    let parsed = if input.path.ends_with(".hcl") {
+        crate::parse::hcl::parse(&text, &opts.limits)
+    } else {
+        crate::parse::yaml::parse(&text, &opts.limits)
+    };
+    let index = LineIndex::new(&text);
+    Some(Extra { path: input.path.clone(), text: text.into(), index, parsed })
+}
+
+fn yaml_extra(path: String, text: Arc<str>, opts: &CheckOptions) -> Extra {
+    let parsed = crate::parse::yaml::parse(&text, &opts.limits);
+    let index = LineIndex::new(&text);
+    Extra { path, text, index, parsed }
+}
+
+/// The `.terraform.lock.hcl` beside each environment's Terraform folder, when its files are on disk.
+fn lock_files(inputs: &[Input], detection: &Detection, opts: &CheckOptions) -> Vec<Extra> {
+    let folders: BTreeSet<&str> = detection
+        .groups
+        .iter()
+        .filter(|g| g.compared() && g.kind == GroupKind::TerraformFolders)
+        .flat_map(|g| g.members.iter().filter_map(|m| m.folder.as_deref()))
+        .collect();
+    let mut on_disk: BTreeMap<&str, &std::path::Path> = BTreeMap::new();
+    for i in inputs {
+        let dir = crate::envs::detect::parent(&i.path);
+        if let (true, Origin::Disk(p)) = (folders.contains(dir), &i.origin)
+            && let Some(parent) = p.parent()
+        {
+            on_disk.entry(dir).or_insert(parent);
+        }
+    }
+    let locks: Vec<Input> = on_disk
+        .into_iter()
+        .map(|(folder, disk)| Input {
+            path: if folder.is_empty() { LOCK_FILE.to_string() } else { format!("{folder}/{LOCK_FILE}") },
+            origin: Origin::Disk(disk.join(LOCK_FILE)),
+            class: Classified::Unknown,
+        })
+        .filter(|i| matches!(&i.origin, Origin::Disk(p) if p.is_file()))
+        .collect();
+    locks.par_iter().filter_map(|i| read_extra(i, opts)).collect()
+}
