@@ -682,3 +682,36 @@ fn safe_fixes_are_offered_as_preferred_quick_fixes() {
     assert!(after.iter().all(|d| d["code"] != "tf-deletion-protection-disabled"), "{after:#?}");
     assert_eq!(c.finish(), 0);
 }
+
+/// Hundreds of edits in a burst (typing fast): the server keeps up, answers a request in between, and
+/// publishes the final version's diagnostics; then the client vanishes mid-session (its pipe closes
+/// without `shutdown`) and the server exits on its own instead of hanging.
+#[test]
+fn rapid_edits_then_the_client_disappears() {
+    let (mut c, _) = Client::initialized(push_client(), Value::Null);
+    let uri = file_uri(&fixture("burst/main.tf"));
+    c.open(&uri, "");
+    let _ = c.diagnostics(&uri, 1);
+    let mut text = String::new();
+    for v in 2..=300 {
+        text.push_str(if v % 2 == 0 {
+            "resource \"aws_db_instance\" \"x"
+        } else {
+            "\" { skip_final_snapshot = true }\n"
+        });
+        c.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": v }, "contentChanges": [{ "text": text }] }),
+        );
+    }
+    let hover = c.call(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": 0, "character": 0 } }),
+    );
+    assert!(hover.get("error").is_none(), "{hover}");
+    let last = c.diagnostics(&uri, 300);
+    // 150 resource headers, 149 of them closed: the last one is still being typed.
+    assert_eq!(last.iter().filter(|d| d["code"] == "tf-db-skip-final-snapshot").count(), 149);
+    assert!(last.iter().any(|d| d["code"] == "parse-error"), "the unfinished block is a parse error");
+    assert_eq!(c.exit_code(), 1, "end of input without shutdown ends the server");
+}
