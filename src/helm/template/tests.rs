@@ -887,3 +887,52 @@ fn key_generators_fail_with_their_name() {
         assert!(e.contains(&format!("error calling {name}")) && e.contains("t:2:"), "{e}");
     }
 }
+
+/// Every function takes the number of arguments Helm's does (probed: `name=N` exact, `name>=N` at
+/// least; `and`/`or` are the executor's).
+#[test]
+fn function_arities_match_helm() {
+    let helm: String = [
+        "abbrev=2 abbrevboth=3 add>=0 add1=1 add1f=1 addf>=0 adler32sum=1 ago=1 all>=0 any>=0 append=2 atoi=1 ",
+        "b32dec=1 b32enc=1 b64dec=1 b64enc=1 base=1 bcrypt=1 biggest>=1 buildCustomCert=2 call>=1 camelcase=1 ",
+        "cat>=0 ceil=1 chunk=2 clean=1 coalesce>=0 compact=1 concat>=0 contains=2 date=2 dateInZone=3 ",
+        "dateModify=2 date_in_zone=3 date_modify=2 decryptAES=2 deepCopy=1 deepEqual=2 default>=1 ",
+        "derivePassword=5 dict>=0 dig>=0 dir=1 div=2 divf>=1 duration=1 durationRound=1 empty=1 encryptAES=2 ",
+        "eq>=1 ext=1 fail=1 first=1 float64=1 floor=1 fromJson=1 fromJsonArray=1 fromToml=1 fromYaml=1 ",
+        "fromYamlArray=1 ge=2 genCA=2 genCAWithKey=3 genPrivateKey=1 genSelfSignedCert=4 ",
+        "genSelfSignedCertWithKey=5 genSignedCert=5 genSignedCertWithKey=6 get=2 getHostByName=1 gt=2 has=2 ",
+        "hasKey=2 hasPrefix=2 hasSuffix=2 hello=0 html>=0 htmlDate=1 htmlDateInZone=2 htpasswd=2 include=2 ",
+        "indent=2 index>=1 initial=1 initials=1 int=1 int64=1 isAbs=1 join=2 js>=0 kebabcase=1 keys>=0 ",
+        "kindIs=2 kindOf=1 last=1 le=2 len=1 list>=0 lookup=4 lower=1 lt=2 max>=1 maxf>=1 merge>=1 ",
+        "mergeOverwrite>=1 min>=1 minf>=1 mod=2 mul>=1 mulf>=1 mustAppend=2 mustChunk=2 mustCompact=1 ",
+        "mustDateModify=2 mustDeepCopy=1 mustFirst=1 mustFromJson=1 mustHas=2 mustInitial=1 mustLast=1 ",
+        "mustMerge>=1 mustMergeOverwrite>=1 mustPrepend=2 mustPush=2 mustRegexFind=2 mustRegexFindAll=3 ",
+        "mustRegexMatch=2 mustRegexReplaceAll=3 mustRegexReplaceAllLiteral=3 mustRegexSplit=3 mustRest=1 ",
+        "mustReverse=1 mustSlice>=1 mustToDate=2 mustToJson=1 mustToPrettyJson=1 mustToRawJson=1 mustToToml=1 ",
+        "mustToYaml=1 mustUniq=1 mustWithout>=1 must_date_modify=2 ne=2 nindent=2 nospace=1 not=1 now=0 ",
+        "omit>=1 osBase=1 osClean=1 osDir=1 osExt=1 osIsAbs=1 pick>=1 pluck>=1 plural=3 prepend=2 print>=0 ",
+        "printf>=1 println>=0 push=2 quote>=0 randAlpha=1 randAlphaNum=1 randAscii=1 randBytes=1 randInt=2 ",
+        "randNumeric=1 regexFind=2 regexFindAll=3 regexMatch=2 regexQuoteMeta=1 regexReplaceAll=3 ",
+        "regexReplaceAllLiteral=3 regexSplit=3 repeat=2 replace=3 required=2 rest=1 reverse=1 round>=2 ",
+        "semver=1 semverCompare=2 seq>=0 set=3 sha1sum=1 sha256sum=1 sha512sum=1 shuffle=1 slice>=1 ",
+        "snakecase=1 sortAlpha=1 split=2 splitList=2 splitn=3 squote>=0 sub=2 subf>=1 substr=3 swapcase=1 ",
+        "ternary=3 title=1 toDate=2 toDecimal=1 toJson=1 toPrettyJson=1 toRawJson=1 toString=1 toStrings=1 ",
+        "toToml=1 toYaml=1 toYamlPretty=1 tpl=2 trim=1 trimAll=2 trimPrefix=2 trimSuffix=2 trimall=2 trunc=2 ",
+        "tuple>=0 typeIs=2 typeIsLike=2 typeOf=1 uniq=1 unixEpoch=1 unset=2 until=1 untilStep=3 untitle=1 ",
+        "upper=1 urlJoin=1 urlParse=1 urlquery>=0 uuidv4=0 values=1 without>=1 wrap=2 wrapWith=3 ",
+    ]
+    .concat();
+    let funcs = Funcs::helm();
+    let mut wrong = Vec::new();
+    for item in helm.split_whitespace() {
+        let (name, want) = match item.split_once(">=") {
+            Some((n, k)) => (n, format!("AtLeast({k})")),
+            None => item.split_once('=').map_or((item, String::new()), |(n, k)| (n, format!("Exact({k})"))),
+        };
+        let got = funcs.get(name).map(|d| format!("{:?}", d.arity)).unwrap_or_default();
+        if got != want {
+            wrong.push(format!("{name}: {got} (Helm: {want})"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
