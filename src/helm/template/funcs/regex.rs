@@ -11,6 +11,7 @@ pub fn register(f: &mut Funcs) {
     use Arity::*;
     // `regexMatch` alone swallows a bad pattern (false); the other plain forms panic, which is an error.
     f.insert("regexMatch", Exact(2), |_, a| {
+        string_arg(&a, 0)?;
         let s = string_arg(&a, 1)?;
         Ok(Value::Bool(compile(&a, 0).is_ok_and(|re| re.is_match(s))))
     });
