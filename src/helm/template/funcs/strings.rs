@@ -314,35 +314,145 @@ fn camelcase(s: &str) -> String {
     out
 }
 
-/// xstrings' `ToSnakeCase`/`ToKebabCase`: lower-cased, every connector (`_`, `-`, space) becomes
-/// `sep`, and a word boundary (`aB`, `a1B`, the end of an acronym in `HTTPServer`, a number after an
-/// acronym followed by letters in `HTTP2xx`) gets one unless a connector is already there.
-fn join_words(s: &str, sep: char) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let is_conn = |c: char| c == '_' || c == '-' || c == ' ';
-    let mut out = String::with_capacity(s.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
-        if is_conn(c) {
-            out.push(sep);
-            continue;
+#[derive(Clone, Copy, PartialEq)]
+enum Word {
+    Invalid,
+    Number,
+    Upper,
+    Alphabet,
+    Connector,
+    Punct,
+    Other,
+}
+
+fn is_connector(c: char) -> bool {
+    c == '-' || c == '_' || is_space(c)
+}
+
+/// xstrings' `isAlphabet`: a letter, CJK excepted.
+fn is_alphabet(c: char) -> bool {
+    c.is_alphabetic() && (c as u32) < 0x3400
+}
+
+/// Go's `unicode.IsPunct` for ASCII (symbols such as `^ $ + < = > | ~` are not punctuation); other
+/// characters count as punctuation only in the General Punctuation block.
+fn is_punct(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_punctuation() && !"$+<=>^`|~".contains(c)
+    } else {
+        ('\u{2010}'..='\u{2027}').contains(&c) || ('\u{2030}'..='\u{205e}').contains(&c)
+    }
+}
+
+/// xstrings' `nextWord`: the next run of one kind (an upper-case run keeps its last capital for the
+/// next word when a letter follows: `HTTPStatus` → `HTTP`, `Status`).
+fn next_word(s: &str) -> (Word, &str, &str) {
+    let mut chars = s.char_indices().peekable();
+    let Some((_, c)) = chars.next() else { return (Word::Invalid, "", "") };
+    let end_while = |start: usize, pred: &dyn Fn(char) -> bool| {
+        s[start..].char_indices().find(|&(_, x)| !pred(x)).map_or(s.len(), |(i, _)| start + i)
+    };
+    let first = c.len_utf8();
+    let (kind, end) = if is_connector(c) {
+        (Word::Connector, end_while(first, &is_connector))
+    } else if is_punct(c) {
+        (Word::Punct, end_while(first, &is_punct))
+    } else if c.is_uppercase() {
+        match s[first..].chars().next() {
+            Some(n) if n.is_uppercase() => {
+                let end = end_while(first, &|x: char| x.is_uppercase());
+                let last = s[..end].chars().last().map_or(0, char::len_utf8);
+                match s[end..].chars().next() {
+                    Some(after) if is_alphabet(after) => (Word::Upper, end - last),
+                    _ => (Word::Upper, end),
+                }
+            }
+            Some(n) if is_alphabet(n) => {
+                (Word::Upper, end_while(first, &|x: char| is_alphabet(x) && !x.is_uppercase()))
+            }
+            _ => (Word::Upper, first),
         }
-        let prev = i.checked_sub(1).map(|p| chars[p]).filter(|p| !is_conn(*p));
-        if let Some(prev) = prev {
-            let boundary = if c.is_uppercase() {
-                let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-                prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower)
-            } else if c.is_ascii_digit() {
-                let rest = chars[i..].iter().find(|n| !n.is_ascii_digit());
-                prev.is_uppercase() && rest.is_some_and(|n| n.is_lowercase())
-            } else {
-                false
-            };
-            if boundary {
+    } else if is_alphabet(c) {
+        (Word::Alphabet, end_while(first, &|x: char| is_alphabet(x) && !x.is_uppercase()))
+    } else if c.is_numeric() {
+        (Word::Number, end_while(first, &char::is_numeric))
+    } else {
+        let stop = |x: char| is_connector(x) || is_alphabet(x) || x.is_numeric() || is_punct(x);
+        (Word::Other, end_while(first, &|x: char| !stop(x)))
+    };
+    (kind, &s[..end], &s[end..])
+}
+
+/// xstrings' `toLower`: upper-case words lower-cased; connectors become `sep`.
+fn push_lower(out: &mut String, kind: Word, word: &str, sep: char) {
+    if kind != Word::Upper && kind != Word::Connector {
+        out.push_str(word);
+        return;
+    }
+    for c in word.chars() {
+        out.push(if is_connector(c) { sep } else { to_lower(c) });
+    }
+}
+
+/// xstrings' `ToSnakeCase`/`ToKebabCase` (`camelCaseToLowerCase`): words lower-cased and joined by
+/// `sep`; connectors become `sep`; a number sticks to the word before it unless letters follow it
+/// (`Bld4Floor` → `bld4_floor`, `HTTP2xx` → `http_2xx`); punctuation joins without `sep`.
+fn join_words(s: &str, sep: char) -> String {
+    let mut out = String::with_capacity(s.len() + 4);
+    if s.is_empty() {
+        return out;
+    }
+    let (mut kind, mut word, mut rest) = next_word(s);
+    while !rest.is_empty() {
+        if kind != Word::Connector {
+            push_lower(&mut out, kind, word, sep);
+        }
+        let (prev, last) = (kind, word);
+        (kind, word, rest) = next_word(rest);
+        match prev {
+            Word::Number => {
+                while kind == Word::Alphabet || kind == Word::Number {
+                    push_lower(&mut out, kind, word, sep);
+                    (kind, word, rest) = next_word(rest);
+                }
+                if !matches!(kind, Word::Invalid | Word::Punct | Word::Connector) {
+                    out.push(sep);
+                }
+            }
+            Word::Connector => push_lower(&mut out, prev, last, sep),
+            Word::Punct => {}
+            _ => {
+                if kind != Word::Number {
+                    if kind != Word::Connector && kind != Word::Punct {
+                        out.push(sep);
+                    }
+                    continue;
+                }
+                if rest.is_empty() {
+                    continue;
+                }
+                let number = word;
+                (kind, word, rest) = next_word(rest);
+                if kind != Word::Alphabet {
+                    push_lower(&mut out, Word::Number, number, sep);
+                    if kind != Word::Connector && kind != Word::Punct {
+                        out.push(sep);
+                    }
+                    continue;
+                }
                 out.push(sep);
+                push_lower(&mut out, Word::Number, number, sep);
+                while kind == Word::Alphabet || kind == Word::Number {
+                    push_lower(&mut out, kind, word, sep);
+                    (kind, word, rest) = next_word(rest);
+                }
+                if !matches!(kind, Word::Invalid | Word::Connector | Word::Punct) {
+                    out.push(sep);
+                }
             }
         }
-        out.push(to_lower(c));
     }
+    push_lower(&mut out, kind, word, sep);
     out
 }
 
