@@ -109,7 +109,8 @@ pub fn register(f: &mut Funcs) {
             if size == 0 {
                 return Err("runtime error: makeslice: len out of range".into());
             }
-            Ok(Value::list(l.chunks(size).map(|c| Value::list(c.to_vec())).collect()))
+            let chunks = l.chunks(size).map(|c| Value::list(c.to_vec())).collect();
+            Ok(Value::List(List::typed(chunks, Elem::Slices)))
         });
     }
     f.insert("until", Exact(1), |s, a| {
