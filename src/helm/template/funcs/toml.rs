@@ -110,7 +110,7 @@ fn inline(v: &Value, depth: usize, walk: &mut Walk) -> Result<String, String> {
         return Err(too_big());
     }
     Ok(match v {
-        Value::Nil => return Err("toml: cannot encode a nil value in an array".into()),
+        Value::Nil => return Err("toml: cannot encode array with nil element".into()),
         Value::Bool(b) => b.to_string(),
         Value::Int(i) | Value::Int64(i) => i.to_string(),
         Value::Float(f) if f.is_nan() => "nan".into(),
