@@ -273,7 +273,7 @@ fn swapcase(s: &str) -> String {
 /// in a word that starts with a capital, the capitals right after it are lower-cased (`FOO` → `Foo`);
 /// leading, doubled and trailing connectors are kept once.
 fn camelcase(s: &str) -> String {
-    let is_conn = |c: char| c == '_' || c == '-' || c == ' ';
+    let is_conn = is_connector;
     if let Some(last) = s.chars().last()
         && s.chars().all(is_conn)
     {
