@@ -415,7 +415,9 @@ impl Object for Time {
         let (date, sod) = self.civil();
         Some(match name {
             "Unix" => Value::Int64(self.secs),
-            "UnixMilli" => Value::Int64(self.secs * 1000 + i64::from(self.nanos / 1_000_000)),
+            "UnixMilli" => {
+                Value::Int64(self.secs.wrapping_mul(1000).wrapping_add(i64::from(self.nanos / 1_000_000)))
+            }
             "UnixNano" => {
                 Value::Int64(self.secs.wrapping_mul(1_000_000_000).wrapping_add(i64::from(self.nanos)))
             }
