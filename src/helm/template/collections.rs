@@ -25,6 +25,8 @@ pub enum Elem {
     Interface,
     String,
     Int,
+    /// A slice of slices (`chunk`'s `[][]interface {}`).
+    Slices,
     /// Helm's `.Values`: a `common.Values`, a named `map[string]interface{}` (functions taking a map
     /// accept it; `dig`'s type assertion does not).
     Values,
@@ -49,6 +51,7 @@ impl List {
     pub fn type_name(&self) -> &'static str {
         match self.elem {
             Elem::Interface | Elem::Values => "[]interface {}",
+            Elem::Slices => "[][]interface {}",
             Elem::String => "[]string",
             Elem::Int => "[]int",
         }
@@ -92,6 +95,7 @@ impl Dict {
             Elem::Interface => "map[string]interface {}".into(),
             Elem::String => "map[string]string".into(),
             Elem::Int => "map[string]int".into(),
+            Elem::Slices => "map[string][]interface {}".into(),
             Elem::Values => "common.Values".into(),
         }
     }

@@ -32,13 +32,6 @@ struct Spec {
     prec: Option<usize>,
 }
 
-fn bad(verb: char, v: &Value) -> String {
-    match v {
-        Value::Nil => format!("%!{verb}(<nil>)"),
-        v => format!("%!{verb}({}={})", v.type_name(), v.to_go_string()),
-    }
-}
-
 fn sign(s: String, spec: &Spec) -> String {
     if s.starts_with('-') || s.starts_with('+') {
         s
@@ -51,7 +44,8 @@ fn sign(s: String, spec: &Spec) -> String {
     }
 }
 
-/// One operand formatted with one verb, before padding.
+/// One operand formatted with one verb, padded as Go pads it: each element of a list or map on its
+/// own, and inside `%!verb(type=value)`.
 fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
     format_at(verb, v, spec, 0, &mut Walk::default())
 }
@@ -60,17 +54,13 @@ fn format_at(verb: char, v: &Value, spec: &Spec, depth: usize, walk: &mut Walk) 
     if !walk.enter(depth) {
         return "...".into();
     }
-    match (verb, v) {
-        ('v', Value::Float(f)) => sign(go_float_g(*f, spec.prec, false), spec),
-        ('v', Value::Int(i) | Value::Int64(i)) => sign(i.to_string(), spec),
-        ('v', Value::Str(s)) if spec.sharp => go_quote(s),
-        ('v', v) => v.to_go_string(),
-        (_, Value::List(items)) if verb != 'T' => {
+    match v {
+        Value::List(items) if verb != 'T' => {
             let parts: Vec<String> =
                 items.iter().map(|x| format_at(verb, x, spec, depth + 1, walk)).collect();
             format!("[{}]", parts.join(" "))
         }
-        (_, Value::Map(m)) if verb != 'T' => {
+        Value::Map(m) if verb != 'T' => {
             let parts: Vec<String> = m
                 .entries()
                 .iter()
@@ -84,12 +74,43 @@ fn format_at(verb: char, v: &Value, spec: &Spec, depth: usize, walk: &mut Walk) 
                 .collect();
             format!("map[{}]", parts.join(" "))
         }
-        ('T', v) => v.type_name(),
-        ('s', Value::Str(s)) => match spec.prec {
+        // A nil inside a list or map prints `<nil>` whatever the verb, unpadded.
+        Value::Nil if depth > 0 => "<nil>".into(),
+        Value::Nil if verb == 'v' || verb == 'T' => pad("<nil>".into(), spec, false),
+        Value::Nil => format!("%!{verb}(<nil>)"),
+        v => match leaf(verb, v, spec) {
+            // An integer with a precision is padded with spaces: the precision gives its zeros.
+            Some(s) if matches!(v, Value::Int(_) | Value::Int64(_)) && spec.prec.is_some() => {
+                pad(s, &Spec { zero: false, ..*spec }, true)
+            }
+            Some(s) => pad(s, spec, matches!(v, Value::Int(_) | Value::Int64(_) | Value::Float(_))),
+            // Go prints the operand with `%v` and the same flags inside the complaint.
+            None => format!("%!{verb}({}={})", v.type_name(), format_at('v', v, spec, depth + 1, walk)),
+        },
+    }
+}
+
+/// A scalar formatted with a verb that suits its type, before padding; `None` for a wrong verb.
+fn leaf(verb: char, v: &Value, spec: &Spec) -> Option<String> {
+    let prefixed = |digits: String, prefix: &str| -> String {
+        match digits.strip_prefix('-') {
+            Some(d) if spec.sharp => format!("-{prefix}{d}"),
+            None if spec.sharp => format!("{prefix}{digits}"),
+            _ => digits,
+        }
+    };
+    Some(match (verb, v) {
+        ('v', Value::Float(f)) => sign(go_float_g(*f, spec.prec, false), spec),
+        ('v' | 'd', Value::Int(i) | Value::Int64(i)) => sign(min_digits(*i, spec.prec), spec),
+        ('v', Value::Str(s)) if spec.sharp => go_quote(s),
+        ('v' | 's', Value::Str(s)) => match spec.prec {
             Some(p) => s.chars().take(p).collect(),
             None => s.clone(),
         },
+        ('v', v) => v.to_go_string(),
+        ('T', v) => v.type_name(),
         ('s', Value::Object(o)) => o.to_go_string(),
+        ('q', Value::Str(s)) if spec.sharp && can_backquote(s) => format!("`{s}`"),
         ('q', Value::Str(s)) => go_quote(s),
         ('q', Value::Int(i) | Value::Int64(i)) => match u32::try_from(*i).ok().and_then(char::from_u32) {
             Some('\'') => "'\\''".to_string(),
@@ -101,20 +122,23 @@ fn format_at(verb: char, v: &Value, spec: &Spec, depth: usize, walk: &mut Walk) 
         },
         ('x' | 'X', Value::Str(s)) => {
             let h: String = s.bytes().map(|b| format!("{b:02x}")).collect();
+            let h = prefixed(h, "0x");
             if verb == 'X' { h.to_uppercase() } else { h }
         }
-        ('d', Value::Int(i) | Value::Int64(i)) => sign(i.to_string(), spec),
         ('b', Value::Int(i) | Value::Int64(i)) => {
             sign(if *i < 0 { format!("-{:b}", i.unsigned_abs()) } else { format!("{i:b}") }, spec)
         }
         ('o', Value::Int(i) | Value::Int64(i)) => {
-            sign(if *i < 0 { format!("-{:o}", i.unsigned_abs()) } else { format!("{i:o}") }, spec)
+            let o = if *i < 0 { format!("-{:o}", i.unsigned_abs()) } else { format!("{i:o}") };
+            sign(prefixed(o, "0"), spec)
         }
         ('x', Value::Int(i) | Value::Int64(i)) => {
-            sign(if *i < 0 { format!("-{:x}", i.unsigned_abs()) } else { format!("{i:x}") }, spec)
+            let x = if *i < 0 { format!("-{:x}", i.unsigned_abs()) } else { format!("{i:x}") };
+            sign(prefixed(x, "0x"), spec)
         }
         ('X', Value::Int(i) | Value::Int64(i)) => {
-            sign(if *i < 0 { format!("-{:X}", i.unsigned_abs()) } else { format!("{i:X}") }, spec)
+            let x = if *i < 0 { format!("-{:X}", i.unsigned_abs()) } else { format!("{i:X}") };
+            sign(prefixed(x, "0X"), spec)
         }
         ('c', Value::Int(i) | Value::Int64(i)) => {
             u32::try_from(*i).ok().and_then(char::from_u32).unwrap_or('\u{fffd}').to_string()
@@ -124,8 +148,24 @@ fn format_at(verb: char, v: &Value, spec: &Spec, depth: usize, walk: &mut Walk) 
         ('e' | 'E', Value::Float(f)) => sign(go_float_e(*f, spec.prec.unwrap_or(6), verb == 'E'), spec),
         ('f' | 'F', Value::Float(f)) => sign(go_float_f(*f, spec.prec.unwrap_or(6)), spec),
         ('g' | 'G', Value::Float(f)) => sign(go_float_g(*f, spec.prec, verb == 'G'), spec),
-        (verb, v) => bad(verb, v),
-    }
+        _ => return None,
+    })
+}
+
+/// An integer with at least `prec` digits (Go's integer precision; `%.0d` of 0 is empty).
+fn min_digits(i: i64, prec: Option<usize>) -> String {
+    let digits = i.unsigned_abs().to_string();
+    let digits = match prec {
+        Some(0) if i == 0 => String::new(),
+        Some(p) if p > digits.len() => format!("{}{digits}", "0".repeat(p - digits.len())),
+        _ => digits,
+    };
+    if i < 0 { format!("-{digits}") } else { digits }
+}
+
+/// Go's `strconv.CanBackquote`: no backquote and no control character but tab.
+fn can_backquote(s: &str) -> bool {
+    s.chars().all(|c| c != '`' && c != '\u{feff}' && (c == '\t' || !c.is_control()))
 }
 
 fn pad(s: String, spec: &Spec, numeric: bool) -> String {
@@ -138,8 +178,10 @@ fn pad(s: String, spec: &Spec, numeric: bool) -> String {
     if spec.minus {
         return format!("{s}{}", " ".repeat(fill));
     }
-    if spec.zero && numeric {
-        let (sign, digits) = if s.starts_with(['-', '+', ' ']) { s.split_at(1) } else { ("", s.as_str()) };
+    // Go pads with zeros for strings too; a number keeps its sign in front.
+    if spec.zero {
+        let (sign, digits) =
+            if numeric && s.starts_with(['-', '+', ' ']) { s.split_at(1) } else { ("", s.as_str()) };
         return format!("{sign}{}{digits}", "0".repeat(fill));
     }
     format!("{}{s}", " ".repeat(fill))
@@ -201,9 +243,11 @@ pub fn go_sprintf(format: &str, args: &[Value]) -> String {
             continue;
         };
         argi += 1;
-        let numeric = matches!(arg, Value::Int(_) | Value::Int64(_) | Value::Float(_));
-        let s = format_one(verb, arg, &spec);
-        out.push_str(&pad(s, &spec, numeric));
+        // `%+v` and `%#v` are Go's plusV/sharpV: no sign; `#` still quotes strings.
+        if verb == 'v' {
+            spec.plus = false;
+        }
+        out.push_str(&format_one(verb, arg, &spec));
     }
     if argi < args.len() {
         let extra: Vec<String> = args[argi..]

@@ -82,6 +82,12 @@ impl Emitter {
     /// A scalar starting at column `col`; go-yaml v2 (`toYaml`) folds long plain and quoted strings
     /// at spaces past column 80, continuing at `indent`; go-yaml v3 (`toYamlPretty`) does not.
     fn scalar_at(&self, v: &Value, indent: usize, col: usize) -> String {
+        // go-yaml v3 encodes floats itself (`strconv.FormatFloat(f, 'g', -1, 64)`), not through JSON.
+        if let (Value::Float(f), true) = (v, self.indent_lists)
+            && f.is_finite()
+        {
+            return go_float(*f);
+        }
         let text = scalar(v, indent);
         match v {
             Value::Str(_) if !self.indent_lists => fold(&text, indent, col),

@@ -180,7 +180,12 @@ fn incompatible(a: &Value, b: &Value) -> CallError {
 fn eval_args(a: &[Value]) -> String {
     match a {
         [Value::Str(s)] => s.clone(),
-        _ => go_sprint(a),
+        // Go's `printableValue` turns a nil into the string `<no value>` before printing.
+        _ => go_sprint(
+            &a.iter()
+                .map(|v| if matches!(v, Value::Nil) { Value::str("<no value>") } else { v.clone() })
+                .collect::<Vec<_>>(),
+        ),
     }
 }
 

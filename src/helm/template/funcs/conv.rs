@@ -126,8 +126,15 @@ pub fn parse_go_float(s: &str) -> Option<f64> {
     if matches!(lower.as_str(), "inf" | "infinity" | "nan") {
         return s.parse().ok();
     }
-    if lower.starts_with("0x") {
-        return parse_go_int(s).map(|i| i as f64);
+    // A hex float needs its `p` exponent (`0x1p4`); `0x1F` alone is not a float to Go.
+    if let Some(hex) = lower.strip_prefix("0x") {
+        let (mant, exp) = hex.split_once('p')?;
+        let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+        let digits = format!("{int}{frac}");
+        let m = u64::from_str_radix(&digits, 16).ok()? as f64;
+        let e: i32 = exp.parse().ok()?;
+        let v = m * 2f64.powi(e - 4 * frac.len() as i32);
+        return Some(if s.starts_with('-') { -v } else { v });
     }
     if t.contains('_') && !underscores_ok(&lower) {
         return None;

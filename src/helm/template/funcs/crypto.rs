@@ -1,7 +1,6 @@
 //! Hashes (`sha1sum`, `sha256sum`, `sha512sum`, `adler32sum`), password hashes (`bcrypt`,
-//! `htpasswd`, with the `bcrypt` crate), random values (`uuidv4`, `randBytes`, and the randomness
-//! behind `randAlphaNum` & co.), and the key, certificate and cipher functions, which smelt does not
-//! implement: they produce fresh secrets on every render, so nothing a linter checks depends on their
+//! `htpasswd`, with the `bcrypt` crate), and the key, certificate and cipher functions, which smelt
+//! does not implement: they produce fresh secrets on every render, so nothing a linter checks depends on their
 //! output, and RSA key generation and X.509 signing would need a cryptography stack (and take seconds
 //! per key in a debug build). A template calling one fails with a message naming the function,
 //! reported on its line.
@@ -9,9 +8,8 @@
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 
-use super::super::exec::CallError;
 use super::super::value::Value;
-use super::{Arity, Funcs, int_arg, string_arg};
+use super::{Arity, Funcs, string_arg};
 
 pub fn register(f: &mut Funcs) {
     use Arity::*;
@@ -26,19 +24,6 @@ pub fn register(f: &mut Funcs) {
         let mut h = adler2::Adler32::new();
         h.write_slice(string_arg(&a, 0)?.as_bytes());
         Ok(Value::Str(h.checksum().to_string()))
-    });
-    f.insert("uuidv4", Exact(0), |_, _| {
-        let mut b = random_bytes(16)?;
-        b[6] = (b[6] & 0x0f) | 0x40;
-        b[8] = (b[8] & 0x3f) | 0x80;
-        let h = hex(&b);
-        Ok(Value::Str(format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])))
-    });
-    f.insert("randBytes", Exact(1), |s, a| {
-        let n = usize::try_from(int_arg(&a, 0)?)
-            .map_err(|_| CallError::from("runtime error: makeslice: len out of range"))?;
-        s.check_size(n.saturating_mul(2))?;
-        Ok(Value::Str(data_encoding::BASE64.encode(&random_bytes(n)?)))
     });
     f.insert("bcrypt", Exact(1), |_, a| Ok(Value::Str(bcrypt_hash(string_arg(&a, 0)?))));
     f.insert("htpasswd", Exact(2), |_, a| {
@@ -78,18 +63,6 @@ fn bcrypt_hash(password: &str) -> String {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `n` bytes from the operating system's random source.
-pub fn random_bytes(n: usize) -> Result<Vec<u8>, CallError> {
-    let mut buf = vec![0u8; n];
-    getrandom::fill(&mut buf).map_err(|e| CallError::Msg(format!("no random source: {e}")))?;
-    Ok(buf)
-}
-
-pub fn random_u64() -> Result<u64, CallError> {
-    let b = random_bytes(8)?;
-    Ok(b.iter().fold(0u64, |acc, x| (acc << 8) | u64::from(*x)))
 }

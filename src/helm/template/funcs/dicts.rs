@@ -98,8 +98,11 @@ pub fn register(f: &mut Funcs) {
             v => deep_copy(v, 0, &mut Walk::default()),
         });
     }
-    f.insert("dig", AtLeast(3), |_, a| {
+    f.insert("dig", AtLeast(0), |_, a| {
         let n = a.len();
+        if n < 3 {
+            return Err("dig needs at least three arguments".into());
+        }
         let default = &a[n - 2];
         let mut cur = match &a[n - 1] {
             Value::Map(m) if m.elem == Elem::Interface => m.clone(),

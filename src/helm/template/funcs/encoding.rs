@@ -13,7 +13,10 @@ pub fn register(f: &mut Funcs) {
     use Arity::*;
     f.insert("b64enc", Exact(1), |s, a| sized(s, BASE64.encode(string_arg(&a, 0)?.as_bytes())));
     f.insert("b64dec", Exact(1), |_, a| {
-        Ok(Value::Str(decode(string_arg(&a, 0)?, "base64", |t| BASE64.decode(t))))
+        Ok(Value::Str(match go_base64_decode(string_arg(&a, 0)?.as_bytes()) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(at) => format!("illegal base64 data at input byte {at}"),
+        }))
     });
     f.insert("b32enc", Exact(1), |s, a| sized(s, BASE32.encode(string_arg(&a, 0)?.as_bytes())));
     f.insert("b32dec", Exact(1), |_, a| {
@@ -84,7 +87,12 @@ pub fn register(f: &mut Funcs) {
             Err(e) => Value::list(vec![Value::Str(e)]),
         })
     });
-    f.insert("toToml", Exact(1), |s, a| sized(s, super::toml::to_toml(&a[0]).unwrap_or_else(|e| e)));
+    f.insert("toToml", Exact(1), |s, a| {
+        if matches!(a[0], Value::Nil) {
+            return Err("reflect: call of reflect.Value.Type on zero Value".into());
+        }
+        sized(s, super::toml::to_toml(&a[0]).unwrap_or_else(|e| e))
+    });
     f.insert("mustToToml", Exact(1), |s, a| sized(s, super::toml::to_toml(&a[0]).map_err(CallError::Msg)?));
     f.insert("fromToml", Exact(1), |_, a| {
         Ok(super::toml::from_toml(string_arg(&a, 0)?).unwrap_or_else(error_map))
@@ -102,6 +110,82 @@ fn decode<E: std::fmt::Display>(s: &str, name: &str, dec: impl Fn(&[u8]) -> Resu
             format!("illegal {name} data at input byte {}", at.unwrap_or(0))
         }
     }
+}
+
+/// Go's `base64.StdEncoding.DecodeString`: line breaks skipped, padding required, trailing bits not
+/// checked; an error is the byte offset Go reports.
+fn go_base64_decode(src: &[u8]) -> Result<Vec<u8>, usize> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let skip_breaks = |mut i: usize| {
+        while i < src.len() && matches!(src[i], b'\n' | b'\r') {
+            i += 1;
+        }
+        i
+    };
+    let mut out = Vec::with_capacity(src.len() / 4 * 3);
+    let mut si = 0;
+    while si < src.len() {
+        let mut buf = [0u8; 4];
+        let mut len = 4;
+        let mut j = 0;
+        let mut trailing = None;
+        while j < 4 {
+            if si == src.len() {
+                if j == 0 {
+                    return Ok(out);
+                }
+                return Err(si - j);
+            }
+            let c = src[si];
+            si += 1;
+            if let Some(v) = value(c) {
+                buf[j] = v;
+                j += 1;
+                continue;
+            }
+            if matches!(c, b'\n' | b'\r') {
+                continue;
+            }
+            if c != b'=' || j < 2 {
+                return Err(si - 1);
+            }
+            if j == 2 {
+                si = skip_breaks(si);
+                if si == src.len() {
+                    return Err(src.len());
+                }
+                if src[si] != b'=' {
+                    return Err(si - 1);
+                }
+                si += 1;
+            }
+            si = skip_breaks(si);
+            if si < src.len() {
+                trailing = Some(si);
+            }
+            len = j;
+            break;
+        }
+        let n = (u32::from(buf[0]) << 18)
+            | (u32::from(buf[1]) << 12)
+            | (u32::from(buf[2]) << 6)
+            | u32::from(buf[3]);
+        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8][..len - 1]);
+        if let Some(at) = trailing {
+            return Err(at);
+        }
+        if len < 4 {
+            break;
+        }
+    }
+    Ok(out)
 }
 
 fn error_map(message: String) -> Value {

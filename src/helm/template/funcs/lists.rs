@@ -109,7 +109,8 @@ pub fn register(f: &mut Funcs) {
             if size == 0 {
                 return Err("runtime error: makeslice: len out of range".into());
             }
-            Ok(Value::list(l.chunks(size).map(|c| Value::list(c.to_vec())).collect()))
+            let chunks = l.chunks(size).map(|c| Value::list(c.to_vec())).collect();
+            Ok(Value::List(List::typed(chunks, Elem::Slices)))
         });
     }
     f.insert("until", Exact(1), |s, a| {
@@ -159,18 +160,18 @@ fn seq(s: &mut State<'_>, a: Vec<Value>) -> Result<Value, CallError> {
     let items = match p.as_slice() {
         [end] => {
             let inc = if *end < 1 { -1 } else { 1 };
-            until_step(1, end + inc, inc, s)?
+            until_step(1, end.wrapping_add(inc), inc, s)?
         }
         [start, end] => {
             let step = if end < start { -1 } else { 1 };
-            until_step(*start, end + step, step, s)?
+            until_step(*start, end.wrapping_add(step), step, s)?
         }
         [start, step, end] => {
             let inc = if end < start { -1 } else { 1 };
             if end < start && *step > 0 {
                 return Ok(Value::str(""));
             }
-            until_step(*start, end + inc, *step, s)?
+            until_step(*start, end.wrapping_add(inc), *step, s)?
         }
         _ => return Ok(Value::str("")),
     };

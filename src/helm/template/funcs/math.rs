@@ -63,14 +63,6 @@ pub fn register(f: &mut Funcs) {
     f.insert("subf", AtLeast(1), |_, a| Ok(Value::Float(decimal_op(&a[0], &a[1..], Op::Sub)?)));
     f.insert("mulf", AtLeast(1), |_, a| Ok(Value::Float(decimal_op(&a[0], &a[1..], Op::Mul)?)));
     f.insert("divf", AtLeast(1), |_, a| Ok(Value::Float(decimal_op(&a[0], &a[1..], Op::Div)?)));
-    f.insert("randInt", Exact(2), |_, a| {
-        let (lo, hi) = (int_arg(&a, 0)?, int_arg(&a, 1)?);
-        let span = hi.wrapping_sub(lo);
-        if span <= 0 {
-            return Err("invalid argument to Intn".into());
-        }
-        Ok(Value::Int(lo + (super::crypto::random_u64()? % span as u64) as i64))
-    });
 }
 
 /// Go's `math.Max`/`math.Min` (NaN wins).

@@ -14,17 +14,21 @@
 //! (`dates.rs`).
 
 mod builtins;
+mod case;
 mod conv;
 mod crypto;
 mod dates;
 mod defaults;
 mod dicts;
 mod encoding;
+mod gotime;
 mod helm;
 mod json;
 mod lists;
 mod math;
 mod network;
+mod paths;
+mod random;
 mod regex;
 mod semver;
 mod strings;
@@ -95,6 +99,9 @@ impl Funcs {
     pub fn helm() -> Funcs {
         let mut f = Funcs::go();
         strings::register(&mut f);
+        case::register(&mut f);
+        paths::register(&mut f);
+        random::register(&mut f);
         lists::register(&mut f);
         dicts::register(&mut f);
         math::register(&mut f);

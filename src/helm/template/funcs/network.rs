@@ -118,6 +118,15 @@ fn parse(raw: &str) -> Result<Url, CallError> {
         u.opaque = rest;
         return Ok(u);
     }
+    if u.scheme.is_empty()
+        && !rest.starts_with('/')
+        && rest.split('/').next().is_some_and(|seg| seg.contains(':'))
+    {
+        return Err(format!(
+            "unable to parse url: parse {raw:?}: first path segment in URL cannot contain colon"
+        )
+        .into());
+    }
     if let Some(auth) = rest.strip_prefix("//") {
         let (authority, path) = match auth.find('/') {
             Some(i) => (&auth[..i], &auth[i..]),

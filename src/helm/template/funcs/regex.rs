@@ -11,6 +11,7 @@ pub fn register(f: &mut Funcs) {
     use Arity::*;
     // `regexMatch` alone swallows a bad pattern (false); the other plain forms panic, which is an error.
     f.insert("regexMatch", Exact(2), |_, a| {
+        string_arg(&a, 0)?;
         let s = string_arg(&a, 1)?;
         Ok(Value::Bool(compile(&a, 0).is_ok_and(|re| re.is_match(s))))
     });
@@ -65,9 +66,61 @@ pub fn register(f: &mut Funcs) {
     });
 }
 
+/// Go reads a `{` that does not start a repetition (`{2}`, `{1,}`, `{1,3}`) as a literal brace; the
+/// `regex` crate refuses it, so such braces are escaped first.
+fn go_braces(p: &str) -> String {
+    let b = p.as_bytes();
+    let mut out = String::with_capacity(p.len() + 4);
+    let (mut i, mut class) = (0, false);
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\\' {
+            let end = (i + 1 + p[i + 1..].chars().next().map_or(0, char::len_utf8)).min(b.len());
+            out.push_str(&p[i..end]);
+            i = end;
+            continue;
+        }
+        if class {
+            class = c != b']';
+        } else if c == b'[' {
+            class = true;
+            // `[]` and `[^]` take the `]` as a member.
+            let skip =
+                if p[i + 1..].starts_with("^]") { 2 } else { usize::from(p[i + 1..].starts_with(']')) };
+            out.push_str(&p[i..=i + skip]);
+            i += skip + 1;
+            continue;
+        } else if c == b'{' && !repetition(&p[i + 1..]) {
+            out.push_str("\\{");
+            i += 1;
+            continue;
+        }
+        let len = p[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&p[i..i + len]);
+        i += len;
+    }
+    out
+}
+
+/// Whether `s` (after a `{`) is `n}`, `n,}` or `n,m}`.
+fn repetition(s: &str) -> bool {
+    let digits = |t: &str| t.bytes().take_while(u8::is_ascii_digit).count();
+    let n = digits(s);
+    if n == 0 {
+        return false;
+    }
+    let rest = &s[n..];
+    if rest.starts_with('}') {
+        return true;
+    }
+    let Some(rest) = rest.strip_prefix(',') else { return false };
+    let m = digits(rest);
+    rest[m..].starts_with('}')
+}
+
 fn compile(a: &[Value], i: usize) -> Result<Regex, CallError> {
     let p = string_arg(a, i)?;
-    Regex::new(p).map_err(|e| {
+    Regex::new(&go_braces(p)).map_err(|e| {
         let detail = e.to_string();
         let last = detail
             .lines()

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::super::value::{MAX_NESTING, MAX_PRINT, Value, Walk};
+use super::super::value::{MAX_NESTING, MAX_PRINT, Value, Walk, go_float};
 
 /// BurntSushi's `Encode` of a map: plain keys first, then `[table]`s (indented by depth) and
 /// `[[array tables]]`; nil values are left out.
@@ -110,7 +110,7 @@ fn inline(v: &Value, depth: usize, walk: &mut Walk) -> Result<String, String> {
         return Err(too_big());
     }
     Ok(match v {
-        Value::Nil => return Err("toml: cannot encode a nil value in an array".into()),
+        Value::Nil => return Err("toml: cannot encode array with nil element".into()),
         Value::Bool(b) => b.to_string(),
         Value::Int(i) | Value::Int64(i) => i.to_string(),
         Value::Float(f) if f.is_nan() => "nan".into(),
@@ -121,9 +121,10 @@ fn inline(v: &Value, depth: usize, walk: &mut Walk) -> Result<String, String> {
                 "-inf".into()
             }
         }
+        // `strconv.FormatFloat(f, 'g', -1, 64)`, with `.0` added to a plain integer.
         Value::Float(f) => {
-            let s = format!("{f}");
-            if s.contains('.') { s } else { format!("{s}.0") }
+            let s = go_float(*f);
+            if s.contains(['.', 'e']) { s } else { format!("{s}.0") }
         }
         Value::Str(s) => quote(s),
         Value::List(l) => {
