@@ -163,7 +163,15 @@ pub fn render(chart: &Chart, opts: &RenderOptions) -> Rendered {
     let mut jobs = Vec::new();
     collect_jobs(&top, &mut out.provenance, &release, &capabilities, &mut jobs);
     let watched = out.provenance.ids();
+    // Helm's execution order: deeper paths first, then reverse lexical (as templates are parsed).
+    jobs.sort_by(|a, b| {
+        let depth = |s: &str| s.matches('/').count();
+        depth(&b.0.name).cmp(&depth(&a.0.name)).then_with(|| b.0.name.cmp(&a.0.name))
+    });
     for (source, data) in jobs {
+        if let Value::Map(m) = &data {
+            m.insert("Template".to_string(), objects::template(&source.name));
+        }
         if set.get(&source.name).is_none() {
             continue; // did not parse: already reported
         }
@@ -348,19 +356,25 @@ fn collect_jobs<'s>(
     capabilities: &Value,
     jobs: &mut Vec<(&'s SourceFile, Value)>,
 ) {
-    let values = s.values.to_value(prov);
+    // `.Values` is a `common.Values` in Helm (what `typeOf` and `dig` see); the same map, retyped.
+    let values = match s.values.to_value(prov) {
+        Value::Map(m) => Value::Map(m.retyped(super::template::collections::Elem::Values)),
+        other => other,
+    };
     let chart = objects::chart(&s.chart, s.is_root);
     let files = Value::Object(Arc::new(objects::Files { files: Arc::new(s.chart.files.clone()) }));
     if !s.chart.is_library() {
+        // One top-level map for all of a chart's templates, as Helm has: a `set $ "k" v` in one
+        // template is seen by those rendered after it. `Template` is set before each one runs.
+        let mut data = BTreeMap::new();
+        data.insert("Values".to_string(), values.clone());
+        data.insert("Chart".to_string(), chart.clone());
+        data.insert("Release".to_string(), release.clone());
+        data.insert("Capabilities".to_string(), capabilities.clone());
+        data.insert("Files".to_string(), files.clone());
+        let data = Value::map(data);
         for t in s.chart.templates.iter().filter(|t| is_manifest(&t.name)) {
-            let mut data = BTreeMap::new();
-            data.insert("Values".to_string(), values.clone());
-            data.insert("Chart".to_string(), chart.clone());
-            data.insert("Release".to_string(), release.clone());
-            data.insert("Capabilities".to_string(), capabilities.clone());
-            data.insert("Template".to_string(), objects::template(&t.name));
-            data.insert("Files".to_string(), files.clone());
-            jobs.push((t, Value::map(data)));
+            jobs.push((t, data.clone()));
         }
     }
     for sub in &s.subs {
