@@ -61,6 +61,8 @@ pub enum Test {
     Json(Box<Condition>),
     /// The node is a reference (`tags`, `aws_s3_bucket.b.id`) or a string whose text matches.
     ReferenceMatches(Regex),
+    /// The node sits in a Terraform block whose address (`aws_efs_file_system.shared`) matches.
+    AddressMatches(Regex),
     /// Value tests applied to the first group the regex captures from the node's text.
     Capture(Regex, Vec<Test>),
 }
@@ -218,6 +220,9 @@ impl Test {
         let node = hit.node;
         match self {
             Test::KeyMatches(re) => return known(hit.key.is_some_and(|k| re.is_match(k))),
+            Test::AddressMatches(re) => {
+                return known(block_address(&hit.keys).is_some_and(|a| re.is_match(&a.join("."))));
+            }
             Test::Exists => return Truth::True(Vec::new()),
             Test::Type(t) => return known(type_of(node) == *t),
             Test::Where(cond) => return cond.eval(hit, scope),
@@ -734,6 +739,7 @@ resource "x" "d" {
 }
 "#;
         let cond = "path = 'lifecycle.ignore_changes'\nreference_matches = '^(ingress|egress)$'";
+        assert_eq!(verdicts(tf, "resource.x.*", "address_matches = '^x\\.[ab]$'"), ["true", "true", "false", "false"]);
         assert_eq!(verdicts(tf, "resource.x.*", cond), ["true", "true", "false", "unknown"]);
         let tagged = "path = 'lifecycle.ignore_changes'\nreference_matches = '^tags\\[\"Name\"\\]$'";
         assert_eq!(verdicts(tf, "resource.x.*", tagged), ["false", "false", "true", "unknown"]);

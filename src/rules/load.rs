@@ -223,6 +223,7 @@ const LEAF_TESTS: &[&str] = &[
     "module_has",
     "json",
     "reference_matches",
+    "address_matches",
     "capture",
 ];
 
@@ -398,6 +399,7 @@ fn test(key: &str, v: &Toml) -> Result<Test, String> {
         }
         "json" => Test::Json(Box::new(condition(v)?)),
         "reference_matches" => Test::ReferenceMatches(regex(string()?)?),
+        "address_matches" => Test::AddressMatches(regex(string()?)?),
         _ => return Err(unknown_key(key)),
     })
 }
@@ -420,6 +422,7 @@ fn capture_test(v: &Toml, tests: Vec<Test>) -> Result<Test, String> {
                 | Test::ReferencedBy { .. }
                 | Test::ModuleHas { .. }
                 | Test::Json(_)
+                | Test::AddressMatches(_)
         )
     };
     if tests.is_empty() || !tests.iter().all(value_test) {
