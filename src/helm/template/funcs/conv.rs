@@ -36,11 +36,9 @@ pub fn to_float64(v: &Value) -> f64 {
 
 /// Go's `int64(f)` conversion as amd64 does it: out-of-range values and NaN become the minimum.
 pub fn go_float_to_int(f: f64) -> i64 {
-    if f.is_nan() || f >= 9.223_372_036_854_775_807e18 || f < -9.223_372_036_854_775_808e18 {
-        i64::MIN
-    } else {
-        f as i64
-    }
+    // 2^63: the smallest f64 above i64::MAX; -2^63 is i64::MIN. NaN is in no range.
+    const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
+    if !(-TWO_POW_63..TWO_POW_63).contains(&f) { i64::MIN } else { f as i64 }
 }
 
 /// cast's `trimZeroDecimal`: `12.000` → `12`; anything else unchanged.
