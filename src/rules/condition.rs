@@ -238,7 +238,9 @@ impl Test {
                 {
                     // `var.x` or `local.x` stands for a value, not a name.
                     return match parts.first().map(String::as_str) {
-                        Some("var" | "local" | "module" | "each" | "count" | "data" | "path") => Truth::Unknown,
+                        Some("var" | "local" | "module" | "each" | "count" | "data" | "path") => {
+                            Truth::Unknown
+                        }
                         _ => known(re.is_match(&reference_text(parts))),
                     };
                 }
@@ -486,7 +488,11 @@ fn from_json(v: &serde_json::Value, span: crate::span::Span) -> Node {
         J::Array(items) => Value::List(items.iter().map(|i| from_json(i, span)).collect()),
         J::Object(map) => Value::Map(
             map.iter()
-                .map(|(k, v)| crate::model::Entry { key: k.clone(), key_span: span, value: from_json(v, span) })
+                .map(|(k, v)| crate::model::Entry {
+                    key: k.clone(),
+                    key_span: span,
+                    value: from_json(v, span),
+                })
                 .collect(),
         ),
     };
@@ -676,7 +682,8 @@ resource "aws_s3_bucket_versioning" "v" {
 "#;
         let by_name = "referenced_by = { select = 'resource.aws_s3_bucket_versioning.*', attribute = 'bucket', name = 'bucket' }";
         assert_eq!(verdicts(tf, "resource.aws_s3_bucket.*", by_name), ["true", "false", "unknown"]);
-        let by_ref = "referenced_by = { select = 'resource.aws_s3_bucket_versioning.*', attribute = 'bucket' }";
+        let by_ref =
+            "referenced_by = { select = 'resource.aws_s3_bucket_versioning.*', attribute = 'bucket' }";
         assert_eq!(verdicts(tf, "resource.aws_s3_bucket.*", by_ref), ["false", "false", "false"]);
     }
 
@@ -691,7 +698,8 @@ resource "x" "a" { }
         let filtered = "module_has = { select = 'terraform', where = { path = 'backend', exists = true } }";
         assert_eq!(verdicts(tf, "resource.x.*", filtered), ["false"]);
         let dynamic = "terraform { required_version = var.v }\nresource \"x\" \"a\" { }\n";
-        let pinned = "module_has = { select = 'terraform', where = { path = 'required_version', equals = '1.5.0' } }";
+        let pinned =
+            "module_has = { select = 'terraform', where = { path = 'required_version', equals = '1.5.0' } }";
         assert_eq!(verdicts(dynamic, "resource.x.*", pinned), ["unknown"]);
     }
 
@@ -739,7 +747,10 @@ resource "x" "d" {
 }
 "#;
         let cond = "path = 'lifecycle.ignore_changes'\nreference_matches = '^(ingress|egress)$'";
-        assert_eq!(verdicts(tf, "resource.x.*", "address_matches = '^x\\.[ab]$'"), ["true", "true", "false", "false"]);
+        assert_eq!(
+            verdicts(tf, "resource.x.*", "address_matches = '^x\\.[ab]$'"),
+            ["true", "true", "false", "false"]
+        );
         assert_eq!(verdicts(tf, "resource.x.*", cond), ["true", "true", "false", "unknown"]);
         let tagged = "path = 'lifecycle.ignore_changes'\nreference_matches = '^tags\\[\"Name\"\\]$'";
         assert_eq!(verdicts(tf, "resource.x.*", tagged), ["false", "false", "true", "unknown"]);
