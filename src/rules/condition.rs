@@ -405,6 +405,9 @@ fn referenced_by<'a>(
     let mut unknown = false;
     for doc in scope.docs {
         for candidate in select.resolve(Hit::root(doc)).hits {
+            if !may_exist(&candidate) {
+                continue;
+            }
             let refs = attribute.resolve(candidate.clone());
             unknown |= refs.unknown;
             let points_here = refs.hits.iter().any(|r| {
@@ -433,12 +436,32 @@ fn referenced_by<'a>(
     if unknown { Truth::Unknown } else { Truth::False }
 }
 
+/// Whether a Terraform block can exist: not when its `count` is known to be 0 or its `for_each` known
+/// to be empty (`count = var.create ? 1 : 0` with `create = false`). Anything else, and any node that
+/// is not a block, may.
+pub fn may_exist(hit: &Hit<'_>) -> bool {
+    if block_address(&hit.keys).is_none() {
+        return true;
+    }
+    let count_zero = hit.node.get("count").is_some_and(|c| match &c.value {
+        Value::Number(n) => *n == 0.0,
+        Value::Str(s) => s.trim() == "0",
+        _ => false,
+    });
+    let for_each_empty = hit.node.get("for_each").is_some_and(|f| match &f.value {
+        Value::Map(entries) => entries.is_empty(),
+        Value::List(items) => items.is_empty(),
+        _ => false,
+    });
+    !(count_zero || for_each_empty)
+}
+
 fn module_has<'a>(select: &Path, filter: Option<&Condition>, scope: &Scope<'a>) -> Truth<'a> {
     let mut unknown = false;
     for doc in scope.docs {
         let res = select.resolve(Hit::root(doc));
         unknown |= res.unknown;
-        for hit in res.hits {
+        for hit in res.hits.into_iter().filter(may_exist) {
             match filter.map(|f| f.eval(&hit, scope)) {
                 None | Some(Truth::True(_)) => return Truth::True(Vec::new()),
                 Some(Truth::Unknown) => unknown = true,
@@ -754,5 +777,33 @@ resource "x" "d" {
         assert_eq!(verdicts(tf, "resource.x.*", cond), ["true", "true", "false", "unknown"]);
         let tagged = "path = 'lifecycle.ignore_changes'\nreference_matches = '^tags\\[\"Name\"\\]$'";
         assert_eq!(verdicts(tf, "resource.x.*", tagged), ["false", "false", "true", "unknown"]);
+    }
+
+    #[test]
+    fn blocks_that_cannot_exist_are_neither_companions_nor_subjects() {
+        let tf = r#"
+resource "aws_s3_bucket" "a" { bucket = "a" }
+resource "aws_s3_bucket_versioning" "off" {
+  count  = 0
+  bucket = aws_s3_bucket.a.id
+}
+resource "aws_s3_bucket_versioning" "none" {
+  for_each = {}
+  bucket   = aws_s3_bucket.a.id
+}
+resource "aws_s3_account_public_access_block" "off" {
+  count = 0
+}
+"#;
+        let cond = "referenced_by = { select = 'resource.aws_s3_bucket_versioning.*', attribute = 'bucket' }";
+        assert_eq!(verdicts(tf, "resource.aws_s3_bucket.*", cond), ["false"]);
+        let has = "module_has = { select = 'resource.aws_s3_account_public_access_block.*' }";
+        assert_eq!(verdicts(tf, "resource.aws_s3_bucket.*", has), ["false"]);
+        let parsed = hcl::parse(tf, &Limits::default());
+        let hits = Path::parse("resource.*.*")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .resolve(Hit::root(&parsed.docs[0]))
+            .hits;
+        assert_eq!(hits.iter().map(may_exist).collect::<Vec<_>>(), [true, false, false, false]);
     }
 }
