@@ -540,27 +540,55 @@ fn reference_text(parts: &[String]) -> String {
 fn references(node: &Node, address: &[&str]) -> Option<bool> {
     let Value::Expr(expr) = &node.value else { return Some(false) };
     match expr.as_ref() {
-        Expr::Reference(parts) => {
-            if parts.len() >= address.len() && parts.iter().zip(address).all(|(p, a)| p == a) {
-                Some(true)
-            } else if matches!(
-                parts.first().map(String::as_str),
-                Some("var" | "local" | "module" | "each" | "count")
-            ) {
-                None
-            } else {
-                Some(false)
-            }
-        }
+        Expr::Reference(parts) => reference_points_to(parts, address),
         Expr::Template(parts) => any_reference(parts, address),
         Expr::Call { args, .. } => any_reference(args, address),
         Expr::Conditional { cond, then, otherwise } => any_reference([cond, then, otherwise], address),
         Expr::Op { operands, .. } => any_reference(operands, address),
-        Expr::Other(text) => {
-            let needle = address.join(".");
-            if text.contains(&needle) { Some(true) } else { None }
+        Expr::Other(text) => match json_traversal(text) {
+            Some(parts) => reference_points_to(&parts, address),
+            None => {
+                let needle = address.join(".");
+                if text.contains(&needle) { Some(true) } else { None }
+            }
+        },
+    }
+}
+
+fn reference_points_to<S: AsRef<str>>(parts: &[S], address: &[&str]) -> Option<bool> {
+    if parts.len() >= address.len() && parts.iter().zip(address).all(|(p, a)| p.as_ref() == *a) {
+        Some(true)
+    } else if matches!(parts.first().map(AsRef::as_ref), Some("var" | "local" | "module" | "each" | "count"))
+    {
+        None
+    } else {
+        Some(false)
+    }
+}
+
+/// The names of a `.tf.json` string that is one plain traversal, `"${aws_s3_bucket.b[0].id}"` →
+/// `aws_s3_bucket`, `b`, `[0]`, `id`; `None` for anything more (calls, operators, text around it).
+fn json_traversal(text: &str) -> Option<Vec<&str>> {
+    let inner = text.trim().strip_prefix("${")?.strip_suffix('}')?.trim();
+    let mut parts = Vec::new();
+    let mut rest = inner;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']')?;
+            parts.push(rest.get(..end + 2)?);
+            rest = r.get(end + 1..)?;
+        } else {
+            let r = rest.strip_prefix('.').unwrap_or(rest);
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            let name = r.get(..end)?;
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                return None;
+            }
+            parts.push(name);
+            rest = r.get(end..)?;
         }
     }
+    (!parts.is_empty()).then_some(parts)
 }
 
 fn any_reference<'n>(nodes: impl IntoIterator<Item = &'n Node>, address: &[&str]) -> Option<bool> {
@@ -805,5 +833,20 @@ resource "aws_s3_account_public_access_block" "off" {
             .resolve(Hit::root(&parsed.docs[0]))
             .hits;
         assert_eq!(hits.iter().map(may_exist).collect::<Vec<_>>(), [true, false, false, false]);
+    }
+
+    #[test]
+    fn json_syntax_traversals_are_followed() {
+        assert_eq!(json_traversal("${aws_s3_bucket.b[0].id}"), Some(vec!["aws_s3_bucket", "b", "[0]", "id"]));
+        assert_eq!(json_traversal("${ var.name }"), Some(vec!["var", "name"]));
+        assert_eq!(json_traversal("${lower(var.name)}"), None);
+        assert_eq!(json_traversal("arn:${var.partition}:s3"), None);
+        let node =
+            |t: &str| Node::new(crate::span::Span::default(), Value::Expr(Box::new(Expr::Other(t.into()))));
+        let address = ["aws_s3_bucket", "logs"];
+        assert_eq!(references(&node("${aws_s3_bucket.logs.id}"), &address), Some(true));
+        assert_eq!(references(&node("${aws_s3_bucket.data.id}"), &address), Some(false));
+        assert_eq!(references(&node("${local.bucket}"), &address), None);
+        assert_eq!(references(&node("${coalesce(var.a, aws_s3_bucket.logs.id)}"), &address), Some(true));
     }
 }
