@@ -161,16 +161,24 @@ fn next_code_line(text: &str, index: &LineIndex, line: usize) -> usize {
     let mut l = line + 1;
     while l < index.line_count() {
         let content = text.get(index.line_span(text, l).range()).unwrap_or("").trim_start();
-        if !(content.is_empty()
-            || content.starts_with('#')
-            || content.starts_with("//")
-            || content.starts_with("/*"))
-        {
+        if !comment_only(content) {
             return l;
         }
         l += 1;
     }
     line
+}
+
+/// Whether a line holds nothing but comments: `/* note */ x = 1` is a line of code.
+fn comment_only(mut content: &str) -> bool {
+    loop {
+        if content.is_empty() || content.starts_with('#') || content.starts_with("//") {
+            return true;
+        }
+        let Some(rest) = content.strip_prefix("/*") else { return false };
+        let Some(end) = rest.find("*/") else { return true };
+        content = rest[end + 2..].trim_start();
+    }
 }
 
 #[cfg(test)]
@@ -229,5 +237,15 @@ mod tests {
                 DiagnosticCode::InvalidSuppression
             ]
         );
+    }
+
+    #[test]
+    fn a_line_after_a_block_comment_is_code() {
+        let text = "# smelt: ignore[a] noted\n/* aside */\n/* note */ x: 1\n";
+        let idx = LineIndex::new(text);
+        let (found, _) = collect(text, &idx, &parsed_with(text), |_| true);
+        assert_eq!(found[0].lines, (2, 2));
+        assert!(comment_only("/* a */ /* b */ # c"));
+        assert!(!comment_only("/* a */ x"));
     }
 }

@@ -14,7 +14,7 @@ fn legacy_repo(dir: &std::path::Path) {
             dir,
             &format!("infra/svc{i:03}/main.tf"),
             &format!(
-                "resource \"aws_db_instance\" \"db{i}\" {{\n  identifier          = \"svc{i}\"\n  username            = \"admin\"\n  skip_final_snapshot = true\n  deletion_protection = false\n}}\n"
+                "resource \"aws_db_instance\" \"db{i}\" {{\n  identifier          = \"svc{i}\"\n  username            = \"admin\"\n  skip_final_snapshot = true\n  deletion_protection = false\n  storage_encrypted   = true\n  enabled_cloudwatch_logs_exports = [\"postgresql\"]\n}}\n"
             ),
         );
     }
@@ -68,7 +68,7 @@ fn a_legacy_repository_adopts_smelt_and_ci_reports_only_the_new_finding() {
     assert_eq!(active.len(), 1, "{active:#?}");
     assert_eq!(active[0]["name"], "tf-security-group-open-ingress");
     assert_eq!(active[0]["path"], "infra/svc007/main.tf");
-    assert_eq!(active[0]["line"], 15);
+    assert_eq!(active[0]["line"], 17);
     assert_eq!(report["baseline"]["matched"], 360, "{}", report["baseline"]);
 }
 

@@ -54,7 +54,15 @@ fn codes(json: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-const DB: &str = "resource \"aws_db_instance\" \"a\" {\n  skip_final_snapshot = true\n}\n";
+/// The settings that keep a database clean of every other rule, so tests see one finding.
+macro_rules! safe_db {
+    () => {
+        "  storage_encrypted   = true\n  deletion_protection = true\n  enabled_cloudwatch_logs_exports = [\"postgresql\"]\n"
+    };
+}
+
+const DB: &str =
+    concat!("resource \"aws_db_instance\" \"a\" {\n  skip_final_snapshot = true\n", safe_db!(), "}\n");
 const WORKFLOW: &str = "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: acme/setup@v1\n      - uses: actions/checkout@v4\n      - uses: docker/login-action@v3\n      - uses: docker/build-push-action@v6\n";
 
 #[test]
@@ -218,7 +226,15 @@ fn trusted_owners_option_silences_their_actions() {
 
 #[test]
 fn expired_suppressions_bring_findings_back() {
-    let tf = "resource \"aws_db_instance\" \"old\" {\n  # smelt: ignore[tf-db-skip-final-snapshot] until=2001-01-31 migration window\n  skip_final_snapshot = true\n}\n\nresource \"aws_db_instance\" \"new\" {\n  # smelt: ignore[tf-db-skip-final-snapshot] until=2999-12-31 rebuilt nightly\n  skip_final_snapshot = true\n}\n\nresource \"aws_db_instance\" \"bad\" {\n  # smelt: ignore[tf-db-skip-final-snapshot] until=2026-02-30 typo\n  skip_final_snapshot = true\n}\n";
+    let tf = concat!(
+        "resource \"aws_db_instance\" \"old\" {\n  # smelt: ignore[tf-db-skip-final-snapshot] until=2001-01-31 migration window\n  skip_final_snapshot = true\n",
+        safe_db!(),
+        "}\n\nresource \"aws_db_instance\" \"new\" {\n  # smelt: ignore[tf-db-skip-final-snapshot] until=2999-12-31 rebuilt nightly\n  skip_final_snapshot = true\n",
+        safe_db!(),
+        "}\n\nresource \"aws_db_instance\" \"bad\" {\n  # smelt: ignore[tf-db-skip-final-snapshot] until=2026-02-30 typo\n  skip_final_snapshot = true\n",
+        safe_db!(),
+        "}\n"
+    );
     let dir = repo(&[("db.tf", tf)]);
     let (code, out) = json(&["."], dir.path());
     assert_eq!(code, Some(1));
@@ -227,20 +243,24 @@ fn expired_suppressions_bring_findings_back() {
         got,
         [
             ("tf-db-skip-final-snapshot".to_string(), 3, String::new()),
-            ("tf-db-skip-final-snapshot".to_string(), 8, "in-source".to_string()),
-            ("tf-db-skip-final-snapshot".to_string(), 13, String::new()),
+            ("tf-db-skip-final-snapshot".to_string(), 11, "in-source".to_string()),
+            ("tf-db-skip-final-snapshot".to_string(), 19, String::new()),
         ]
     );
     assert_eq!(codes(&out), ["expired-suppression", "invalid-suppression"]);
     let errors = out["errors"].as_array().expect("errors");
     assert_eq!(errors[0]["line"], 2);
     assert!(errors[0]["message"].as_str().unwrap_or("").contains("expired on 2001-01-31"), "{}", errors[0]);
-    assert_eq!(errors[1]["line"], 12);
+    assert_eq!(errors[1]["line"], 18);
 }
 
 #[test]
 fn unsuppressible_rules_ignore_suppressions() {
-    let tf = "resource \"aws_db_instance\" \"a\" {\n  # smelt: ignore[tf-db-skip-final-snapshot] we really mean it\n  skip_final_snapshot = true\n}\n";
+    let tf = concat!(
+        "resource \"aws_db_instance\" \"a\" {\n  # smelt: ignore[tf-db-skip-final-snapshot] we really mean it\n  skip_final_snapshot = true\n",
+        safe_db!(),
+        "}\n"
+    );
     let dir = repo(&[("db.tf", tf)]);
     let (code, out) = json(&["."], dir.path());
     assert_eq!(code, Some(0), "suppressed without policy");

@@ -249,7 +249,7 @@ fn utf16_session_diagnoses_fixes_and_suppresses() {
         change["edits"][0],
         json!({
             "range": { "start": { "line": line, "character": 0 }, "end": { "line": line, "character": 0 } },
-            "newText": format!("# smelt: ignore[{RULE}] reason\n"),
+            "newText": format!("  # smelt: ignore[{RULE}] reason\n"),
         })
     );
 
@@ -307,7 +307,7 @@ fn utf8_when_the_client_offers_it_and_snippets_and_docs_links() {
     let edit = &actions[0]["edit"]["documentChanges"][0]["edits"][0];
     assert_eq!(
         edit["snippet"],
-        json!({ "kind": "snippet", "value": format!("# smelt: ignore[{RULE}] ${{1:reason}}\n") })
+        json!({ "kind": "snippet", "value": format!("  # smelt: ignore[{RULE}] ${{1:reason}}\n") })
     );
     assert_eq!(c.finish(), 0);
 }
@@ -317,7 +317,11 @@ fn show_document_clients_get_the_reason_selected_and_indentation_is_kept() {
     let caps = json!({ "window": { "showDocument": { "support": true } } });
     let (mut c, _) = Client::initialized(caps, Value::Null);
     let uri = file_uri(&fixture("indented/main.tf"));
-    let text = "resource \"aws_db_instance\" \"db\" {\n    skip_final_snapshot = true\n}\n";
+    let text = concat!(
+        "resource \"aws_db_instance\" \"db\" {\n    skip_final_snapshot = true\n",
+        "    storage_encrypted   = true\n    deletion_protection = true\n",
+        "    enabled_cloudwatch_logs_exports = [\"postgresql\"]\n}\n"
+    );
     c.open(&uri, text);
     let diags = c.diagnostics(&uri, 1);
     assert_eq!(diags.len(), 1, "{diags:#?}");
@@ -476,7 +480,14 @@ fn terraform_modules_are_checked_with_unsaved_sibling_buffers() {
     // An unsaved sibling buffer is checked with the module, and its findings are pushed for it; editing
     // it re-publishes both open documents of the module.
     let sibling = file_uri(&fixture("module/variables.tf"));
-    c.open(&sibling, "resource \"aws_db_instance\" \"b\" {\n  skip_final_snapshot = true\n}\n");
+    c.open(
+        &sibling,
+        concat!(
+            "resource \"aws_db_instance\" \"b\" {\n  skip_final_snapshot = true\n",
+            "  storage_encrypted   = true\n  deletion_protection = true\n",
+            "  enabled_cloudwatch_logs_exports = [\"postgresql\"]\n}\n"
+        ),
+    );
     assert_eq!(c.diagnostics(&sibling, 1).len(), 1);
     c.notify(
         "textDocument/didChange",

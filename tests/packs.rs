@@ -7,6 +7,11 @@ mod cli;
 use cli::{json, root, smelt, stderr, stdout};
 
 fn findings(dir: &str) -> String {
+    findings_with(dir, false)
+}
+
+/// As [`findings`], each line followed by the finding's related locations (`  ↳ path:line message`).
+fn findings_with(dir: &str, related: bool) -> String {
     let out = smelt(&["check", dir, "--format", "json"], &root());
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
     let report = json(&stdout(&out));
@@ -22,6 +27,14 @@ fn findings(dir: &str) -> String {
             f["name"].as_str().unwrap_or(""),
             f["message"].as_str().unwrap_or("")
         ));
+        for r in f["related"].as_array().into_iter().flatten().filter(|_| related) {
+            lines.push_str(&format!(
+                "  ↳ {}:{} {}\n",
+                r["path"].as_str().unwrap_or(""),
+                r["line"],
+                r["message"].as_str().unwrap_or("")
+            ));
+        }
     }
     lines
 }
@@ -36,4 +49,12 @@ fn kubernetes_fixtures() {
 #[test]
 fn terraform_fixtures() {
     snapshot!("packs-terraform", findings("fixtures/terraform"));
+}
+
+/// A terraform-aws-modules-style repository: a module (`variables.tf`, `main.tf`, `outputs.tf`) whose
+/// companion resources are switched on and off by `count`, and `examples/complete` calling it with
+/// `source = "../../"`. Findings inside the module carry the caller's argument that caused them.
+#[test]
+fn terraform_module_repository() {
+    snapshot!("packs-terraform-modules", findings_with("fixtures/terraform-modules", true));
 }

@@ -42,12 +42,27 @@ pub enum Test {
     /// A condition evaluated with the node as its subject.
     Where(Box<Condition>),
     /// Terraform: some block selected by `select` (in the same module) has an `attribute` whose
-    /// expression references this node's block, and satisfies `filter`.
+    /// expression references this node's block — or, with `name`, equals the value at that path in
+    /// this block (a bucket named by a literal) — and satisfies `filter`.
     ReferencedBy {
         select: Path,
         attribute: Path,
+        name: Option<Path>,
         filter: Option<Box<Condition>>,
     },
+    /// Some node that `select` reaches from a document of the unit (a Terraform module's files)
+    /// satisfies `filter` (or exists, without one).
+    ModuleHas {
+        select: Path,
+        filter: Option<Box<Condition>>,
+    },
+    /// The condition, evaluated on the JSON document the node holds: a JSON string (a heredoc policy,
+    /// an evaluated `jsonencode`), the argument of a `jsonencode(…)` call, or a map or list as is.
+    Json(Box<Condition>),
+    /// The node is a reference (`tags`, `aws_s3_bucket.b.id`) or a string whose text matches.
+    ReferenceMatches(Regex),
+    /// The node sits in a Terraform block whose address (`aws_efs_file_system.shared`) matches.
+    AddressMatches(Regex),
     /// Value tests applied to the first group the regex captures from the node's text.
     Capture(Regex, Vec<Test>),
 }
@@ -205,11 +220,30 @@ impl Test {
         let node = hit.node;
         match self {
             Test::KeyMatches(re) => return known(hit.key.is_some_and(|k| re.is_match(k))),
+            Test::AddressMatches(re) => {
+                return known(block_address(&hit.keys).is_some_and(|a| re.is_match(&a.join("."))));
+            }
             Test::Exists => return Truth::True(Vec::new()),
             Test::Type(t) => return known(type_of(node) == *t),
             Test::Where(cond) => return cond.eval(hit, scope),
-            Test::ReferencedBy { select, attribute, filter } => {
-                return referenced_by(hit, select, attribute, filter.as_deref(), scope);
+            Test::ReferencedBy { select, attribute, name, filter } => {
+                let target = Target { hit, name: name.as_ref() };
+                return referenced_by(&target, select, attribute, filter.as_deref(), scope);
+            }
+            Test::ModuleHas { select, filter } => return module_has(select, filter.as_deref(), scope),
+            Test::Json(cond) => return json(hit, cond, scope),
+            Test::ReferenceMatches(re) => {
+                if let Value::Expr(expr) = &node.value
+                    && let Expr::Reference(parts) = expr.as_ref()
+                {
+                    // `var.x` or `local.x` stands for a value, not a name.
+                    return match parts.first().map(String::as_str) {
+                        Some("var" | "local" | "module" | "each" | "count" | "data" | "path") => {
+                            Truth::Unknown
+                        }
+                        _ => known(re.is_match(&reference_text(parts))),
+                    };
+                }
             }
             _ => {}
         }
@@ -237,7 +271,9 @@ impl Test {
         match self {
             Test::Equals(lit) => known(lit.matches(node)),
             Test::OneOf(lits) => known(lits.iter().any(|l| l.matches(node))),
-            Test::Matches(re) => known(node.scalar_text().is_some_and(|s| re.is_match(&s))),
+            Test::Matches(re) | Test::ReferenceMatches(re) => {
+                known(node.scalar_text().is_some_and(|s| re.is_match(&s)))
+            }
             Test::Compare(cmp, n) => known(number_of(node).is_some_and(|v| cmp.holds(v, *n))),
             Test::Version(cmp, want) => known(
                 node.scalar_text()
@@ -336,25 +372,55 @@ pub fn block_address<'a>(keys: &[&'a str]) -> Option<Vec<&'a str>> {
     }
 }
 
+/// The block a `referenced_by` test asks about, and the path of its name attribute, if any.
+struct Target<'h, 'a> {
+    hit: &'h Hit<'a>,
+    name: Option<&'h Path>,
+}
+
+impl Target<'_, '_> {
+    /// Whether `node` (a literal) names this block: `Some(true)` it equals the block's name,
+    /// `None` the name cannot be known, `Some(false)` otherwise.
+    fn named_by(&self, node: &Node) -> Option<bool> {
+        let (Some(name), Some(text)) = (self.name, node.scalar_text()) else { return Some(false) };
+        let res = name.resolve(self.hit.clone());
+        if res.hits.iter().any(|h| h.node.scalar_text().as_deref() == Some(text.as_str())) {
+            Some(true)
+        } else if res.unknown || res.hits.iter().any(|h| h.node.is_unknown()) {
+            None
+        } else {
+            Some(false)
+        }
+    }
+}
+
 fn referenced_by<'a>(
-    hit: &Hit<'a>,
+    target: &Target<'_, 'a>,
     select: &Path,
     attribute: &Path,
     filter: Option<&Condition>,
     scope: &Scope<'a>,
 ) -> Truth<'a> {
-    let Some(address) = block_address(&hit.keys) else { return Truth::False };
+    let Some(address) = block_address(&target.hit.keys) else { return Truth::False };
     let mut unknown = false;
     for doc in scope.docs {
         for candidate in select.resolve(Hit::root(doc)).hits {
+            if !may_exist(&candidate) {
+                continue;
+            }
             let refs = attribute.resolve(candidate.clone());
             unknown |= refs.unknown;
-            let points_here = refs.hits.iter().any(|r| match references(r.node, &address) {
-                Some(true) => true,
-                Some(false) => false,
-                None => {
-                    unknown = true;
-                    false
+            let points_here = refs.hits.iter().any(|r| {
+                let verdict = match references(r.node, &address) {
+                    Some(false) if !r.node.is_unknown() => target.named_by(r.node),
+                    v => v,
+                };
+                match verdict {
+                    Some(v) => v,
+                    None => {
+                        unknown = true;
+                        false
+                    }
                 }
             });
             if !points_here {
@@ -370,24 +436,111 @@ fn referenced_by<'a>(
     if unknown { Truth::Unknown } else { Truth::False }
 }
 
+/// Whether a Terraform block can exist: not when its `count` is known to be 0 or its `for_each` known
+/// to be empty (`count = var.create ? 1 : 0` with `create = false`). Anything else, and any node that
+/// is not a block, may.
+pub fn may_exist(hit: &Hit<'_>) -> bool {
+    if block_address(&hit.keys).is_none() {
+        return true;
+    }
+    let count_zero = hit.node.get("count").is_some_and(|c| match &c.value {
+        Value::Number(n) => *n == 0.0,
+        Value::Str(s) => s.trim() == "0",
+        _ => false,
+    });
+    let for_each_empty = hit.node.get("for_each").is_some_and(|f| match &f.value {
+        Value::Map(entries) => entries.is_empty(),
+        Value::List(items) => items.is_empty(),
+        _ => false,
+    });
+    !(count_zero || for_each_empty)
+}
+
+fn module_has<'a>(select: &Path, filter: Option<&Condition>, scope: &Scope<'a>) -> Truth<'a> {
+    let mut unknown = false;
+    for doc in scope.docs {
+        let res = select.resolve(Hit::root(doc));
+        unknown |= res.unknown;
+        for hit in res.hits.into_iter().filter(may_exist) {
+            match filter.map(|f| f.eval(&hit, scope)) {
+                None | Some(Truth::True(_)) => return Truth::True(Vec::new()),
+                Some(Truth::Unknown) => unknown = true,
+                Some(Truth::False) => {}
+            }
+        }
+    }
+    if unknown { Truth::Unknown } else { Truth::False }
+}
+
+/// Largest JSON string decoded for a `json` test; a longer one stays unknown.
+const MAX_JSON: usize = 1 << 20;
+
+fn json<'a>(hit: &Hit<'a>, cond: &Condition, scope: &Scope<'a>) -> Truth<'a> {
+    match &hit.node.value {
+        Value::Map(_) | Value::List(_) => cond.eval(hit, scope),
+        Value::Expr(expr) => match expr.as_ref() {
+            Expr::Call { name, args, .. } if name == "jsonencode" && args.len() == 1 => {
+                cond.eval(&Hit { node: &args[0], ..hit.clone() }, scope)
+            }
+            _ => Truth::Unknown,
+        },
+        Value::Str(text) if text.len() > MAX_JSON => Truth::Unknown,
+        Value::Str(text) => {
+            // Terraform rejects a policy that is not JSON, so there is nothing in it to flag.
+            let Ok(parsed) = serde_json::from_str::<serde_json::Value>(text) else { return Truth::False };
+            let decoded = from_json(&parsed, hit.node.span);
+            // The decoded nodes live only here: a finding points at the string that holds them.
+            match cond.eval(&Hit { node: &decoded, ..hit.clone() }, scope) {
+                Truth::True(_) => Truth::True(Vec::new()),
+                Truth::Unknown => Truth::Unknown,
+                Truth::False => Truth::False,
+            }
+        }
+        _ => Truth::False,
+    }
+}
+
+/// A JSON value as model nodes, all with `span` (the string they were decoded from).
+fn from_json(v: &serde_json::Value, span: crate::span::Span) -> Node {
+    use serde_json::Value as J;
+    let value = match v {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) => n.as_f64().map_or(Value::Null, Value::Number),
+        J::String(s) => Value::Str(s.clone()),
+        J::Array(items) => Value::List(items.iter().map(|i| from_json(i, span)).collect()),
+        J::Object(map) => Value::Map(
+            map.iter()
+                .map(|(k, v)| crate::model::Entry {
+                    key: k.clone(),
+                    key_span: span,
+                    value: from_json(v, span),
+                })
+                .collect(),
+        ),
+    };
+    Node::new(span, value)
+}
+
+/// `["aws_s3_bucket", "b", "[0]", "id"]` → `aws_s3_bucket.b[0].id`.
+fn reference_text(parts: &[String]) -> String {
+    let mut text = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 && !part.starts_with('[') {
+            text.push('.');
+        }
+        text.push_str(part);
+    }
+    text
+}
+
 /// Whether an expression references `address`: `Some(true)` yes, `Some(false)` it provably points
 /// elsewhere (a literal, or only references to other resources), `None` it might (a local, a variable,
 /// a call whose result cannot be followed yet).
 fn references(node: &Node, address: &[&str]) -> Option<bool> {
     let Value::Expr(expr) = &node.value else { return Some(false) };
     match expr.as_ref() {
-        Expr::Reference(parts) => {
-            if parts.len() >= address.len() && parts.iter().zip(address).all(|(p, a)| p == a) {
-                Some(true)
-            } else if matches!(
-                parts.first().map(String::as_str),
-                Some("var" | "local" | "module" | "each" | "count")
-            ) {
-                None
-            } else {
-                Some(false)
-            }
-        }
+        Expr::Reference(parts) => reference_points_to(parts, address),
         Expr::Template(parts) => any_reference(parts, address),
         Expr::Call { args, .. } => any_reference(args, address),
         Expr::Conditional { cond, then, otherwise } => any_reference([cond, then, otherwise], address),
@@ -397,11 +550,50 @@ fn references(node: &Node, address: &[&str]) -> Option<bool> {
             node_children(expr, &mut parts);
             any_reference(parts, address)
         }
-        Expr::Other(text) => {
-            let needle = address.join(".");
-            if text.contains(&needle) { Some(true) } else { None }
+        Expr::Other(text) => match json_traversal(text) {
+            Some(parts) => reference_points_to(&parts, address),
+            None => {
+                let needle = address.join(".");
+                if text.contains(&needle) { Some(true) } else { None }
+            }
+        },
+    }
+}
+
+fn reference_points_to<S: AsRef<str>>(parts: &[S], address: &[&str]) -> Option<bool> {
+    if parts.len() >= address.len() && parts.iter().zip(address).all(|(p, a)| p.as_ref() == *a) {
+        Some(true)
+    } else if matches!(parts.first().map(AsRef::as_ref), Some("var" | "local" | "module" | "each" | "count"))
+    {
+        None
+    } else {
+        Some(false)
+    }
+}
+
+/// The names of a `.tf.json` string that is one plain traversal, `"${aws_s3_bucket.b[0].id}"` →
+/// `aws_s3_bucket`, `b`, `[0]`, `id`; `None` for anything more (calls, operators, text around it).
+fn json_traversal(text: &str) -> Option<Vec<&str>> {
+    let inner = text.trim().strip_prefix("${")?.strip_suffix('}')?.trim();
+    let mut parts = Vec::new();
+    let mut rest = inner;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']')?;
+            parts.push(rest.get(..end + 2)?);
+            rest = r.get(end + 1..)?;
+        } else {
+            let r = rest.strip_prefix('.').unwrap_or(rest);
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            let name = r.get(..end)?;
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                return None;
+            }
+            parts.push(name);
+            rest = r.get(end..)?;
         }
     }
+    (!parts.is_empty()).then_some(parts)
 }
 
 /// The expressions directly inside a `for` or a traversal (its base first, then index expressions).
@@ -548,5 +740,134 @@ resource "aws_s3_bucket_versioning" "v2" {
             verdicts(&with_local, "resource.aws_s3_bucket.*", cond),
             ["true", "unknown", "unknown", "unknown"]
         );
+    }
+
+    #[test]
+    fn literal_names_count_as_references_only_with_a_name_path() {
+        let tf = r#"
+resource "aws_s3_bucket" "named" { bucket = "acme-logs" }
+resource "aws_s3_bucket" "other" { bucket = "acme-data" }
+resource "aws_s3_bucket" "dynamic" { bucket = var.name }
+resource "aws_s3_bucket_versioning" "v" {
+  bucket = "acme-logs"
+}
+"#;
+        let by_name = "referenced_by = { select = 'resource.aws_s3_bucket_versioning.*', attribute = 'bucket', name = 'bucket' }";
+        assert_eq!(verdicts(tf, "resource.aws_s3_bucket.*", by_name), ["true", "false", "unknown"]);
+        let by_ref =
+            "referenced_by = { select = 'resource.aws_s3_bucket_versioning.*', attribute = 'bucket' }";
+        assert_eq!(verdicts(tf, "resource.aws_s3_bucket.*", by_ref), ["false", "false", "false"]);
+    }
+
+    #[test]
+    fn module_has_looks_at_every_document_of_the_unit() {
+        let tf = r#"
+terraform { required_version = ">= 1.5" }
+resource "x" "a" { }
+"#;
+        let has = "module_has = { select = 'terraform.required_version' }";
+        assert_eq!(verdicts(tf, "resource.x.*", has), ["true"]);
+        let filtered = "module_has = { select = 'terraform', where = { path = 'backend', exists = true } }";
+        assert_eq!(verdicts(tf, "resource.x.*", filtered), ["false"]);
+        let dynamic = "terraform { required_version = var.v }\nresource \"x\" \"a\" { }\n";
+        let pinned =
+            "module_has = { select = 'terraform', where = { path = 'required_version', equals = '1.5.0' } }";
+        assert_eq!(verdicts(dynamic, "resource.x.*", pinned), ["unknown"]);
+    }
+
+    #[test]
+    fn json_documents_in_strings_and_jsonencode_calls() {
+        let tf = r#"
+resource "p" "heredoc" {
+  policy = <<EOT
+{"Statement": [{"Effect": "Allow", "Action": "*"}]}
+EOT
+}
+resource "p" "single" {
+  policy = "{\"Statement\": {\"Effect\": \"Allow\", \"Action\": [\"s3:GetObject\"]}}"
+}
+resource "p" "encoded" {
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Action = "*", Resource = aws_s3_bucket.b.arn }]
+  })
+}
+resource "p" "unknown" {
+  policy = data.aws_iam_policy_document.p.json
+}
+resource "p" "garbage" {
+  policy = "not json"
+}
+"#;
+        let cond = "path = 'policy'\njson = { path = 'Statement', where = { all = [{ path = 'Effect', equals = 'Allow' }, { path = 'Action', equals = '*' }] } }";
+        assert_eq!(verdicts(tf, "resource.p.*", cond), ["true", "false", "true", "unknown", "false"]);
+    }
+
+    #[test]
+    fn reference_names_and_strings_match() {
+        let tf = r#"
+resource "x" "a" {
+  lifecycle { ignore_changes = [tags, ingress] }
+}
+resource "x" "b" {
+  lifecycle { ignore_changes = ["ingress"] }
+}
+resource "x" "c" {
+  lifecycle { ignore_changes = [tags["Name"]] }
+}
+resource "x" "d" {
+  lifecycle { ignore_changes = local.ignored }
+}
+"#;
+        let cond = "path = 'lifecycle.ignore_changes'\nreference_matches = '^(ingress|egress)$'";
+        assert_eq!(
+            verdicts(tf, "resource.x.*", "address_matches = '^x\\.[ab]$'"),
+            ["true", "true", "false", "false"]
+        );
+        assert_eq!(verdicts(tf, "resource.x.*", cond), ["true", "true", "false", "unknown"]);
+        let tagged = "path = 'lifecycle.ignore_changes'\nreference_matches = '^tags\\[\"Name\"\\]$'";
+        assert_eq!(verdicts(tf, "resource.x.*", tagged), ["false", "false", "true", "unknown"]);
+    }
+
+    #[test]
+    fn blocks_that_cannot_exist_are_neither_companions_nor_subjects() {
+        let tf = r#"
+resource "aws_s3_bucket" "a" { bucket = "a" }
+resource "aws_s3_bucket_versioning" "off" {
+  count  = 0
+  bucket = aws_s3_bucket.a.id
+}
+resource "aws_s3_bucket_versioning" "none" {
+  for_each = {}
+  bucket   = aws_s3_bucket.a.id
+}
+resource "aws_s3_account_public_access_block" "off" {
+  count = 0
+}
+"#;
+        let cond = "referenced_by = { select = 'resource.aws_s3_bucket_versioning.*', attribute = 'bucket' }";
+        assert_eq!(verdicts(tf, "resource.aws_s3_bucket.*", cond), ["false"]);
+        let has = "module_has = { select = 'resource.aws_s3_account_public_access_block.*' }";
+        assert_eq!(verdicts(tf, "resource.aws_s3_bucket.*", has), ["false"]);
+        let parsed = hcl::parse(tf, &Limits::default());
+        let hits = Path::parse("resource.*.*")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .resolve(Hit::root(&parsed.docs[0]))
+            .hits;
+        assert_eq!(hits.iter().map(may_exist).collect::<Vec<_>>(), [true, false, false, false]);
+    }
+
+    #[test]
+    fn json_syntax_traversals_are_followed() {
+        assert_eq!(json_traversal("${aws_s3_bucket.b[0].id}"), Some(vec!["aws_s3_bucket", "b", "[0]", "id"]));
+        assert_eq!(json_traversal("${ var.name }"), Some(vec!["var", "name"]));
+        assert_eq!(json_traversal("${lower(var.name)}"), None);
+        assert_eq!(json_traversal("arn:${var.partition}:s3"), None);
+        let node =
+            |t: &str| Node::new(crate::span::Span::default(), Value::Expr(Box::new(Expr::Other(t.into()))));
+        let address = ["aws_s3_bucket", "logs"];
+        assert_eq!(references(&node("${aws_s3_bucket.logs.id}"), &address), Some(true));
+        assert_eq!(references(&node("${aws_s3_bucket.data.id}"), &address), Some(false));
+        assert_eq!(references(&node("${local.bucket}"), &address), None);
+        assert_eq!(references(&node("${coalesce(var.a, aws_s3_bucket.logs.id)}"), &address), Some(true));
     }
 }

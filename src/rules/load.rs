@@ -237,6 +237,10 @@ const LEAF_TESTS: &[&str] = &[
     "type",
     "where",
     "referenced_by",
+    "module_has",
+    "json",
+    "reference_matches",
+    "address_matches",
     "capture",
 ];
 
@@ -382,8 +386,9 @@ fn test(key: &str, v: &Toml) -> Result<Test, String> {
         "where" => Test::Where(Box::new(condition(v)?)),
         "referenced_by" => {
             let Toml::Table(t) = v else { return Err("expected a table".to_string()) };
-            if let Some(k) = t.keys().find(|k| !["select", "attribute", "where"].contains(&k.as_str())) {
-                return Err(format!("unknown key `{k}` (select, attribute, where)"));
+            let keys = ["select", "attribute", "name", "where"];
+            if let Some(k) = t.keys().find(|k| !keys.contains(&k.as_str())) {
+                return Err(format!("unknown key `{k}` (select, attribute, name, where)"));
             }
             let path_of = |k: &str| match t.get(k) {
                 Some(Toml::String(s)) => Path::parse(s),
@@ -392,9 +397,26 @@ fn test(key: &str, v: &Toml) -> Result<Test, String> {
             Test::ReferencedBy {
                 select: path_of("select")?,
                 attribute: path_of("attribute")?,
+                name: t.contains_key("name").then(|| path_of("name")).transpose()?,
                 filter: t.get("where").map(condition).transpose()?.map(Box::new),
             }
         }
+        "module_has" => {
+            let Toml::Table(t) = v else { return Err("expected a table".to_string()) };
+            if let Some(k) = t.keys().find(|k| !["select", "where"].contains(&k.as_str())) {
+                return Err(format!("unknown key `{k}` (select, where)"));
+            }
+            let Some(Toml::String(select)) = t.get("select") else {
+                return Err("`module_has.select` must be a path string".to_string());
+            };
+            Test::ModuleHas {
+                select: Path::parse(select)?,
+                filter: t.get("where").map(condition).transpose()?.map(Box::new),
+            }
+        }
+        "json" => Test::Json(Box::new(condition(v)?)),
+        "reference_matches" => Test::ReferenceMatches(regex(string()?)?),
+        "address_matches" => Test::AddressMatches(regex(string()?)?),
         _ => return Err(unknown_key(key)),
     })
 }
@@ -410,7 +432,14 @@ fn capture_test(v: &Toml, tests: Vec<Test>) -> Result<Test, String> {
     let value_test = |t: &Test| {
         !matches!(
             t,
-            Test::Exists | Test::KeyMatches(_) | Test::Where(_) | Test::Type(_) | Test::ReferencedBy { .. }
+            Test::Exists
+                | Test::KeyMatches(_)
+                | Test::Where(_)
+                | Test::Type(_)
+                | Test::ReferencedBy { .. }
+                | Test::ModuleHas { .. }
+                | Test::Json(_)
+                | Test::AddressMatches(_)
         )
     };
     if tests.is_empty() || !tests.iter().all(value_test) {

@@ -163,7 +163,8 @@ impl Rule {
                     } else {
                         self.select.iter().flat_map(|p| p.resolve(root.clone()).hits).collect()
                     };
-                    for subject in subjects {
+                    // A block whose `count` is 0 (or `for_each` empty) creates nothing to report on.
+                    for subject in subjects.into_iter().filter(condition::may_exist) {
                         if let Some(f) = &self.filter
                             && !f.eval(&subject, &scope).is_true()
                         {
