@@ -103,14 +103,19 @@ impl Path {
 
     pub fn resolve<'a>(&self, start: Hit<'a>) -> Resolution<'a> {
         let mut res = Resolution { hits: vec![start], unknown: false };
+        let mut after_descendants = false;
         for step in &self.steps {
             let mut next = Vec::new();
             for hit in res.hits {
                 apply(step, hit, &mut next, &mut res.unknown);
             }
             // `**` reaches a list and its items; a key step then flattens the list into the same items.
-            let mut seen = std::collections::HashSet::new();
-            next.retain(|h| seen.insert(std::ptr::from_ref(h.node) as usize));
+            // Without a `**` before, every hit is a distinct node, so the check is skipped.
+            after_descendants |= *step == Step::Descendants;
+            if after_descendants && next.len() > 1 {
+                let mut seen = std::collections::HashSet::with_capacity(next.len());
+                next.retain(|h| seen.insert(std::ptr::from_ref(h.node) as usize));
+            }
             res.hits = next;
         }
         res
