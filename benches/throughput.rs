@@ -261,7 +261,7 @@ fn child(mode: &str, args: &Args) {
     let corpus = corpus::ensure(&corpus::default_base(), args.sizes[0]).unwrap();
     let rules = load_rules();
     let walk_opts = DiscoverOptions { honour_ignore_files: true, threads: args.jobs };
-    let (inputs, _) = discover(&[corpus.root.clone()], &walk_opts).unwrap();
+    let (inputs, _) = discover(std::slice::from_ref(&corpus.root), &walk_opts).unwrap();
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs).build().unwrap();
     let limits = Limits::default();
     match mode {

@@ -65,7 +65,7 @@ mod kind_tests {
         while let Some(n) = stack.pop() {
             assert_eq!(HCL.of(n), n.kind());
             seen += 1;
-            stack.extend((0..n.child_count()).filter_map(|i| n.child(i as u32)));
+            stack.extend((0..n.child_count()).filter_map(|i| n.child(i)));
         }
         assert!(seen > 20);
     }

@@ -36,11 +36,9 @@ pub fn to_float64(v: &Value) -> f64 {
 
 /// Go's `int64(f)` conversion as amd64 does it: out-of-range values and NaN become the minimum.
 pub fn go_float_to_int(f: f64) -> i64 {
-    if f.is_nan() || f >= 9.223_372_036_854_775_807e18 || f < -9.223_372_036_854_775_808e18 {
-        i64::MIN
-    } else {
-        f as i64
-    }
+    // 2⁶³, exactly: i64's range is [-2⁶³, 2⁶³).
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if f.is_nan() || !(-LIMIT..LIMIT).contains(&f) { i64::MIN } else { f as i64 }
 }
 
 /// cast's `trimZeroDecimal`: `12.000` → `12`; anything else unchanged.

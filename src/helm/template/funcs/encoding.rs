@@ -87,7 +87,7 @@ pub fn register(f: &mut Funcs) {
     f.insert("toToml", Exact(1), |s, a| sized(s, super::toml::to_toml(&a[0]).unwrap_or_else(|e| e)));
     f.insert("mustToToml", Exact(1), |s, a| sized(s, super::toml::to_toml(&a[0]).map_err(CallError::Msg)?));
     f.insert("fromToml", Exact(1), |_, a| {
-        Ok(super::toml::from_toml(string_arg(&a[0])?).unwrap_or_else(|e| error_map(e)))
+        Ok(super::toml::from_toml(string_arg(&a[0])?).unwrap_or_else(error_map))
     });
 }
 

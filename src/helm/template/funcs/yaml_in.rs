@@ -15,7 +15,7 @@ pub fn from_yaml(s: &str) -> Result<Value, String> {
         let line = s[..(issue.span.start as usize).min(s.len())].matches('\n').count() + 1;
         return Err(format!("error converting YAML to JSON: yaml: line {line}: {}", issue.message));
     }
-    Ok(parsed.docs.first().map(|d| convert(d)).unwrap_or_default())
+    Ok(parsed.docs.first().map(convert).unwrap_or_default())
 }
 
 fn convert(n: &Node) -> Value {
