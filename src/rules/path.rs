@@ -160,7 +160,9 @@ fn apply<'a>(step: &Step, hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bo
 }
 
 fn child<'a>(parent: &Hit<'a>, key: &'a str, key_span: Span, node: &'a Node) -> Hit<'a> {
-    let mut keys = parent.keys.clone();
+    // One allocation of the right size (a clone then a push would grow it a second time).
+    let mut keys = Vec::with_capacity(parent.keys.len() + 1);
+    keys.extend_from_slice(&parent.keys);
     keys.push(key);
     Hit { node, key: Some(key), key_span: Some(key_span), keys }
 }

@@ -359,7 +359,7 @@ const RELEASE_WORDS: &[&str] = &[
 /// A script's commands. `git push` counts as a `contents` write whether or not the script holds the
 /// token: it may use the credentials `actions/checkout` leaves in `.git/config`.
 fn script_usage(run: &str, token: bool, usage: &mut Usage) {
-    let script = shell::parse(run);
+    let script = shell::parse_shared(run);
     if script.truncated {
         usage.unknown("a script too large to read".into());
         return;
