@@ -2,8 +2,10 @@
 //!
 //! Everything comes from one seeded SplitMix64 generator, so the corpus for a given file count is
 //! byte-identical on every run and every machine. The mix follows a typical infrastructure monorepo:
-//! ~45% Terraform (modules of `variables.tf`, `main.tf`, `outputs.tf` and a few extra files), ~25%
-//! Kubernetes manifests (multi-document), ~20% GitHub Actions workflows and ~10% GitLab CI pipelines.
+//! ~43% Terraform (modules of `variables.tf`, `main.tf`, `outputs.tf` and a few extra files), ~22%
+//! Kubernetes manifests (multi-document), ~5% Helm charts (copies of the `fixtures/helm` charts, with
+//! helpers, a library subchart and nested subcharts), ~20% GitHub Actions workflows and ~10% GitLab CI
+//! pipelines.
 //! A low rate of real smells (literal passwords, SSH open to the world, `:latest` images, actions
 //! pinned by tag, `skip_final_snapshot = true`, `TODO` comments) gives the rules some work to do.
 
@@ -13,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 /// Bump when the generator changes on purpose. The stamp also carries a hash of the generated
 /// content, so an edit that forgets to bump this still regenerates the corpus.
-const CORPUS_VERSION: u32 = 1;
+const CORPUS_VERSION: u32 = 2;
 const SEED: u64 = 0x5EED_1A7E_2024_0001;
 const STAMP: &str = ".corpus-stamp";
 
@@ -23,8 +25,11 @@ pub struct Corpus {
     pub files: usize,
     pub bytes: u64,
     pub regenerated: bool,
-    /// Files per kind: Terraform, Kubernetes, GitHub workflows, GitLab CI.
-    pub mix: [usize; 4],
+    /// Files per kind: Terraform, Kubernetes, GitHub workflows, GitLab CI, Helm charts (every file of
+    /// a chart: `Chart.yaml`, values, templates, helpers, subcharts).
+    pub mix: [usize; 5],
+    /// Helm charts.
+    pub charts: usize,
 }
 
 /// Makes sure `<base>/<files>/` holds the corpus for `files`, writing it only when it is missing or
@@ -32,9 +37,11 @@ pub struct Corpus {
 pub fn ensure(base: &Path, files: usize) -> io::Result<Corpus> {
     let generated = generate(files);
     let bytes: u64 = generated.iter().map(|(_, t)| t.len() as u64).sum();
-    let mut mix = [0; 4];
+    let mut mix = [0; 5];
     for (path, _) in &generated {
-        let k = if path.ends_with(".tf") {
+        let k = if path.contains("/charts/") {
+            4
+        } else if path.ends_with(".tf") {
             0
         } else if path.contains("/.github/workflows/") {
             2
@@ -68,7 +75,8 @@ pub fn ensure(base: &Path, files: usize) -> io::Result<Corpus> {
         // Written last: an interrupted generation has no stamp and is redone next time.
         std::fs::write(&stamp_path, &stamp)?;
     }
-    Ok(Corpus { root, files: generated.len(), bytes, regenerated, mix })
+    let charts = generated.iter().filter(|(p, _)| p.contains("/charts/") && is_chart_root(p)).count();
+    Ok(Corpus { root, files: generated.len(), bytes, regenerated, mix, charts })
 }
 
 fn fnv1a(files: &[(String, String)]) -> u64 {
@@ -151,10 +159,12 @@ const COMPONENTS: &[&str] =
 
 /// The whole corpus in memory: (relative path, content), in a fixed order.
 pub fn generate(files: usize) -> Vec<(String, String)> {
-    let tf = files * 45 / 100;
-    let k8s = files * 25 / 100;
+    let tf = files * 43 / 100;
     let gha = files * 20 / 100;
-    let gitlab = files - tf - k8s - gha;
+    let gitlab = files * 10 / 100;
+    // Whole charts only; Kubernetes manifests take up what is left.
+    let (charts, helm) = helm_charts((files * 5 / 100).max(if files >= 100 { 10 } else { 0 }));
+    let k8s = files - tf - gha - gitlab - helm;
     let services = files.div_ceil(25).max(1);
     let svc_dir = |i: usize| {
         let s = i % services;
@@ -204,7 +214,80 @@ pub fn generate(files: usize) -> Vec<(String, String)> {
         let comp = COMPONENTS[(i / services + i) % COMPONENTS.len()];
         out.push((format!("{}/{}-{}/.gitlab-ci.yml", svc_dir(i), comp, i), gitlab_ci(&mut g, comp, i)));
     }
+    for (i, chart) in charts.iter().enumerate() {
+        for (rel, text) in &chart.files {
+            out.push((format!("{}/charts/{}-{i}/{rel}", svc_dir(i), chart.name), text.to_string()));
+        }
+    }
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helm: the fixture charts, copied whole
+
+static HELM_FIXTURES: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/fixtures/helm");
+
+struct ChartFiles {
+    name: &'static str,
+    files: Vec<(&'static str, &'static str)>,
+}
+
+fn is_chart_root(path: &str) -> bool {
+    // `services/x/charts/<chart>/Chart.yaml`, not a subchart's `.../charts/<chart>/charts/<sub>/Chart.yaml`.
+    path.ends_with("/Chart.yaml") && path.matches("/charts/").count() == 1
+}
+
+/// The fixture charts in a fixed order, each with its files (relative to the chart folder).
+fn fixture_charts() -> Vec<ChartFiles> {
+    let mut charts: Vec<ChartFiles> = HELM_FIXTURES
+        .dirs()
+        .filter(|d| d.get_file(d.path().join("Chart.yaml")).is_some())
+        .map(|d| {
+            let mut files = Vec::new();
+            collect_files(d, d.path(), &mut files);
+            files.sort();
+            let name = d.path().file_name().and_then(|n| n.to_str()).unwrap_or("chart");
+            ChartFiles { name, files }
+        })
+        .collect();
+    charts.sort_by_key(|c| c.name);
+    charts
+}
+
+fn collect_files(
+    dir: &'static include_dir::Dir<'static>,
+    base: &Path,
+    out: &mut Vec<(&'static str, &'static str)>,
+) {
+    for f in dir.files() {
+        if let (Some(rel), Some(text)) =
+            (f.path().strip_prefix(base).ok().and_then(|p| p.to_str()), f.contents_utf8())
+        {
+            out.push((rel, text));
+        }
+    }
+    dir.dirs().for_each(|d| collect_files(d, base, out));
+}
+
+/// Charts (cycling through the fixtures) whose files add up to at most `budget`; their file count.
+fn helm_charts(budget: usize) -> (Vec<ChartFiles>, usize) {
+    let fixtures = fixture_charts();
+    let mut out = Vec::new();
+    let mut used = 0;
+    loop {
+        let before = out.len();
+        for chart in &fixtures {
+            if used + chart.files.len() <= budget {
+                used += chart.files.len();
+                out.push(ChartFiles { name: chart.name, files: chart.files.clone() });
+            }
+        }
+        if out.len() == before {
+            break;
+        }
+    }
+    (out, used)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1150,13 +1233,15 @@ fn gitlab_ci(g: &mut Rng, comp: &str, i: usize) -> String {
 /// Used by the bench to say where the time goes; not needed to generate.
 pub fn describe(c: &Corpus) -> String {
     format!(
-        "{} files, {:.1} MB ({} Terraform, {} Kubernetes, {} GitHub workflows, {} GitLab CI) in {}",
+        "{} files, {:.1} MB ({} Terraform, {} Kubernetes, {} GitHub workflows, {} GitLab CI, {} Helm in {} charts) in {}",
         c.files,
         c.bytes as f64 / 1e6,
         c.mix[0],
         c.mix[1],
         c.mix[2],
         c.mix[3],
+        c.mix[4],
+        c.charts,
         c.root.display()
     )
 }

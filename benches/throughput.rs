@@ -3,6 +3,7 @@
 //! ```text
 //! cargo bench --bench throughput                      # 2,000 files, one job per core, 5 runs
 //! cargo bench --bench throughput -- --files 5000 --jobs 2 --runs 7
+//! cargo bench --bench throughput -- --sizes 100,1000,10000 --runs 3
 //! ```
 //!
 //! See `benches/README.md` for what each phase measures and how the corpus is built.
@@ -13,6 +14,7 @@ mod corpus;
 
 use rayon::prelude::*;
 use smelt::discover::{DiscoverOptions, Input, discover};
+use smelt::engine::timings::{Phase as CheckPhase, Timings};
 use smelt::engine::{CheckOptions, check};
 use smelt::finding::Report;
 use smelt::parse::Limits;
@@ -21,47 +23,69 @@ use smelt::rules::meta::Severity;
 use smelt::rules::registry::{RuleSet, builtin, select};
 use smelt::source::{Classified, Syntax, classify};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "\
 usage: cargo bench --bench throughput [-- OPTIONS]
 
-  --files N    corpus size in files (default 2000)
-  --jobs J     worker threads for every phase (default: one per core)
-  --runs R     measured runs; the median is reported (default 5)
-  --warmup W   unmeasured runs first, to warm caches (default 1)";
+  --files N      corpus size in files (default 2000)
+  --sizes A,B,C  several corpus sizes in one run, e.g. 100,1000,10000 (then --files is ignored)
+  --jobs J       worker threads for every phase (default: one per core)
+  --runs R       measured runs; the median is reported (default 5)
+  --warmup W     unmeasured runs first, to warm caches (default 1)
+  --no-memory    skip the peak-memory runs (each is a fresh child process)";
 
 struct Args {
-    files: usize,
+    sizes: Vec<usize>,
     jobs: usize,
     runs: usize,
     warmup: usize,
+    memory: bool,
+    /// Internal: run one phase in this (child) process and print its peak memory.
+    child: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut args = Args { files: 2000, jobs: cores, runs: 5, warmup: 1 };
+    let mut args = Args { sizes: vec![2000], jobs: cores, runs: 5, warmup: 1, memory: true, child: None };
     let mut it = std::env::args().skip(1);
+    let number = |flag: &str, value: &str| -> Result<usize, String> {
+        value.parse().map_err(|_| format!("`{flag}` needs a number, not `{value}`"))
+    };
+    let mut sizes_given = false;
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) => (f.to_string(), Some(v.to_string())),
             None => (arg.clone(), None),
         };
-        let slot = match flag.as_str() {
+        match flag.as_str() {
             // cargo passes `--bench` to every bench binary.
             "--bench" => continue,
             "-h" | "--help" => return Err(String::new()),
-            "--files" => &mut args.files,
-            "--jobs" | "-j" => &mut args.jobs,
-            "--runs" => &mut args.runs,
-            "--warmup" => &mut args.warmup,
-            _ => return Err(format!("unknown argument `{arg}`")),
-        };
+            "--no-memory" => {
+                args.memory = false;
+                continue;
+            }
+            _ => {}
+        }
         let value = inline.or_else(|| it.next()).ok_or_else(|| format!("`{flag}` needs a value"))?;
-        *slot = value.parse().map_err(|_| format!("`{flag}` needs a number, not `{value}`"))?;
+        match flag.as_str() {
+            "--files" if !sizes_given => args.sizes = vec![number(&flag, &value)?],
+            "--files" => {}
+            "--sizes" => {
+                args.sizes = value.split(',').map(|v| number(&flag, v.trim())).collect::<Result<_, _>>()?;
+                sizes_given = true;
+            }
+            "--jobs" | "-j" => args.jobs = number(&flag, &value)?,
+            "--runs" => args.runs = number(&flag, &value)?,
+            "--warmup" => args.warmup = number(&flag, &value)?,
+            "--child" => args.child = Some(value),
+            _ => return Err(format!("unknown argument `{arg}`")),
+        }
     }
-    if args.files == 0 || args.jobs == 0 || args.runs == 0 {
-        return Err("--files, --jobs and --runs must be at least 1".into());
+    if args.sizes.is_empty() || args.sizes.contains(&0) || args.jobs == 0 || args.runs == 0 {
+        return Err("--files, --sizes, --jobs and --runs must be at least 1".into());
     }
     Ok(args)
 }
@@ -70,6 +94,7 @@ fn parse_args() -> Result<Args, String> {
 enum Phase {
     Walk,
     Read,
+    Tree,
     Parse,
     ParseHcl,
     ParseYaml,
@@ -79,9 +104,10 @@ enum Phase {
 }
 
 impl Phase {
-    const ALL: [Phase; 8] = [
+    const ALL: [Phase; 9] = [
         Phase::Walk,
         Phase::Read,
+        Phase::Tree,
         Phase::Parse,
         Phase::ParseHcl,
         Phase::ParseYaml,
@@ -94,13 +120,27 @@ impl Phase {
         match self {
             Phase::Walk => "walk (`discover`)",
             Phase::Read => "read (all files into memory)",
-            Phase::Parse => "parse-only (classify + parse)",
+            Phase::Tree => "syntax trees alone (tree-sitter, no lowering)",
+            Phase::Parse => "parse-only (classify + parse + lower)",
             Phase::ParseHcl => "· parse-only, Terraform files alone",
             Phase::ParseYaml => "· parse-only, YAML files alone",
             Phase::Check => "full check (`engine::check`)",
             Phase::Render => "render (JSON)",
             Phase::EndToEnd => "walk + check + render",
         }
+    }
+}
+
+fn check_phase_label(p: CheckPhase) -> &'static str {
+    match p {
+        CheckPhase::Read => "read + decode + line index",
+        CheckPhase::Parse => "parse (syntax tree + lowering)",
+        CheckPhase::Evaluate => "Terraform evaluation + module calls",
+        CheckPhase::Helm => "Helm: render + parse output + its rules",
+        CheckPhase::Rules => "rules",
+        CheckPhase::Findings => "findings: locations, suppressions, fingerprints",
+        CheckPhase::Assemble => "group units, collect, sort (one thread)",
+        CheckPhase::Free => "free the parsed files",
     }
 }
 
@@ -128,13 +168,17 @@ impl ParseTally {
     }
 }
 
+fn syntax_of(path: &str) -> Option<Syntax> {
+    match classify(path) {
+        Classified::Kind(_, syntax) => Some(syntax),
+        Classified::MaybeKubernetes => Some(Syntax::Yaml),
+        Classified::HelmTemplate | Classified::Unknown => None,
+    }
+}
+
 /// The parser smelt would pick for this path, on text already in memory.
 fn parse_one(path: &str, text: &str, limits: &Limits) -> ParseTally {
-    let syntax = match classify(path) {
-        Classified::Kind(_, syntax) => syntax,
-        Classified::MaybeKubernetes => Syntax::Yaml,
-        Classified::HelmTemplate | Classified::Unknown => return ParseTally::default(),
-    };
+    let Some(syntax) = syntax_of(path) else { return ParseTally::default() };
     let parsed = match syntax {
         Syntax::Hcl => smelt::parse::hcl::parse(text, limits),
         Syntax::Yaml | Syntax::Json => smelt::parse::yaml::parse(text, limits),
@@ -148,6 +192,19 @@ fn parse_one(path: &str, text: &str, limits: &Limits) -> ParseTally {
         comments: parsed.comments.len(),
         issues: parsed.issues.len(),
     }
+}
+
+/// tree-sitter's syntax tree alone, with the grammar smelt uses, and nothing after it: the floor
+/// under smelt's own parse (which adds an error scan and the lowering into the model).
+fn tree_only(path: &str, text: &str) -> usize {
+    let language: tree_sitter::Language = match syntax_of(path) {
+        Some(Syntax::Hcl) => tree_sitter_hcl::LANGUAGE.into(),
+        Some(Syntax::Yaml | Syntax::Json) => tree_sitter_yaml::LANGUAGE.into(),
+        None => return 0,
+    };
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&language).unwrap();
+    parser.parse(text, None).map_or(0, |t| t.root_node().child_count() as usize)
 }
 
 fn is_hcl(path: &str) -> bool {
@@ -189,6 +246,73 @@ fn load_rules() -> RuleSet {
     select(rules, &[], &[], Severity::Info).unwrap()
 }
 
+/// The process's peak resident memory so far (`VmHWM`), in bytes.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Child mode: one phase on a fresh process, then its peak memory on stdout (`peak_bytes N`).
+/// `base`: rules loaded and the walk done; `parse`: plus every file read and parsed (results kept,
+/// as the check keeps them); `check`: the base plus one full check and its JSON.
+fn child(mode: &str, args: &Args) {
+    let corpus = corpus::ensure(&corpus::default_base(), args.sizes[0]).unwrap();
+    let rules = load_rules();
+    let walk_opts = DiscoverOptions { honour_ignore_files: true, threads: args.jobs };
+    let (inputs, _) = discover(std::slice::from_ref(&corpus.root), &walk_opts).unwrap();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs).build().unwrap();
+    let limits = Limits::default();
+    match mode {
+        "base" => {}
+        "parse" => {
+            let texts = pool.install(|| read_all(&inputs));
+            let parsed: Vec<_> = pool.install(|| {
+                texts
+                    .par_iter()
+                    .filter_map(|(p, t)| {
+                        let syntax = syntax_of(p)?;
+                        Some(match syntax {
+                            Syntax::Hcl => smelt::parse::hcl::parse(t, &limits),
+                            _ => smelt::parse::yaml::parse(t, &limits),
+                        })
+                    })
+                    .collect()
+            });
+            std::hint::black_box(&parsed);
+        }
+        "check" => {
+            let report = check(inputs, &rules, &CheckOptions { jobs: args.jobs, ..CheckOptions::default() });
+            std::hint::black_box(render(&report, Format::Json, &RenderOptions::default()).len());
+        }
+        _ => panic!("unknown child mode `{mode}`"),
+    }
+    println!("peak_bytes {}", peak_rss().unwrap_or(0));
+}
+
+/// Peak memory of `mode` on a fresh child process (see [`child`]), in MB.
+fn measure_peak(mode: &str, files: usize, jobs: usize) -> Option<f64> {
+    let exe = std::env::current_exe().ok()?;
+    let out = std::process::Command::new(exe)
+        .args(["--child", mode, "--files", &files.to_string(), "--jobs", &jobs.to_string()])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let bytes: u64 = text.lines().find_map(|l| l.strip_prefix("peak_bytes "))?.trim().parse().ok()?;
+    Some(bytes as f64 / 1e6)
+}
+
+/// One size's figures, for the summary across sizes.
+struct Summary {
+    files: usize,
+    bytes: u64,
+    parse: Duration,
+    check: Duration,
+    findings: usize,
+    peaks: [Option<f64>; 3],
+}
+
 fn main() {
     let args = match parse_args() {
         Ok(a) => a,
@@ -200,24 +324,42 @@ fn main() {
             std::process::exit(if msg.is_empty() { 0 } else { 2 });
         }
     };
+    if let Some(mode) = &args.child {
+        child(mode, &args);
+        return;
+    }
+    let rules = load_rules();
+    let mut summaries = Vec::new();
+    for &files in &args.sizes {
+        summaries.push(run_size(&args, files, &rules));
+    }
+    if summaries.len() > 1 {
+        print_summary(&summaries, &args);
+    }
+}
 
+fn run_size(args: &Args, files: usize, rules: &RuleSet) -> Summary {
     let started = Instant::now();
-    let corpus = corpus::ensure(&corpus::default_base(), args.files).unwrap();
+    let corpus = corpus::ensure(&corpus::default_base(), files).unwrap();
+    println!("## {files} files\n");
     println!(
         "corpus: {} ({} in {})",
         corpus::describe(&corpus),
         if corpus.regenerated { "generated" } else { "reused" },
         fmt_duration(started.elapsed())
     );
-    let rules = load_rules();
     let roots = [corpus.root.clone()];
     let walk_opts = DiscoverOptions { honour_ignore_files: true, threads: args.jobs };
-    let check_opts = CheckOptions { jobs: args.jobs, ..CheckOptions::default() };
+    let timings = Arc::new(Timings::default());
+    let check_opts =
+        CheckOptions { jobs: args.jobs, timings: Some(timings.clone()), ..CheckOptions::default() };
     let limits = Limits::default();
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs).build().unwrap();
 
     let mut samples: BTreeMap<Phase, Vec<Duration>> = BTreeMap::new();
+    let mut check_samples: BTreeMap<usize, Vec<Duration>> = BTreeMap::new();
     let mut findings: Option<usize> = None;
+    let mut discovered: Option<usize> = None;
     let mut tally: Option<ParseTally> = None;
     let mut last_report: Option<Report> = None;
     let mut json_bytes = 0;
@@ -227,15 +369,18 @@ fn main() {
         let (inputs, walk_notes) = discover(&roots, &walk_opts).unwrap();
         let walk = t.elapsed();
         assert!(walk_notes.is_empty(), "the walk reported problems: {walk_notes:?}");
-        assert_eq!(
-            inputs.len(),
-            corpus.files,
-            "discover found a different number of files than were generated"
-        );
+        assert!(inputs.len() <= corpus.files, "discover found files that were not generated");
+        assert_eq!(*discovered.get_or_insert(inputs.len()), inputs.len(), "the walk differs between runs");
 
         let t = Instant::now();
         let texts = pool.install(|| read_all(&inputs));
         let read = t.elapsed();
+
+        let t = Instant::now();
+        std::hint::black_box(
+            pool.install(|| texts.par_iter().map(|(path, text)| tree_only(path, text)).sum::<usize>()),
+        );
+        let tree = t.elapsed();
 
         let t = Instant::now();
         let seen = pool.install(|| {
@@ -246,7 +391,8 @@ fn main() {
         });
         let parse = t.elapsed();
         assert_eq!(*tally.get_or_insert(seen), seen, "parse results differ between runs");
-        let (hcl, yaml): (Vec<_>, Vec<_>) = texts.iter().partition(|(p, _)| is_hcl(p));
+        let (hcl, yaml): (Vec<_>, Vec<_>) =
+            texts.iter().filter(|(p, _)| syntax_of(p).is_some()).partition(|(p, _)| is_hcl(p));
         let t = Instant::now();
         std::hint::black_box(pool.install(|| {
             hcl.par_iter()
@@ -267,8 +413,9 @@ fn main() {
         }
         drop(texts);
 
+        timings.reset();
         let t = Instant::now();
-        let report = check(inputs, &rules, &check_opts);
+        let report = check(inputs, rules, &check_opts);
         let checked = t.elapsed();
         let n = report.findings.len();
         assert!(n > 0, "the full check found nothing: the rules have no work to do");
@@ -284,6 +431,7 @@ fn main() {
             for (phase, d) in [
                 (Phase::Walk, walk),
                 (Phase::Read, read),
+                (Phase::Tree, tree),
                 (Phase::Parse, parse),
                 (Phase::ParseHcl, parse_hcl),
                 (Phase::ParseYaml, parse_yaml),
@@ -293,6 +441,9 @@ fn main() {
             ] {
                 samples.entry(phase).or_default().push(d);
             }
+            for (i, p) in CheckPhase::ALL.iter().enumerate() {
+                check_samples.entry(i).or_default().push(timings.get(*p));
+            }
         }
     }
 
@@ -300,8 +451,7 @@ fn main() {
     let tally = tally.unwrap();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "settings: --files {} --jobs {} --runs {} (median of {}, after {} warm-up), {} cores, {} rules",
-        args.files,
+        "settings: --jobs {} --runs {} (median of {}, after {} warm-up), {} cores, {} rules",
         args.jobs,
         args.runs,
         args.runs,
@@ -310,12 +460,14 @@ fn main() {
         rules.rules.len()
     );
     println!(
+        "walk: {} of the {} generated files are inputs (Helm templates, helpers and other chart files are read by the chart's render)",
+        discovered.unwrap_or(0),
+        corpus.files
+    );
+    println!(
         "parsed: {} HCL files -> {} docs, {} YAML files -> {} docs, {} comments, {} parse issues",
         tally.hcl_files, tally.hcl_docs, tally.yaml_files, tally.yaml_docs, tally.comments, tally.issues
     );
-    if tally.yaml_files > 0 && tally.yaml_docs == 0 {
-        println!("warning: the YAML parser returned no documents: YAML numbers measure an unfinished parser");
-    }
     let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &report.findings {
         *by_rule.entry(f.rule.name.as_str()).or_default() += 1;
@@ -356,10 +508,77 @@ fn main() {
             mb_s / parse_mb_s,
         );
     }
-    let ratio = parse_median.as_secs_f64() / median(&samples[&Phase::Check]).as_secs_f64().max(1e-9);
+    let check_median = median(&samples[&Phase::Check]);
+    let ratio = parse_median.as_secs_f64() / check_median.as_secs_f64().max(1e-9);
     println!();
     println!(
-        "full-check throughput / parse-only throughput = {ratio:.2} (a full check costs {:.1}x a bare parse)",
+        "full-check throughput / parse-only throughput = {ratio:.2} (a full check costs {:.2}x a bare parse)",
         1.0 / ratio
     );
+
+    // Inside the check: each phase's time summed over the worker threads (so the parallel phases add
+    // up to about `jobs` times the wall time), and the wall time it stands for.
+    let medians: Vec<Duration> = (0..CheckPhase::ALL.len()).map(|i| median(&check_samples[&i])).collect();
+    let total: f64 = medians.iter().map(Duration::as_secs_f64).sum::<f64>().max(1e-9);
+    println!();
+    println!("| inside the full check | thread time (median) | share | ≈ wall |");
+    println!("|---|---:|---:|---:|");
+    for (p, d) in CheckPhase::ALL.iter().zip(&medians) {
+        let share = d.as_secs_f64() / total;
+        println!(
+            "| {} | {} | {:.1}% | {} |",
+            check_phase_label(*p),
+            fmt_duration(*d),
+            share * 100.0,
+            fmt_duration(check_median.mul_f64(share))
+        );
+    }
+
+    let mut peaks = [None; 3];
+    if args.memory {
+        for (slot, mode) in ["base", "parse", "check"].iter().enumerate() {
+            peaks[slot] = measure_peak(mode, files, args.jobs);
+        }
+        let show = |p: Option<f64>| p.map_or("?".to_string(), |mb| format!("{mb:.0} MB"));
+        println!();
+        println!(
+            "peak memory (VmHWM of a fresh process): rules + walk {}, + every file read and parsed {}, full check + JSON {}",
+            show(peaks[0]),
+            show(peaks[1]),
+            show(peaks[2])
+        );
+    }
+    println!();
+    Summary {
+        files: corpus.files,
+        bytes: corpus.bytes,
+        parse: parse_median,
+        check: check_median,
+        findings: report.findings.len(),
+        peaks,
+    }
+}
+
+/// Cost per file at every size: linear cost means flat µs/file.
+fn print_summary(summaries: &[Summary], args: &Args) {
+    println!("## Scaling (--jobs {})\n", args.jobs);
+    println!(
+        "| files | MB | findings | parse-only | full check | check files/s | check µs/file | check / parse-only throughput | peak memory (check) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for s in summaries {
+        let secs = s.check.as_secs_f64().max(1e-9);
+        println!(
+            "| {} | {:.1} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {} |",
+            s.files,
+            s.bytes as f64 / 1e6,
+            s.findings,
+            fmt_duration(s.parse),
+            fmt_duration(s.check),
+            s.files as f64 / secs,
+            secs * 1e6 / s.files as f64,
+            s.parse.as_secs_f64() / secs,
+            s.peaks[2].map_or("?".to_string(), |mb| format!("{mb:.0} MB")),
+        );
+    }
 }

@@ -24,7 +24,9 @@ mod environments;
 pub use environments::{check_environments, detect_environments};
 
 mod terraform;
+pub mod timings;
 pub use terraform::{TerraformOptions, TfVar, read_fact};
+use timings::{Phase, timed};
 
 #[derive(Clone, Debug)]
 pub struct CheckOptions {
@@ -45,6 +47,8 @@ pub struct CheckOptions {
     /// Whether such files are read from disk when not in memory (off for rule examples, which must
     /// give the same result wherever they run).
     pub read_disk: bool,
+    /// When set, each phase's time is added here (the throughput bench reads it).
+    pub timings: Option<Arc<timings::Timings>>,
 }
 
 impl Default for CheckOptions {
@@ -58,6 +62,7 @@ impl Default for CheckOptions {
             terraform: TerraformOptions::default(),
             buffers: BTreeMap::new(),
             read_disk: true,
+            timings: None,
         }
     }
 }
@@ -113,12 +118,15 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
         files.extend(file);
     }
 
+    let clock = opts.timings.as_deref();
+    let assembling = std::time::Instant::now();
     let (tf, var_files) = terraform::TfRun::new(opts);
     let mut workspace = Workspace::new(opts.buffers.clone(), opts.read_disk);
     for f in &files {
         workspace.insert(&f.path, f.text.clone());
     }
     let units = group_units(&files);
+    let mut assembled = assembling.elapsed();
     let checked: Vec<UnitResult> = units
         .par_iter()
         .map(|unit| {
@@ -143,6 +151,7 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
             })
         })
         .collect();
+    let assembling = std::time::Instant::now();
     let mut findings = Vec::new();
     let mut others = Vec::new();
     let mut reads = BTreeMap::new();
@@ -179,15 +188,14 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
     }
     let mut rule_metas: Vec<_> = rules.rules.iter().map(|r| r.meta.clone()).collect();
     rule_metas.sort_by(|a, b| a.code.cmp(&b.code));
-    Report {
-        findings,
-        diagnostics,
-        rules: rule_metas,
-        sources,
-        files_checked: files.len(),
-        reads,
-        ..Report::default()
+    let files_checked = files.len();
+    assembled += assembling.elapsed();
+    if let Some(t) = clock {
+        t.add(Phase::Assemble, assembled);
     }
+    // The models are the bulk of the run's memory; free them on every thread, not one.
+    timed(clock, Phase::Free, || files.into_par_iter().for_each(drop));
+    Report { findings, diagnostics, rules: rule_metas, sources, files_checked, reads, ..Report::default() }
 }
 
 /// The order of every report: findings by path, line, column, rule name; diagnostics by path, line,
@@ -242,6 +250,8 @@ fn load(input: &Input, opts: &CheckOptions) -> (Option<Loaded>, Vec<Diagnostic>)
         Classified::MaybeKubernetes => (None, Syntax::Yaml),
         Classified::HelmTemplate | Classified::Unknown => return (None, Vec::new()),
     };
+    let clock = opts.timings.as_deref();
+    let reading = std::time::Instant::now();
     let bytes = match read(input, opts.max_file_size) {
         Ok(b) => b,
         Err((code, level, message)) => return (None, note(code, level, message)),
@@ -277,7 +287,10 @@ fn load(input: &Input, opts: &CheckOptions) -> (Option<Loaded>, Vec<Diagnostic>)
             "not valid UTF-8: invalid bytes were read as `?` and the file was still checked".into(),
         ));
     }
-    let parsed = match syntax {
+    if let Some(t) = clock {
+        t.add(Phase::Read, reading.elapsed());
+    }
+    let parsed = timed(clock, Phase::Parse, || match syntax {
         Syntax::Hcl => parse::hcl::parse(&text, &opts.limits),
         Syntax::Yaml => parse::yaml::parse(&text, &opts.limits),
         Syntax::Json => {
@@ -285,7 +298,7 @@ fn load(input: &Input, opts: &CheckOptions) -> (Option<Loaded>, Vec<Diagnostic>)
             parsed.docs.iter_mut().for_each(json_templates);
             parsed
         }
-    };
+    });
     let text: Arc<str> = text.into();
     let disk = match &input.origin {
         Origin::Disk(p) => Some(p.clone()),
@@ -390,12 +403,13 @@ fn check_unit(
 ) -> UnitResult {
     let members: Vec<&Loaded> = unit.iter().filter_map(|&i| files.get(i)).collect();
     let reads = terraform::Reads::default();
-    let evaluated = terraform::evaluate(&members, files, tf, &reads);
+    let clock = opts.timings.as_deref();
     if let [chart] = members[..]
         && chart.kind == FileKind::HelmChart
     {
-        return check_chart(chart, rules, opts);
+        return timed(clock, Phase::Helm, || check_chart(chart, rules, opts));
     }
+    let evaluated = timed(clock, Phase::Evaluate, || terraform::evaluate(&members, files, tf, &reads));
     let views: Vec<&ParsedFile> = members
         .iter()
         .enumerate()
@@ -405,18 +419,25 @@ fn check_unit(
     let (mut calls, mut others) = if evaluated.is_empty() {
         (Vec::new(), Vec::new())
     } else {
-        terraform::check_calls(&members, &views, &evaluated, files, rules, tf, &reads, opts, workspace)
+        timed(clock, Phase::Evaluate, || {
+            terraform::check_calls(&members, &views, &evaluated, files, rules, tf, &reads, opts, workspace)
+        })
     };
     let var_refs: Vec<&Loaded> = var_files.iter().collect();
     let mut findings = Vec::new();
     let mut diagnostics = Vec::new();
     for (i, file) in members.into_iter().enumerate() {
+        let started = std::time::Instant::now();
+        let mut in_rules = std::time::Duration::ZERO;
         let parsed = views.get(i).copied().unwrap_or(&file.parsed);
         let view = FileView::new(&file.path, file.kind, &file.text, parsed, workspace);
         let origins = evaluated.get(i).map_or(&[][..], |e| &e.1[..]);
         let mut file_findings = Vec::new();
         for rule in rules.rules.iter().filter(|r| r.applies_to(file.kind)) {
-            for raw in rule.run(&view, &docs) {
+            let running = clock.map(|_| std::time::Instant::now());
+            let raws = rule.run(&view, &docs);
+            in_rules += running.map_or(std::time::Duration::ZERO, |r| r.elapsed());
+            for raw in raws {
                 others.extend(raw.file.clone());
                 others.extend(raw.related.iter().filter_map(|r| r.file.clone()));
                 let mut found = finding(rule, file, &raw);
@@ -444,6 +465,10 @@ fn check_unit(
         fingerprint(file, &mut file_findings);
         findings.extend(file_findings);
         findings.extend(via.into_iter().map(|(f, _)| f));
+        if let Some(t) = clock {
+            t.add(Phase::Rules, in_rules);
+            t.add(Phase::Findings, started.elapsed().saturating_sub(in_rules));
+        }
     }
     (findings, diagnostics, others, reads.into_inner())
 }

@@ -26,6 +26,19 @@ use super::Limits;
 use crate::model::{Entry, Expr, ForExpr, Node, ParseIssue, ParseIssueKind, ParsedFile, Step, Value};
 use crate::span::Span;
 
+static KINDS: super::NodeKinds = super::NodeKinds::new(|| tree_sitter_hcl::LANGUAGE.into());
+
+/// `kind()` through [`super::NodeKinds`].
+trait Kind<'t> {
+    fn ty(&self) -> &'t str;
+}
+
+impl<'t> Kind<'t> for TsNode<'t> {
+    fn ty(&self) -> &'t str {
+        KINDS.of(*self)
+    }
+}
+
 /// More issues than this per file is noise: the user fixes the first ones and parses again.
 const MAX_ISSUES: usize = 10;
 /// Re-parses after blanking broken lines; each round costs one more parse of the whole file.
@@ -157,7 +170,7 @@ fn repair(text: &str, tree: Tree, mut broken: Vec<(usize, usize)>) -> (String, T
 /// The children of `node` that carry syntax, without comments (which the scan collects).
 fn kids<'t>(node: TsNode<'t>) -> Vec<TsNode<'t>> {
     let mut cursor = node.walk();
-    node.children(&mut cursor).filter(|n| n.kind() != "comment").collect()
+    node.children(&mut cursor).filter(|n| n.ty() != "comment").collect()
 }
 
 fn span_of(node: TsNode) -> Span {
@@ -170,7 +183,7 @@ fn span_of(node: TsNode) -> Span {
 fn unwrap_single(mut node: TsNode) -> TsNode {
     loop {
         let wrapper = matches!(
-            node.kind(),
+            node.ty(),
             "expression" | "collection_value" | "literal_value" | "template_expr" | "operation" | "for_expr"
         );
         if !wrapper {
@@ -215,7 +228,7 @@ impl Lowerer<'_> {
     fn root(&mut self, root: TsNode) -> Vec<Entry> {
         let mut entries = Vec::new();
         for child in kids(root) {
-            match child.kind() {
+            match child.ty() {
                 "body" => self.body(child, 0, &mut entries),
                 // `.tfvars` may be written as one JSON-like object.
                 "object" => {
@@ -234,7 +247,7 @@ impl Lowerer<'_> {
     /// to small frames that way (see [`Lowerer::expr`]).
     fn body(&mut self, body: TsNode, depth: usize, out: &mut Vec<Entry>) {
         for child in kids(body) {
-            match child.kind() {
+            match child.ty() {
                 "attribute" => self.attribute(child, depth, out),
                 "block" => self.block(child, depth, out),
                 _ => {}
@@ -244,10 +257,10 @@ impl Lowerer<'_> {
 
     fn attribute(&mut self, attr: TsNode, depth: usize, out: &mut Vec<Entry>) {
         let children = kids(attr);
-        let Some(&name) = children.first().filter(|n| n.kind() == "identifier") else {
+        let Some(&name) = children.first().filter(|n| n.ty() == "identifier") else {
             return;
         };
-        let Some(&value) = children.iter().rev().find(|n| n.kind() == "expression") else {
+        let Some(&value) = children.iter().rev().find(|n| n.ty() == "expression") else {
             return;
         };
         let value = self.expr(value, depth + 1);
@@ -262,7 +275,7 @@ impl Lowerer<'_> {
             self.cut_block(block, &children, out);
             return;
         }
-        if let Some(&body) = children.iter().find(|n| n.kind() == "body") {
+        if let Some(&body) = children.iter().find(|n| n.ty() == "body") {
             self.body(body, depth + 1, &mut entries);
         }
         self.finish_block(block, &children, entries, out);
@@ -279,7 +292,7 @@ impl Lowerer<'_> {
     }
 
     fn push_block(&self, children: &[TsNode], value: Node, out: &mut Vec<Entry>) {
-        if let Some(&kind) = children.first().filter(|n| n.kind() == "identifier") {
+        if let Some(&kind) = children.first().filter(|n| n.ty() == "identifier") {
             out.push(Entry { key: self.src(kind).to_string(), key_span: span_of(kind), value });
         }
     }
@@ -288,10 +301,10 @@ impl Lowerer<'_> {
     fn wrap_in_labels(&self, block: TsNode, children: &[TsNode], body: Vec<Entry>) -> Node {
         let span = span_of(block);
         let mut value = Node::new(span, Value::Map(body));
-        let labels = children.iter().skip(1).take_while(|n| n.kind() != "block_start");
-        let labels: Vec<_> = labels.filter(|n| matches!(n.kind(), "string_lit" | "identifier")).collect();
+        let labels = children.iter().skip(1).take_while(|n| n.ty() != "block_start");
+        let labels: Vec<_> = labels.filter(|n| matches!(n.ty(), "string_lit" | "identifier")).collect();
         for label in labels.into_iter().rev() {
-            let key = match label.kind() {
+            let key = match label.ty() {
                 "string_lit" => self.string_lit(*label),
                 _ => self.src(*label).to_string(),
             };
@@ -312,7 +325,7 @@ impl Lowerer<'_> {
             return self.other(node);
         }
         let node = unwrap_single(node);
-        match node.kind() {
+        match node.ty() {
             "tuple" => self.tuple(node, depth),
             "object" => self.object(node, depth),
             "function_call" => self.call(node, depth),
@@ -326,7 +339,7 @@ impl Lowerer<'_> {
     /// which stay source text.
     #[inline(never)]
     fn leaf(&mut self, node: TsNode, depth: usize) -> Node {
-        let value = match node.kind() {
+        let value = match node.ty() {
             "expression" => return self.compound(node, depth),
             "conditional" => return self.conditional(node, depth),
             "binary_operation" => return self.operation(node, depth),
@@ -350,7 +363,7 @@ impl Lowerer<'_> {
     #[inline(never)]
     fn compound(&mut self, node: TsNode, depth: usize) -> Node {
         let children = kids(node);
-        match children.first().map(|n| n.kind()) {
+        match children.first().map(|n| n.ty()) {
             Some("variable_expr") => {
                 self.traversal(node, &children, depth).unwrap_or_else(|| self.other(node))
             }
@@ -381,29 +394,26 @@ impl Lowerer<'_> {
     #[inline(never)]
     fn for_expr(&mut self, node: TsNode, depth: usize) -> Node {
         let children = kids(node);
-        let Some(&intro) = children.iter().find(|n| n.kind() == "for_intro") else {
+        let Some(&intro) = children.iter().find(|n| n.ty() == "for_intro") else {
             return self.other(node);
         };
         let intro_kids = kids(intro);
-        let names: Vec<String> = intro_kids
-            .iter()
-            .filter(|n| n.kind() == "identifier")
-            .map(|n| self.src(*n).to_string())
-            .collect();
-        let Some(&collection) = intro_kids.iter().find(|n| n.kind() == "expression") else {
+        let names: Vec<String> =
+            intro_kids.iter().filter(|n| n.ty() == "identifier").map(|n| self.src(*n).to_string()).collect();
+        let Some(&collection) = intro_kids.iter().find(|n| n.ty() == "expression") else {
             return self.other(node);
         };
-        let exprs: Vec<TsNode> = children.iter().copied().filter(|n| n.kind() == "expression").collect();
+        let exprs: Vec<TsNode> = children.iter().copied().filter(|n| n.ty() == "expression").collect();
         let cond = children
             .iter()
-            .find(|n| n.kind() == "for_cond")
-            .and_then(|c| kids(*c).into_iter().find(|n| n.kind() == "expression"));
+            .find(|n| n.ty() == "for_cond")
+            .and_then(|c| kids(*c).into_iter().find(|n| n.ty() == "expression"));
         let (key_var, value_var) = match names.as_slice() {
             [v] => (None, v.clone()),
             [k, v] => (Some(k.clone()), v.clone()),
             _ => return self.other(node),
         };
-        let (key, value) = match (node.kind() == "for_object_expr", exprs.as_slice()) {
+        let (key, value) = match (node.ty() == "for_object_expr", exprs.as_slice()) {
             (false, [v]) => (None, *v),
             (true, [k, v]) => (Some(*k), *v),
             _ => return self.other(node),
@@ -415,7 +425,7 @@ impl Lowerer<'_> {
             key: key.map(|k| self.expr(k, depth + 1)),
             value: self.expr(value, depth + 1),
             cond: cond.map(|c| self.expr(c, depth + 1)),
-            group: children.iter().any(|n| n.kind() == "ellipsis"),
+            group: children.iter().any(|n| n.ty() == "ellipsis"),
         };
         Node::new(span_of(node), Value::Expr(Box::new(Expr::For(Box::new(expr)))))
     }
@@ -460,7 +470,7 @@ impl Lowerer<'_> {
     fn steps(&mut self, nodes: &[TsNode], depth: usize) -> Option<Vec<Step>> {
         let mut out = Vec::new();
         for node in nodes {
-            match node.kind() {
+            match node.ty() {
                 "get_attr" => {
                     out.push(Step::Attr(self.src(*node).trim_start_matches('.').trim().to_string()))
                 }
@@ -470,9 +480,9 @@ impl Lowerer<'_> {
                     let parts: Vec<TsNode> = kids(splat).into_iter().filter(|n| n.is_named()).collect();
                     // `[*]` applies every step after it to each element; the legacy `.*` only the
                     // attribute steps right after it (`a.*.b[0]` is the first `b`).
-                    let inside = match splat.kind() {
+                    let inside = match splat.ty() {
                         "full_splat" => parts.len(),
-                        _ => parts.iter().position(|n| n.kind() != "get_attr").unwrap_or(parts.len()),
+                        _ => parts.iter().position(|n| n.ty() != "get_attr").unwrap_or(parts.len()),
                     };
                     let (each, after) = parts.split_at(inside);
                     out.push(Step::Splat(self.steps(each, depth)?));
@@ -487,12 +497,12 @@ impl Lowerer<'_> {
     /// `[expr]`, or the legacy `.0`.
     fn index(&mut self, step: TsNode, depth: usize) -> Option<Step> {
         let index = kids(step).into_iter().next()?;
-        if index.kind() == "legacy_index" {
+        if index.ty() == "legacy_index" {
             let digits = self.src(index).trim_start_matches('.').trim();
             let n = digits.parse::<f64>().ok()?;
             return Some(Step::Index(Node::new(span_of(index), Value::Number(n))));
         }
-        let inner = kids(index).into_iter().find(|n| n.kind() == "expression")?;
+        let inner = kids(index).into_iter().find(|n| n.ty() == "expression")?;
         Some(Step::Index(self.expr(inner, depth + 1)))
     }
 
@@ -502,8 +512,8 @@ impl Lowerer<'_> {
         let children = kids(node);
         if let [open, expr, close, steps @ ..] = children.as_slice()
             && !steps.is_empty()
-            && open.kind() == "("
-            && close.kind() == ")"
+            && open.ty() == "("
+            && close.ty() == ")"
         {
             let Some(steps) = self.steps(steps, depth) else { return self.other(node) };
             let base = self.parenthesised_inner(*expr, Span::new(open.start_byte(), close.end_byte()), depth);
@@ -514,7 +524,7 @@ impl Lowerer<'_> {
         loop {
             let children = kids(inner);
             match children.as_slice() {
-                [open, expr, close] if open.kind() == "(" && close.kind() == ")" => {
+                [open, expr, close] if open.ty() == "(" && close.ty() == ")" => {
                     inner = unwrap_single(*expr);
                 }
                 _ => break,
@@ -535,7 +545,7 @@ impl Lowerer<'_> {
     fn tuple(&mut self, node: TsNode, depth: usize) -> Node {
         let mut items = Vec::new();
         for child in kids(node) {
-            if child.kind() == "expression" {
+            if child.ty() == "expression" {
                 items.push(self.expr(child, depth + 1));
             }
         }
@@ -547,7 +557,7 @@ impl Lowerer<'_> {
     fn object(&mut self, node: TsNode, depth: usize) -> Node {
         let mut entries = Vec::new();
         for elem in kids(node) {
-            if elem.kind() != "object_elem" {
+            if elem.ty() != "object_elem" {
                 continue;
             }
             let (Some(key), Some(val)) = (elem.child_by_field_name("key"), elem.child_by_field_name("val"))
@@ -555,7 +565,7 @@ impl Lowerer<'_> {
                 continue;
             };
             let bare = unwrap_single(key);
-            let key_text = match bare.kind() {
+            let key_text = match bare.ty() {
                 "string_lit" => self.string_lit(bare),
                 _ => self.src(key).to_string(),
             };
@@ -569,9 +579,9 @@ impl Lowerer<'_> {
         let name = children.first().map(|n| self.src(*n).to_string()).unwrap_or_default();
         let mut args = Vec::new();
         let mut expand = false;
-        for list in children.iter().filter(|n| n.kind() == "function_arguments") {
+        for list in children.iter().filter(|n| n.ty() == "function_arguments") {
             for arg in kids(*list) {
-                match arg.kind() {
+                match arg.ty() {
                     "expression" => args.push(self.expr(arg, depth + 1)),
                     "ellipsis" => expand = true,
                     _ => {}
@@ -584,7 +594,7 @@ impl Lowerer<'_> {
     /// `c ? a : b`, kept as structure so an evaluator can pick a branch.
     #[inline(never)]
     fn conditional(&mut self, node: TsNode, depth: usize) -> Node {
-        let parts: Vec<TsNode> = kids(node).into_iter().filter(|n| n.kind() == "expression").collect();
+        let parts: Vec<TsNode> = kids(node).into_iter().filter(|n| n.ty() == "expression").collect();
         let [cond, then, otherwise] = parts.as_slice() else {
             return self.other(node);
         };
@@ -600,7 +610,7 @@ impl Lowerer<'_> {
     fn operation(&mut self, node: TsNode, depth: usize) -> Node {
         // Parentheses around an operand are anonymous siblings too: drop them.
         let children: Vec<TsNode> =
-            kids(node).into_iter().filter(|n| n.is_named() || !matches!(n.kind(), "(" | ")")).collect();
+            kids(node).into_iter().filter(|n| n.is_named() || !matches!(n.ty(), "(" | ")")).collect();
         let Some(at) = children.iter().position(|n| !n.is_named()) else {
             return self.other(node);
         };
@@ -626,7 +636,7 @@ impl Lowerer<'_> {
             [only] => self.expr(*only, depth + 1),
             [first, .., last] => {
                 let span = Span::new(first.start_byte(), last.end_byte());
-                let lowered = match first.kind() {
+                let lowered = match first.ty() {
                     "variable_expr" => self.traversal(*first, parts, depth),
                     "operation" => self.misparsed_operation(span, parts, depth),
                     "(" => None,
@@ -656,11 +666,11 @@ impl Lowerer<'_> {
         let [minus, operand] = children.as_slice() else {
             return self.other(node);
         };
-        if minus.kind() != "-" {
+        if minus.ty() != "-" {
             return self.other(node);
         }
         let operand = unwrap_single(*operand);
-        match (operand.kind(), parse_number(self.src(operand))) {
+        match (operand.ty(), parse_number(self.src(operand))) {
             ("numeric_lit", Some(n)) => Node::new(span_of(node), Value::Number(-n)),
             _ => self.other(node),
         }
@@ -681,7 +691,7 @@ impl Lowerer<'_> {
         let open_end = children.first().map_or(node.start_byte(), |n| n.end_byte());
         let close_start = children
             .last()
-            .filter(|n| n.kind() == "quoted_template_end")
+            .filter(|n| n.ty() == "quoted_template_end")
             .map_or(node.end_byte(), |n| n.start_byte());
         let parts: Vec<TsNode> = children.iter().copied().filter(|n| is_template_part(*n)).collect();
         self.template(node, (open_end, close_start), &parts, &[], depth, text::decode_quoted)
@@ -693,7 +703,7 @@ impl Lowerer<'_> {
         let children = kids(node);
         let flush = children.first().is_some_and(|n| self.src(*n) == "<<-");
         let markers: Vec<TsNode> =
-            children.iter().copied().filter(|n| n.kind() == "heredoc_identifier").collect();
+            children.iter().copied().filter(|n| n.ty() == "heredoc_identifier").collect();
         let after_marker = markers.first().map_or(node.start_byte(), |n| n.end_byte());
         let start = self
             .text
@@ -800,10 +810,10 @@ impl Lowerer<'_> {
 
     /// `${ expr }` becomes the lowered expression; a `%{ if }`/`%{ for }` directive stays text.
     fn template_part(&mut self, part: TsNode, depth: usize) -> Node {
-        if part.kind() != "template_interpolation" {
+        if part.ty() != "template_interpolation" {
             return self.other(part);
         }
-        match kids(part).into_iter().find(|n| n.kind() == "expression") {
+        match kids(part).into_iter().find(|n| n.ty() == "expression") {
             Some(expr) => self.expr(expr, depth + 1),
             None => self.other(part),
         }
@@ -811,7 +821,7 @@ impl Lowerer<'_> {
 }
 
 fn is_template_part(node: TsNode) -> bool {
-    matches!(node.kind(), "template_interpolation" | "template_directive")
+    matches!(node.ty(), "template_interpolation" | "template_directive")
 }
 
 /// `${~ x }` / `%{~ if }` trims the whitespace before it.

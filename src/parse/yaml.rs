@@ -21,6 +21,19 @@ use super::Limits;
 use crate::model::{Comment, Expr, Node, ParseIssue, ParseIssueKind, ParsedFile, Value};
 use crate::span::Span;
 
+static KINDS: super::NodeKinds = super::NodeKinds::new(|| tree_sitter_yaml::LANGUAGE.into());
+
+/// `kind()` through [`super::NodeKinds`].
+trait Kind<'t> {
+    fn ty(&self) -> &'t str;
+}
+
+impl<'t> Kind<'t> for TsNode<'t> {
+    fn ty(&self) -> &'t str {
+        KINDS.of(*self)
+    }
+}
+
 /// At most this many syntax issues per file: the first one matters, the rest is mostly fallout.
 const MAX_SYNTAX_ISSUES: usize = 10;
 /// tree-sitter-yaml's scanner serialises its indentation stack into a 1 KiB buffer and *aborts the
@@ -237,7 +250,7 @@ impl<'a> Lowerer<'a> {
         let mut cursor = root.walk();
         for child in root.named_children(&mut cursor) {
             self.anchors.clear(); // anchors are scoped to their document
-            let doc = match child.kind() {
+            let doc = match child.ty() {
                 "document" | "ERROR" => self.lower(child),
                 _ => None,
             };
@@ -252,7 +265,7 @@ impl<'a> Lowerer<'a> {
         let mut error_end = 0;
         loop {
             let n = cursor.node();
-            if n.kind() == "comment" {
+            if n.ty() == "comment" {
                 let text = self.src(n).trim_end_matches('\r').to_string();
                 let span = Span::new(self.base + n.start_byte(), self.base + n.start_byte() + text.len());
                 self.out.comments.push(Comment { span, text });
@@ -282,7 +295,7 @@ impl<'a> Lowerer<'a> {
             let span = at(n.start_byte(), n.start_byte());
             return (
                 span,
-                match n.kind() {
+                match n.ty() {
                     q @ ("\"" | "'") => format!("expected '{q}' to close the string"),
                     "]" => "expected ']' to close the list".into(),
                     "}" => "expected '}' to close the mapping".into(),
@@ -294,10 +307,10 @@ impl<'a> Lowerer<'a> {
         let mut open: Vec<TsNode> = Vec::new();
         let mut cursor = n.walk();
         for c in n.children(&mut cursor) {
-            match c.kind() {
+            match c.ty() {
                 "\"" | "'" => {
                     let rest = self.text.get(self.base + c.end_byte()..).unwrap_or("");
-                    if c.kind() == "\""
+                    if c.ty() == "\""
                         && let Some((off, esc)) = scalar::bad_escape(rest)
                     {
                         let s = c.end_byte() + off;
@@ -308,7 +321,7 @@ impl<'a> Lowerer<'a> {
                             ),
                         );
                     }
-                    let q = c.kind();
+                    let q = c.ty();
                     return (
                         self.span(c),
                         format!("this string is never closed: expected '{q}' to close the string"),
@@ -341,7 +354,7 @@ impl<'a> Lowerer<'a> {
         if let Some(o) = open.last()
             && !matches!(first, Some(',' | ']' | '}' | ':'))
         {
-            let (close, what) = if o.kind() == "[" { (']', "list") } else { ('}', "mapping") };
+            let (close, what) = if o.ty() == "[" { (']', "list") } else { ('}', "mapping") };
             return (self.span(*o), format!("this flow {what} is never closed: expected '{close}'"));
         }
         let Some(c) = first else {
@@ -377,8 +390,7 @@ fn strip_quotes(raw: &str) -> &str {
 /// relative to; `None` at the top level of a document.
 fn block_parent_indent(scalar: TsNode) -> Option<usize> {
     let owner = scalar.parent()?.parent()?;
-    matches!(owner.kind(), "block_mapping_pair" | "block_sequence_item")
-        .then(|| owner.start_position().column)
+    matches!(owner.ty(), "block_mapping_pair" | "block_sequence_item").then(|| owner.start_position().column)
 }
 
 #[cfg(test)]

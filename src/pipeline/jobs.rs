@@ -75,7 +75,7 @@ pub struct Step {
     /// Index of the file in [`Ci::sources`].
     pub file: usize,
     pub embedded: Embedded,
-    pub script: Script,
+    pub script: std::sync::Arc<Script>,
     /// A GitHub step guarded by `if: failure()` (or `always()`).
     pub on_failure: bool,
 }
@@ -127,7 +127,7 @@ impl Ci {
             .iter()
             .flat_map(|j| &j.steps)
             .find(|s| s.file == 0 && s.embedded.node_span == span)
-            .map(|s| &s.script)
+            .map(|s| &*s.script)
     }
 
     /// Every command of a job in run order, with its step.
@@ -158,7 +158,7 @@ fn script_step(sources: &Sources, key: &'static str, node: &Node, on_failure: bo
     let (file, local) = sources.locate(node.span)?;
     let text = &sources.files.get(file)?.text;
     let embedded = Embedded::new(decoded, text, local);
-    let script = shell::parse(decoded);
+    let script = shell::parse_shared(decoded);
     Some(Step { key, file, embedded, script, on_failure })
 }
 

@@ -217,6 +217,31 @@ pub fn parse(script: &str) -> Script {
     b.collect(tree.root_node())
 }
 
+/// [`parse`], shared: a script already parsed on this thread is not parsed again. The pipeline view
+/// and the GitHub permission and output checks all read a workflow's `run:` scripts; the parse is a
+/// function of the text alone, so the result is the same.
+pub fn parse_shared(script: &str) -> std::sync::Arc<Script> {
+    /// Scripts kept per thread; the cache is emptied when it is full (files are checked one after
+    /// another on a thread, so recent scripts are what is asked for again).
+    const KEEP: usize = 512;
+    thread_local! {
+        static PARSED: std::cell::RefCell<std::collections::HashMap<Box<str>, std::sync::Arc<Script>>> =
+            std::cell::RefCell::default();
+    }
+    if let Some(hit) = PARSED.with(|c| c.borrow().get(script).cloned()) {
+        return hit;
+    }
+    let parsed = std::sync::Arc::new(parse(script));
+    PARSED.with(|c| {
+        let mut cache = c.borrow_mut();
+        if cache.len() >= KEEP {
+            cache.clear();
+        }
+        cache.insert(script.into(), parsed.clone());
+    });
+    parsed
+}
+
 /// Replaces each `${{ … }}` by `_` of the same length; returns the text and the replaced spans.
 fn blank_expressions(script: &str) -> (String, Vec<Span>) {
     let mut out = String::with_capacity(script.len());

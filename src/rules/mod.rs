@@ -5,6 +5,7 @@
 //! their examples runs as a test (`examples.rs`).
 
 pub mod condition;
+pub mod dispatch;
 pub mod docs;
 pub mod examples;
 pub mod load;
@@ -83,6 +84,9 @@ pub struct FileView<'a> {
     /// The other files of the repository the check may read (includes, called workflows and actions,
     /// their callers): the run's inputs and editor buffers first, then the disk.
     pub workspace: &'a Workspace,
+    /// What the file's documents hold at their roots, built for the first condition rule that runs:
+    /// see [`dispatch`].
+    index: std::cell::OnceCell<dispatch::Index<'a>>,
 }
 
 impl<'a> FileView<'a> {
@@ -93,7 +97,19 @@ impl<'a> FileView<'a> {
         parsed: &'a ParsedFile,
         workspace: &'a Workspace,
     ) -> FileView<'a> {
-        FileView { path, kind, text, parsed, ci: std::cell::OnceCell::new(), workspace }
+        FileView {
+            path,
+            kind,
+            text,
+            parsed,
+            ci: std::cell::OnceCell::new(),
+            workspace,
+            index: std::cell::OnceCell::new(),
+        }
+    }
+
+    pub fn index(&self) -> &dispatch::Index<'a> {
+        self.index.get_or_init(|| dispatch::Index::new(&self.parsed.docs))
     }
 }
 
@@ -153,6 +169,7 @@ impl Rule {
             Check::Native(f) => f(file),
             // Not a per-file check: the engine's cross-unit pass runs it.
             Check::Environments(_) => Vec::new(),
+            Check::Condition(_) if !self.may_match(file) => Vec::new(),
             Check::Condition(cond) => {
                 let scope = Scope { docs: unit };
                 let mut out = Vec::new();
@@ -185,6 +202,19 @@ impl Rule {
                 out.dedup_by_key(|f| f.span);
                 out
             }
+        }
+    }
+
+    /// Whether the rule's select paths and `kind` filter can reach any subject in the file (see
+    /// [`dispatch`]); false means running it would find nothing.
+    pub fn may_match(&self, file: &FileView<'_>) -> bool {
+        let index = file.index();
+        if !self.select.is_empty() && !self.select.iter().any(|p| index.path_may_match(p)) {
+            return false;
+        }
+        match self.filter.as_ref().and_then(dispatch::required_kinds) {
+            Some(kinds) if dispatch::selects_objects(&self.select) => index.kind_may_match(kinds),
+            _ => true,
         }
     }
 

@@ -103,14 +103,19 @@ impl Path {
 
     pub fn resolve<'a>(&self, start: Hit<'a>) -> Resolution<'a> {
         let mut res = Resolution { hits: vec![start], unknown: false };
+        let mut after_descendants = false;
         for step in &self.steps {
             let mut next = Vec::new();
             for hit in res.hits {
                 apply(step, hit, &mut next, &mut res.unknown);
             }
             // `**` reaches a list and its items; a key step then flattens the list into the same items.
-            let mut seen = std::collections::HashSet::new();
-            next.retain(|h| seen.insert(std::ptr::from_ref(h.node) as usize));
+            // Without a `**` before, every hit is a distinct node, so the check is skipped.
+            after_descendants |= *step == Step::Descendants;
+            if after_descendants && next.len() > 1 {
+                let mut seen = std::collections::HashSet::with_capacity(next.len());
+                next.retain(|h| seen.insert(std::ptr::from_ref(h.node) as usize));
+            }
             res.hits = next;
         }
         res
@@ -155,7 +160,9 @@ fn apply<'a>(step: &Step, hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bo
 }
 
 fn child<'a>(parent: &Hit<'a>, key: &'a str, key_span: Span, node: &'a Node) -> Hit<'a> {
-    let mut keys = parent.keys.clone();
+    // One allocation of the right size (a clone then a push would grow it a second time).
+    let mut keys = Vec::with_capacity(parent.keys.len() + 1);
+    keys.extend_from_slice(&parent.keys);
     keys.push(key);
     Hit { node, key: Some(key), key_span: Some(key_span), keys }
 }

@@ -7,7 +7,7 @@
 use tree_sitter::{Node as TsNode, Tree};
 
 use super::text::first_token;
-use super::{MAX_ISSUES, kids, span_of};
+use super::{Kind, MAX_ISSUES, kids, span_of};
 use crate::model::{Comment, ParseIssue, ParseIssueKind};
 use crate::span::Span;
 
@@ -34,12 +34,12 @@ pub(super) fn scan(tree: &Tree, text: &str) -> Scanned {
     loop {
         let node = cursor.node();
         let mut enter_quiet = false;
-        if node.kind() == "comment" {
+        if node.ty() == "comment" {
             scanner.comment(node);
         } else if quiet_below.is_none() {
             // A missing `}` is a child of `block_end`, itself a child of the block it closes.
             let parent = ancestors.last().copied();
-            let parent = match parent.map(|p| p.kind()) {
+            let parent = match parent.map(|p| p.ty()) {
                 Some("block_end" | "tuple_end" | "object_end") => ancestors.iter().rev().nth(1).copied(),
                 _ => parent,
             };
@@ -108,7 +108,7 @@ impl Scanner<'_> {
             let row = node.start_position().row;
             // Blank the line only where recovery may have swallowed text: at the level of blocks
             // and attributes, or when the broken region runs across lines.
-            let structural = parent.is_none_or(|p| matches!(p.kind(), "config_file" | "body" | "block"));
+            let structural = parent.is_none_or(|p| matches!(p.ty(), "config_file" | "body" | "block"));
             if structural || node.end_position().row > row {
                 self.broken_line(node.start_byte());
             }
@@ -119,7 +119,7 @@ impl Scanner<'_> {
             let message = self.missing_message(node, parent);
             // A heredoc's missing end marker is "found" at the end of the file; the fix belongs
             // where the heredoc opens.
-            if let (true, Some(heredoc)) = (node.kind() == "heredoc_identifier", parent) {
+            if let (true, Some(heredoc)) = (node.ty() == "heredoc_identifier", parent) {
                 let start = heredoc.start_byte();
                 self.report(Span::new(start, self.line_end(start)), heredoc.start_position().row, message);
                 return false;
@@ -127,7 +127,7 @@ impl Scanner<'_> {
             self.report(span_of(node), node.start_position().row, message);
             return false;
         }
-        if matches!(node.kind(), "string_lit" | "quoted_template") && self.unterminated(node) {
+        if matches!(node.ty(), "string_lit" | "quoted_template") && self.unterminated(node) {
             let start = node.start_byte();
             let line_end = self.line_end(start);
             self.broken_line(start);
@@ -145,8 +145,8 @@ impl Scanner<'_> {
     /// HCL strings end on their line; tree-sitter lets them run on, even to the end of the file.
     fn unterminated(&self, node: TsNode) -> bool {
         kids(node).into_iter().any(|k| {
-            (k.kind() == "template_literal" && self.src(k).contains('\n'))
-                || (k.kind() == "quoted_template_end" && k.is_missing())
+            (k.ty() == "template_literal" && self.src(k).contains('\n'))
+                || (k.ty() == "quoted_template_end" && k.is_missing())
         })
     }
 
@@ -217,7 +217,7 @@ impl Scanner<'_> {
     /// `unexpected X — expected Y`, with Y taken from where in the grammar the error sits.
     fn error_message(&self, node: TsNode, parent: Option<TsNode>) -> String {
         let rest = self.text.get(node.start_byte()..).unwrap_or("");
-        let parent_kind = parent.map_or("config_file", |p| p.kind());
+        let parent_kind = parent.map_or("config_file", |p| p.ty());
         if parent_kind == "attribute" {
             return self.attribute_error(rest, parent);
         }
@@ -231,7 +231,7 @@ impl Scanner<'_> {
             ("block", Some(block)) => {
                 let opened = kids(block)
                     .into_iter()
-                    .any(|k| k.kind() == "block_start" && k.end_byte() <= node.start_byte());
+                    .any(|k| k.ty() == "block_start" && k.end_byte() <= node.start_byte());
                 if opened {
                     format!("expected an attribute, a block or '}}' in {}", self.block_name(block))
                 } else {
@@ -289,7 +289,7 @@ impl Scanner<'_> {
     /// `the block "resource" "aws_s3_bucket" "b"`: the type and labels as the user wrote them.
     fn block_name(&self, block: TsNode) -> String {
         let mut name = String::from("the block");
-        for (i, part) in kids(block).into_iter().take_while(|k| k.kind() != "block_start").enumerate() {
+        for (i, part) in kids(block).into_iter().take_while(|k| k.ty() != "block_start").enumerate() {
             let text = self.src(part);
             if i == 0 {
                 name.push_str(&format!(" \"{text}\""));
@@ -304,7 +304,7 @@ impl Scanner<'_> {
     /// A token tree-sitter had to pretend was there: name it and what it should have closed.
     fn missing_message(&self, node: TsNode, parent: Option<TsNode>) -> String {
         let opened = parent.map_or(1, line_of);
-        match (node.kind(), parent.map(|p| p.kind())) {
+        match (node.ty(), parent.map(|p| p.ty())) {
             ("block_end" | "}", Some("block")) => match parent {
                 Some(block) => {
                     format!("expected '}}' to close {} opened on line {opened}", self.block_name(block))

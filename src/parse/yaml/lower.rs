@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use tree_sitter::Node as TsNode;
 
-use super::{Lowerer, scalar};
+use super::{Kind, Lowerer, scalar};
 use crate::model::{Entry, Node, Value};
 use crate::span::Span;
 
@@ -154,11 +154,11 @@ impl Lowerer<'_> {
         let mut n = n;
         // ERROR regions and documents wrap the value to lower; unwrap them without recursion.
         for _ in 0..self.limits.max_depth {
-            match n.kind() {
+            match n.ty() {
                 "flow_node" | "block_node" => {
                     let mut cursor = n.walk();
                     for c in n.named_children(&mut cursor) {
-                        match c.kind() {
+                        match c.ty() {
                             "anchor" => anchor = c.named_child(0).map(|a| self.src(a).to_string()),
                             "tag" => tag = Some(self.src(c)),
                             "comment" | "ERROR" => {}
@@ -169,7 +169,7 @@ impl Lowerer<'_> {
                 }
                 "document" => {
                     let mut cursor = n.walk();
-                    let inner = n.named_children(&mut cursor).find(|c| super::is_value(c.kind()));
+                    let inner = n.named_children(&mut cursor).find(|c| super::is_value(c.ty()));
                     match inner {
                         Some(inner) => n = inner,
                         None => return Started::Nothing(self.span(n)),
@@ -178,12 +178,11 @@ impl Lowerer<'_> {
                 "ERROR" => {
                     let mut cursor = n.walk();
                     let kids: Vec<TsNode<'t>> = n.named_children(&mut cursor).collect();
-                    if kids.iter().any(|k| k.kind().ends_with("_pair") || k.kind() == "block_sequence_item") {
+                    if kids.iter().any(|k| k.ty().ends_with("_pair") || k.ty() == "block_sequence_item") {
                         content = Some(n);
                         break;
                     }
-                    let inner =
-                        kids.into_iter().find(|k| super::is_value(k.kind()) || k.kind() == "document");
+                    let inner = kids.into_iter().find(|k| super::is_value(k.ty()) || k.ty() == "document");
                     match inner {
                         Some(inner) => n = inner,
                         None => return Started::Nothing(self.span(n)),
@@ -205,7 +204,7 @@ impl Lowerer<'_> {
         };
         let span = self.span(c);
         let raw = self.src(c);
-        let value = match c.kind() {
+        let value = match c.ty() {
             "plain_scalar" if tag == Some("!!str") => Value::Str(scalar::fold_plain(raw)),
             "plain_scalar" if self.schema == super::Schema::Yaml11 => {
                 scalar::plain_value_yaml11(scalar::fold_plain(raw))
@@ -251,17 +250,17 @@ impl Lowerer<'_> {
         }
         let mut cursor = c.walk();
         let kids: Vec<TsNode<'t>> = c.named_children(&mut cursor).collect();
-        let is_map = match c.kind() {
+        let is_map = match c.ty() {
             "block_mapping" | "flow_mapping" | "flow_pair" => true,
-            "ERROR" => kids.iter().any(|k| k.kind().ends_with("_pair")),
+            "ERROR" => kids.iter().any(|k| k.ty().ends_with("_pair")),
             _ => false,
         };
         let mut tasks = Vec::new();
         // A flow pair stands for itself when a list holds it.
-        let kids = if c.kind() == "flow_pair" { vec![c] } else { kids };
+        let kids = if c.ty() == "flow_pair" { vec![c] } else { kids };
         for k in kids {
             let (start, end) = (self.base + k.start_byte(), self.base + k.end_byte());
-            match (is_map, k.kind()) {
+            match (is_map, k.ty()) {
                 (true, "block_mapping_pair" | "flow_pair") => {
                     let key = k.child_by_field_name("key").map_or(Task::Empty(start), Task::Node);
                     let value = k.child_by_field_name("value").map_or(Task::Empty(end), Task::Node);
@@ -272,11 +271,11 @@ impl Lowerer<'_> {
                 }
                 (false, "block_sequence_item") => {
                     let mut cursor = k.walk();
-                    let value = k.named_children(&mut cursor).find(|v| super::is_value(v.kind()));
+                    let value = k.named_children(&mut cursor).find(|v| super::is_value(v.ty()));
                     tasks.push((Slot::Item, value.map_or(Task::Empty(start + 1), Task::Node)));
                 }
                 (false, "flow_pair") => tasks.push((Slot::Item, Task::Pair(k))),
-                (false, kind) if super::is_value(kind) && c.kind() != "ERROR" => {
+                (false, kind) if super::is_value(kind) && c.ty() != "ERROR" => {
                     tasks.push((Slot::Item, Task::Node(k)))
                 }
                 _ => {}

@@ -108,7 +108,7 @@ fn written_output(
     if !code.contains("GITHUB_OUTPUT") {
         return None;
     }
-    let script = shell::parse(code);
+    let script = shell::parse_shared(code);
     let embedded = Embedded::new(code, text, run.span);
     for cmd in &script.commands {
         if !matches!(cmd.program(), Some("echo" | "printf")) {

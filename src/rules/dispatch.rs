@@ -1,0 +1,165 @@
+//! Rule dispatch by target: which condition rules can select anything in a file at all.
+//!
+//! Most rules select one Terraform block type (`resource.aws_s3_bucket.*`) or Kubernetes kind (a
+//! `[scope] where` on `kind`), and most files hold a few of the many types the rules know. Each file
+//! gets a small [`Index`] of the keys at its document roots and of its objects' kinds, built on first
+//! use; a rule whose every select path needs a key the file lacks, or whose filter needs a kind the file
+//! lacks, is skipped without walking the tree. The index only answers "cannot match" when resolving the
+//! rule's paths would provably find no subject, so results are the same as running every rule.
+
+use super::condition::{Condition, Literal, Test};
+use super::path::{Hit, Path, Step};
+use crate::model::{Node, Value};
+
+/// What the documents of one file hold at their roots, for [`Rule::may_match`](super::Rule).
+#[derive(Debug, Default)]
+pub struct Index<'a> {
+    /// Keys of the root maps, sorted.
+    first: Vec<&'a str>,
+    /// `(root key, key inside its value)`, sorted: `("resource", "aws_s3_bucket")`.
+    pairs: Vec<(&'a str, &'a str)>,
+    /// The `kind` strings of the subjects `.` and `items[*]` reach, sorted; `None` when some `kind`
+    /// is not a plain string (a number, a boolean), so kinds cannot rule anything out.
+    kinds: Option<Vec<&'a str>>,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(docs: &'a [Node]) -> Index<'a> {
+        let mut index = Index { kinds: Some(Vec::new()), ..Index::default() };
+        let mut roots = Vec::new();
+        docs.iter().for_each(|d| maps(d, &mut roots));
+        for root in &roots {
+            for e in root.entries() {
+                index.first.push(&e.key);
+                let mut inner = Vec::new();
+                maps(&e.value, &mut inner);
+                index
+                    .pairs
+                    .extend(inner.iter().flat_map(|m| m.entries()).map(|i| (e.key.as_str(), i.key.as_str())));
+            }
+        }
+        let subjects = [".", "items[*]"].map(Path::parse);
+        let kind = Path::parse("kind");
+        for doc in docs {
+            for path in subjects.iter().flatten() {
+                for subject in path.resolve(Hit::root(doc)).hits {
+                    for hit in kind.iter().flat_map(|k| k.resolve(subject.clone()).hits) {
+                        kind_strings(hit.node, &mut index.kinds);
+                    }
+                }
+            }
+        }
+        index.first.sort_unstable();
+        index.first.dedup();
+        index.pairs.sort_unstable();
+        index.pairs.dedup();
+        if let Some(k) = &mut index.kinds {
+            k.sort_unstable();
+            k.dedup();
+        }
+        index
+    }
+
+    /// Whether resolving `path` from a document root can reach anything: false only when its first
+    /// one or two plain keys are absent.
+    pub fn path_may_match(&self, path: &Path) -> bool {
+        match path.steps.as_slice() {
+            [Step::Key(a), Step::Key(b), ..] => {
+                self.pairs.binary_search_by(|(x, y)| (*x, *y).cmp(&(a.as_str(), b.as_str()))).is_ok()
+            }
+            [Step::Key(a), ..] => self.first.binary_search(&a.as_str()).is_ok(),
+            _ => true,
+        }
+    }
+
+    /// Whether a subject whose `kind` must be one of `wanted` can be among `.` and `items[*]`.
+    pub fn kind_may_match(&self, wanted: &[Literal]) -> bool {
+        let Some(kinds) = &self.kinds else { return true };
+        wanted.iter().any(|l| match l {
+            Literal::Str(s) => kinds.binary_search(&s.as_str()).is_ok(),
+            _ => true,
+        })
+    }
+}
+
+/// The maps a key step reaches through `node`: the node itself, or the items of a list (nested).
+fn maps<'a>(node: &'a Node, out: &mut Vec<&'a Node>) {
+    match &node.value {
+        Value::Map(_) => out.push(node),
+        Value::List(items) => items.iter().for_each(|i| maps(i, out)),
+        _ => {}
+    }
+}
+
+/// Adds the strings a value test on `node` can compare with; a non-string scalar disables kinds.
+fn kind_strings<'a>(node: &'a Node, kinds: &mut Option<Vec<&'a str>>) {
+    match &node.value {
+        Value::Str(s) => {
+            if let Some(k) = kinds {
+                k.push(s);
+            }
+        }
+        Value::List(items) => items.iter().for_each(|i| kind_strings(i, kinds)),
+        Value::Bool(_) | Value::Number(_) => *kinds = None,
+        Value::Null | Value::Map(_) | Value::Expr(_) => {}
+    }
+}
+
+/// The kinds a rule's filter requires of its subjects (`where = { path = "kind", one_of = [...] }`),
+/// when it is that simple (also as one part of an `all`).
+pub fn required_kinds(filter: &Condition) -> Option<&[Literal]> {
+    match filter {
+        Condition::Leaf { path, tests } if matches!(path.steps.as_slice(), [Step::Key(k)] if k == "kind") => {
+            match tests.as_slice() {
+                [Test::Equals(lit)] => Some(std::slice::from_ref(lit)),
+                [Test::OneOf(lits)] => Some(lits),
+                _ => None,
+            }
+        }
+        Condition::All(items) => items.iter().find_map(required_kinds),
+        _ => None,
+    }
+}
+
+/// Whether `select` only picks documents and `List` items: the subjects [`Index`] knows the kinds of.
+pub fn selects_objects(select: &[Path]) -> bool {
+    select.iter().all(|p| matches!(p.as_str(), "." | "" | "items[*]"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::{Limits, hcl, yaml};
+
+    fn path(s: &str) -> Path {
+        Path::parse(s).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn terraform_block_types_are_indexed() {
+        let parsed = hcl::parse(
+            "resource \"aws_s3_bucket\" \"a\" {}\ndata \"aws_iam_policy_document\" \"p\" {}\n",
+            &Limits::default(),
+        );
+        let index = Index::new(&parsed.docs);
+        assert!(index.path_may_match(&path("resource.aws_s3_bucket.*")));
+        assert!(!index.path_may_match(&path("resource.aws_db_instance.*")));
+        assert!(index.path_may_match(&path("data.*.*")));
+        assert!(!index.path_may_match(&path("module.*")));
+        assert!(index.path_may_match(&path("**.password")));
+    }
+
+    #[test]
+    fn kubernetes_kinds_are_indexed_with_list_items() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n  - kind: Secret\n---\nkind: [Deployment]\n";
+        let parsed = yaml::parse(text, &Limits::default());
+        let index = Index::new(&parsed.docs);
+        let want = |k: &str| [Literal::Str(k.into())];
+        assert!(index.kind_may_match(&want("Secret")));
+        assert!(index.kind_may_match(&want("Deployment")));
+        assert!(index.kind_may_match(&want("List")));
+        assert!(!index.kind_may_match(&want("Service")));
+        let numeric = yaml::parse("kind: 5\n", &Limits::default());
+        assert!(Index::new(&numeric.docs).kind_may_match(&want("Service")));
+    }
+}
