@@ -584,6 +584,48 @@ fn neovim_shows_the_findings() {
     );
     assert!(written.lines().any(|l| l == "cleared after edit"), "edits update the diagnostics:\n{written}");
     assert!(status.success(), "nvim exited with {status}");
+
+    // A Helm chart template: the chart is rendered, the finding is on the template's line, and the
+    // edit in the buffer re-renders it.
+    let chart = dir.path().join("chart");
+    copy_dir(&fixture("chart"), &chart);
+    let template = chart.join("templates/pod.yaml");
+    let text = std::fs::read_to_string(&template).unwrap_or_default().replace(
+        "      securityContext:\n        {{- toYaml .Values.securityContext | nindent 8 }}\n",
+        "      securityContext:\n        privileged: true\n        {{- toYaml .Values.securityContext | nindent 8 }}\n",
+    );
+    std::fs::write(&template, &text).unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().join("chart-diagnostics.txt");
+    let status = Command::new("nvim")
+        .args(["--headless", "--clean", "-u"])
+        .arg(fixture("nvim/init.lua"))
+        .arg(&template)
+        .env("SMELT_BIN", env!("CARGO_BIN_EXE_smelt"))
+        .env("SMELT_NVIM_OUT", &out)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run nvim: {e}"));
+    let written =
+        std::fs::read_to_string(&out).unwrap_or_else(|e| panic!("nvim wrote no diagnostics ({status}): {e}"));
+    let (line, _, bytes) = columns(&text, text.find("true").unwrap_or(0));
+    let expected = format!("{line}:{bytes}:1:smelt:k8s-privileged-container:");
+    assert!(written.lines().any(|l| l.starts_with(&expected)), "expected {expected:?}, got:\n{written}");
+    assert!(written.lines().any(|l| l == "cleared after edit"), "edits re-render the chart:\n{written}");
+    assert!(status.success(), "nvim exited with {status}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{e}"));
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{e}")).flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
 }
 
 #[test]
