@@ -88,28 +88,7 @@ fn measure_chart(edits: usize) -> Row {
     );
     let line = text.lines().position(|l| l.contains("privileged:")).unwrap_or(0);
     let col = text.lines().nth(line).and_then(|l| l.find(": ")).map(|c| c + 2).unwrap_or(0);
-    let mut current = "false";
-    let mut ms = Vec::with_capacity(edits);
-    let mut findings = 0;
-    for version in 1..=edits as i32 {
-        let next = if current == "true" { "false" } else { "true" };
-        let range = json!({ "start": { "line": line, "character": col }, "end": { "line": line, "character": col + current.len() } });
-        let start = Instant::now();
-        notify(
-            &client,
-            "textDocument/didChange",
-            json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "range": range, "text": next }] }),
-        );
-        let got = recv(
-            &client,
-            |m| matches!(m, Message::Notification(n) if n.method == "textDocument/publishDiagnostics" && n.params["version"] == json!(version)),
-        );
-        ms.push(start.elapsed().as_secs_f64() * 1000.0);
-        if let Message::Notification(n) = got {
-            findings = n.params["diagnostics"].as_array().map(Vec::len).unwrap_or(0);
-        }
-        current = next;
-    }
+    let (ms, findings) = toggle(&client, &uri, (line, col), "false", edits, false);
     let _ = request(&client, -1, "shutdown", Value::Null);
     notify(&client, "exit", Value::Null);
     let _ = thread.join();
@@ -201,8 +180,25 @@ fn measure(what: &'static str, text: &str, edits: usize, pull: bool) -> Row {
     // The edited line: the first database's `skip_final_snapshot` value, toggled on every edit.
     let line = text.lines().position(|l| l.contains("skip_final_snapshot")).unwrap_or(0);
     let col = text.lines().nth(line).and_then(|l| l.find("= ")).map(|c| c + 2).unwrap_or(0);
-    let mut current =
-        if text.lines().nth(line).is_some_and(|l| l.ends_with("true")) { "true" } else { "false" };
+    let current = if text.lines().nth(line).is_some_and(|l| l.ends_with("true")) { "true" } else { "false" };
+    let (ms, findings) = toggle(&client, uri, (line, col), current, edits, pull);
+    let _ = request(&client, -1, "shutdown", Value::Null);
+    notify(&client, "exit", Value::Null);
+    let _ = thread.join();
+    row(what, text, ms, findings)
+}
+
+/// Sends `edits` incremental edits that toggle the `true`/`false` at `(line, col)` (starting from
+/// `current`) and times each until its diagnostics arrive (pushed, or pulled with `pull`). Returns the
+/// times in ms and the last diagnostic count.
+fn toggle(
+    client: &Connection,
+    uri: &str,
+    (line, col): (usize, usize),
+    mut current: &'static str,
+    edits: usize,
+    pull: bool,
+) -> (Vec<f64>, usize) {
     let mut ms = Vec::with_capacity(edits);
     let mut findings = 0;
     for version in 1..=edits as i32 {
@@ -210,21 +206,17 @@ fn measure(what: &'static str, text: &str, edits: usize, pull: bool) -> Row {
         let range = json!({ "start": { "line": line, "character": col }, "end": { "line": line, "character": col + current.len() } });
         let start = Instant::now();
         notify(
-            &client,
+            client,
             "textDocument/didChange",
             json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "range": range, "text": next }] }),
         );
         let diagnostics = if pull {
-            request(
-                &client,
-                version + 1,
-                "textDocument/diagnostic",
-                json!({ "textDocument": { "uri": uri } }),
-            )["items"]
+            request(client, version + 1, "textDocument/diagnostic", json!({ "textDocument": { "uri": uri } }))
+                ["items"]
                 .clone()
         } else {
             match recv(
-                &client,
+                client,
                 |m| matches!(m, Message::Notification(n) if n.method == "textDocument/publishDiagnostics" && n.params["version"] == json!(version)),
             ) {
                 Message::Notification(n) => n.params["diagnostics"].clone(),
@@ -235,10 +227,7 @@ fn measure(what: &'static str, text: &str, edits: usize, pull: bool) -> Row {
         findings = diagnostics.as_array().map(Vec::len).unwrap_or(0);
         current = next;
     }
-    let _ = request(&client, -1, "shutdown", Value::Null);
-    notify(&client, "exit", Value::Null);
-    let _ = thread.join();
-    row(what, text, ms, findings)
+    (ms, findings)
 }
 
 fn engine_only(text: &str, edits: usize) -> Row {

@@ -164,6 +164,18 @@ fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lsp").join(rel)
 }
 
+/// A fixture's `file://` URI and text.
+fn read_fixture(rel: &str) -> (String, String) {
+    let path = fixture(rel);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    (file_uri(&path), text)
+}
+
+/// The rule codes of a list of LSP diagnostics.
+fn codes(d: &[Value]) -> Vec<String> {
+    d.iter().map(|x| x["code"].as_str().unwrap_or("").to_string()).collect()
+}
+
 fn file_uri(path: &Path) -> String {
     let mut out = String::from("file://");
     for b in path.to_string_lossy().bytes() {
@@ -504,13 +516,7 @@ fn terraform_modules_are_checked_with_unsaved_sibling_buffers() {
 #[test]
 fn workflows_are_checked_with_the_local_files_they_call_using_unsaved_buffers() {
     let (mut c, _) = Client::initialized(push_client(), Value::Null);
-    let read = |rel: &str| {
-        let path = fixture(&format!("github/.github/{rel}"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
-        (file_uri(&path), text)
-    };
-    let codes =
-        |d: &[Value]| d.iter().map(|x| x["code"].as_str().unwrap_or("").to_string()).collect::<Vec<_>>();
+    let read = |rel: &str| read_fixture(&format!("github/.github/{rel}"));
     let (pr, pr_text) = read("workflows/pr.yml");
     let (action, action_text) = read("actions/describe/action.yml");
     let (docs, docs_text) = read("workflows/docs.yml");
@@ -668,13 +674,7 @@ fn smelt_toml_changes_recheck_open_documents() {
 #[test]
 fn helm_templates_are_checked_by_rendering_the_chart_with_unsaved_values() {
     let (mut c, _) = Client::initialized(push_client(), Value::Null);
-    let read = |rel: &str| {
-        let path = fixture(&format!("chart/{rel}"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
-        (file_uri(&path), text)
-    };
-    let codes =
-        |d: &[Value]| d.iter().map(|x| x["code"].as_str().unwrap_or("").to_string()).collect::<Vec<_>>();
+    let read = |rel: &str| read_fixture(&format!("chart/{rel}"));
     let (pod, pod_text) = read("templates/pod.yaml");
     let (values, values_text) = read("values.yaml");
     c.open(&pod, &pod_text);
