@@ -343,7 +343,8 @@ fn referenced_by<'a>(
     filter: Option<&Condition>,
     scope: &Scope<'a>,
 ) -> Truth<'a> {
-    let Some(address) = block_address(&hit.keys) else { return Truth::False };
+    let keys = hit.keys.to_vec();
+    let Some(address) = block_address(&keys) else { return Truth::False };
     let mut unknown = false;
     for doc in scope.docs {
         for candidate in select.resolve(Hit::root(doc)).hits {
