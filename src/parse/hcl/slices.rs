@@ -67,18 +67,15 @@ pub(super) fn slices(text: &str, target: usize) -> Option<Vec<Slice>> {
             b'{' => open.push(Open::Brace),
             b'[' => open.push(Open::Bracket),
             b'(' => open.push(Open::Paren),
-            b'}' => {
-                if !matches!(open.pop(), Some(Open::Brace | Open::Interp)) {
-                    return None;
-                }
-            }
-            b']' => {
-                if open.pop() != Some(Open::Bracket) {
-                    return None;
-                }
-            }
-            b')' => {
-                if open.pop() != Some(Open::Paren) {
+            b'}' | b']' | b')' => {
+                let closed = open.pop();
+                let matching = matches!(
+                    (c, closed),
+                    (b'}', Some(Open::Brace | Open::Interp))
+                        | (b']', Some(Open::Bracket))
+                        | (b')', Some(Open::Paren))
+                );
+                if !matching {
                     return None;
                 }
             }
