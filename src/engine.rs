@@ -126,12 +126,13 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
         workspace.insert(&f.path, f.text.clone());
     }
     let units = group_units(&files);
+    let run_files = terraform::RunFiles::new(&files);
     let mut assembled = assembling.elapsed();
     let checked: Vec<UnitResult> = units
         .par_iter()
         .map(|unit| {
             catch_unwind(AssertUnwindSafe(|| {
-                check_unit(unit, &files, rules, &tf, &var_files, opts, &workspace)
+                check_unit(unit, &run_files, rules, &tf, &var_files, opts, &workspace)
             }))
             .unwrap_or_else(|_| {
                 let diags = unit
@@ -394,14 +395,14 @@ pub(crate) type UnitResult =
 
 fn check_unit(
     unit: &[usize],
-    files: &[Loaded],
+    files: &terraform::RunFiles<'_>,
     rules: &RuleSet,
     tf: &terraform::TfRun,
     var_files: &[Loaded],
     opts: &CheckOptions,
     workspace: &Workspace,
 ) -> UnitResult {
-    let members: Vec<&Loaded> = unit.iter().filter_map(|&i| files.get(i)).collect();
+    let members: Vec<&Loaded> = unit.iter().filter_map(|&i| files.list.get(i)).collect();
     let reads = terraform::Reads::default();
     let clock = opts.timings.as_deref();
     if let [chart] = members[..]

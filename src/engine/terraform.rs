@@ -217,14 +217,50 @@ fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
+/// The run's loaded files, indexed by path and by folder. Every unit looks up its folder's `.tfvars`,
+/// every module call the called folder, every finding its value's origin: a scan of all files each
+/// time made a run quadratic in its number of files.
+pub(super) struct RunFiles<'a> {
+    pub(super) list: &'a [Loaded],
+    /// The first file with each path (as a scan in order would find).
+    by_path: HashMap<&'a str, usize>,
+    /// Each folder's files, in run order.
+    by_dir: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> RunFiles<'a> {
+    pub(super) fn new(list: &'a [Loaded]) -> RunFiles<'a> {
+        let mut by_path = HashMap::with_capacity(list.len());
+        let mut by_dir: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, f) in list.iter().enumerate() {
+            by_path.entry(f.path.as_str()).or_insert(i);
+            by_dir.entry(dir_of(&f.path)).or_default().push(i);
+        }
+        RunFiles { list, by_path, by_dir }
+    }
+
+    fn get(&self, path: &str) -> Option<&'a Loaded> {
+        self.by_path.get(path).and_then(|&i| self.list.get(i))
+    }
+
+    fn in_dir(&self, dir: &str) -> impl Iterator<Item = &'a Loaded> + '_ {
+        let list = self.list;
+        self.by_dir.get(dir).into_iter().flatten().filter_map(move |&i| list.get(i))
+    }
+}
+
 /// A Terraform unit's files after partial evaluation, one entry per member (empty for other units).
-pub(super) fn evaluate(members: &[&Loaded], files: &[Loaded], run: &TfRun, reads: &Reads) -> Vec<Evaluated> {
+pub(super) fn evaluate(
+    members: &[&Loaded],
+    files: &RunFiles<'_>,
+    run: &TfRun,
+    reads: &Reads,
+) -> Vec<Evaluated> {
     if members.is_empty() || !members.iter().all(|f| f.kind == FileKind::Terraform) {
         return Vec::new();
     }
     let folder = members.first().map_or("", |f| dir_of(&f.path));
-    let vars: Vec<&Loaded> =
-        files.iter().filter(|f| f.kind == FileKind::TerraformVars && dir_of(&f.path) == folder).collect();
+    let vars: Vec<&Loaded> = files.in_dir(folder).filter(|f| f.kind == FileKind::TerraformVars).collect();
     evaluate_folder(folder, members, &vars, run, reads)
 }
 
@@ -257,14 +293,15 @@ pub(super) fn value_origin(
     found: &mut Finding,
     raw: &RawFinding,
     origins: &[(Span, Origin)],
-    files: &[Loaded],
+    files: &RunFiles<'_>,
     more: &[&Loaded],
 ) {
     if raw.file.is_some() {
         return;
     }
     let Some((_, origin)) = find_origin(origins, raw.span) else { return };
-    if let Some(f) = files.iter().chain(more.iter().copied()).find(|f| f.path == origin.path) {
+    if let Some(f) = files.get(&origin.path).or_else(|| more.iter().copied().find(|f| f.path == origin.path))
+    {
         let at = location(&f.path, &f.text, &f.index, origin.span);
         found.related.push(Related { location: at, message: "value set here".to_string() });
     }
@@ -314,7 +351,7 @@ struct Hop {
 type OwnSpans = Vec<Vec<(usize, Span)>>;
 
 struct Walk<'a> {
-    files: &'a [Loaded],
+    files: &'a RunFiles<'a>,
     rules: &'a RuleSet,
     run: &'a TfRun,
     reads: &'a Reads,
@@ -339,7 +376,7 @@ pub(super) fn check_calls(
     members: &[&Loaded],
     views: &[&ParsedFile],
     evaluated: &[Evaluated],
-    files: &[Loaded],
+    files: &RunFiles<'_>,
     rules: &RuleSet,
     run: &TfRun,
     reads: &Reads,
@@ -425,7 +462,7 @@ impl<'a> Walk<'a> {
             let here = match top {
                 Some(t) => t.clone(),
                 None => {
-                    let Some(file) = self.files.iter().find(|f| f.path == call.path) else { continue };
+                    let Some(file) = self.files.get(call.path) else { continue };
                     TopCall { path: call.path.to_string(), block_line: file.index.line_of(call.span.start) }
                 }
             };
@@ -550,7 +587,7 @@ impl<'a> Walk<'a> {
     }
 
     fn find_file(&self, path: &str) -> Option<Src<'a>> {
-        if let Some(f) = self.files.iter().find(|f| f.path == path) {
+        if let Some(f) = self.files.get(path) {
             return Some(Src::Run(f));
         }
         self.folders.get(dir_of(path)).and_then(|folder| {
@@ -566,7 +603,7 @@ impl<'a> Walk<'a> {
         if let Some(f) = self.folders.get(dir) {
             return f.clone();
         }
-        let in_run: Vec<&'a Loaded> = self.files.iter().filter(|f| dir_of(&f.path) == dir).collect();
+        let in_run: Vec<&'a Loaded> = self.files.in_dir(dir).collect();
         let folder = if in_run.iter().any(|f| f.kind == FileKind::Terraform) {
             Folder {
                 tf: in_run.iter().filter(|f| f.kind == FileKind::Terraform).map(|f| Src::Run(f)).collect(),

@@ -13,6 +13,7 @@
 //! always come from the first, unmodified parse.
 
 mod errors;
+mod slices;
 mod text;
 
 #[cfg(test)]
@@ -48,10 +49,19 @@ const MAX_REPAIR_ROUNDS: usize = 4;
 /// this budget (deterministic, unlike a wall-clock timeout) cuts short.
 const PROGRESS_CALLS_PER_BYTE: usize = 4;
 const PROGRESS_CALLS_MIN: usize = 100_000;
+/// Files larger than this are parsed in slices of about [`SLICE_BYTES`] (see `slices.rs`): the peak
+/// memory of a 5 MB file fell from ~460 MB to what one slice's tree and the whole model take.
+const SLICE_ABOVE: usize = 1024 * 1024;
+const SLICE_BYTES: usize = 128 * 1024;
 
 pub fn parse(text: &str, limits: &Limits) -> ParsedFile {
+    if text.len() > SLICE_ABOVE
+        && let Some(parsed) = parse_sliced(text, limits, SLICE_BYTES)
+    {
+        return parsed;
+    }
     let whole = Span::new(0, text.len());
-    let Some(tree) = parse_tree(text) else {
+    let Some(tree) = parse_tree(text, None) else {
         return ParsedFile {
             docs: vec![Node::new(whole, Value::Map(Vec::new()))],
             comments: Vec::new(),
@@ -74,6 +84,42 @@ pub fn parse(text: &str, limits: &Limits) -> ParsedFile {
     issues.sort_by_key(|i| i.span.start);
 
     ParsedFile { docs: vec![Node::new(whole, Value::Map(entries))], comments: scanned.comments, issues }
+}
+
+/// A large file parsed and lowered one slice of whole top-level blocks at a time, each slice's syntax
+/// tree freed before the next is parsed. `None` (parse it whole instead) when the file cannot be cut
+/// or any slice has a syntax issue: then the whole-file parse, with its error recovery and repair,
+/// gives the diagnostics. Without errors the result is the whole-file parse's, entry for entry.
+fn parse_sliced(text: &str, limits: &Limits, slice_bytes: usize) -> Option<ParsedFile> {
+    let slices = slices::slices(text, slice_bytes)?;
+    if slices.len() < 2 {
+        return None;
+    }
+    let mut lowerer = Lowerer { text, limits, issues: Vec::new() };
+    let mut entries = Vec::new();
+    let mut comments = Vec::new();
+    for slice in slices {
+        let range = tree_sitter::Range {
+            start_byte: slice.start,
+            end_byte: slice.end,
+            start_point: slice.start_point,
+            end_point: slice.end_point,
+        };
+        let tree = parse_tree(text, Some(range))?;
+        if tree.root_node().has_error() {
+            return None;
+        }
+        let scanned = errors::scan(&tree, text);
+        if !scanned.issues.is_empty() || !scanned.broken_lines.is_empty() {
+            return None;
+        }
+        comments.extend(scanned.comments);
+        entries.extend(lowerer.root(tree.root_node()));
+    }
+    let mut issues = lowerer.issues;
+    issues.sort_by_key(|i| i.span.start);
+    let whole = Span::new(0, text.len());
+    Some(ParsedFile { docs: vec![Node::new(whole, Value::Map(entries))], comments, issues })
 }
 
 /// `text` read as a template — a `templatefile` file, a string in Terraform's JSON syntax: literal
@@ -119,10 +165,14 @@ fn drop_final_newline(node: &mut Node) {
     }
 }
 
-/// Parses `text`, or `None` when the grammar fails to load or the operation budget runs out.
-fn parse_tree(text: &str) -> Option<Tree> {
+/// Parses `text` (only `range` of it, when given), or `None` when the grammar fails to load or the
+/// operation budget runs out.
+fn parse_tree(text: &str, range: Option<tree_sitter::Range>) -> Option<Tree> {
     let mut parser = Parser::new();
     parser.set_language(&tree_sitter_hcl::LANGUAGE.into()).ok()?;
+    if let Some(range) = range {
+        parser.set_included_ranges(&[range]).ok()?;
+    }
     let budget = PROGRESS_CALLS_MIN.saturating_add(text.len().saturating_mul(PROGRESS_CALLS_PER_BYTE));
     let mut calls = 0usize;
     let mut progress = |_: &ParseState| {
@@ -156,7 +206,7 @@ fn repair(text: &str, tree: Tree, mut broken: Vec<(usize, usize)>) -> (String, T
         let Ok(next_text) = String::from_utf8(bytes) else {
             break;
         };
-        let Some(next_tree) = parse_tree(&next_text) else {
+        let Some(next_tree) = parse_tree(&next_text, None) else {
             break;
         };
         blanked.append(&mut broken);

@@ -221,7 +221,7 @@ impl Test {
         match self {
             Test::KeyMatches(re) => return known(hit.key.is_some_and(|k| re.is_match(k))),
             Test::AddressMatches(re) => {
-                return known(block_address(&hit.keys).is_some_and(|a| re.is_match(&a.join("."))));
+                return known(block_address(&hit.keys.to_vec()).is_some_and(|a| re.is_match(&a.join("."))));
             }
             Test::Exists => return Truth::True(Vec::new()),
             Test::Type(t) => return known(type_of(node) == *t),
@@ -401,7 +401,8 @@ fn referenced_by<'a>(
     filter: Option<&Condition>,
     scope: &Scope<'a>,
 ) -> Truth<'a> {
-    let Some(address) = block_address(&target.hit.keys) else { return Truth::False };
+    let keys = target.hit.keys.to_vec();
+    let Some(address) = block_address(&keys) else { return Truth::False };
     let mut unknown = false;
     for doc in scope.docs {
         for candidate in select.resolve(Hit::root(doc)).hits {
@@ -440,7 +441,7 @@ fn referenced_by<'a>(
 /// to be empty (`count = var.create ? 1 : 0` with `create = false`). Anything else, and any node that
 /// is not a block, may.
 pub fn may_exist(hit: &Hit<'_>) -> bool {
-    if block_address(&hit.keys).is_none() {
+    if block_address(&hit.keys.to_vec()).is_none() {
         return true;
     }
     let count_zero = hit.node.get("count").is_some_and(|c| match &c.value {

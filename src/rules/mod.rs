@@ -267,7 +267,8 @@ fn raw_finding(subject: &Hit<'_>, witness: Option<&Hit<'_>>) -> RawFinding {
 /// item of a `List` selected with `items[*]`; `Kind/prefix*` with only `generateName`, `Kind` with
 /// neither), else the path of keys (`spec.containers`).
 fn subject_name(subject: &Hit<'_>) -> String {
-    if let Some(addr) = block_address(&subject.keys) {
+    let keys = subject.keys.to_vec();
+    if let Some(addr) = block_address(&keys) {
         return addr.join(".");
     }
     if is_manifest(subject.node)
@@ -281,7 +282,7 @@ fn subject_name(subject: &Hit<'_>) -> String {
             (None, None) => kind.to_string(),
         };
     }
-    subject.keys.join(".")
+    keys.join(".")
 }
 
 pub fn truncate(s: &str, max: usize) -> String {

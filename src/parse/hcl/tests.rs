@@ -487,3 +487,61 @@ fn unterminated_strings_and_heredocs_are_reported_on_their_own_line() {
         assert!(issue.message.contains(want), "{text:?}: {}", issue.message);
     }
 }
+
+/// A file parsed in slices (as large files are) gives exactly what the whole-file parse gives, and a
+/// cut that would land inside an open construct is never taken.
+#[test]
+fn sliced_parse_equals_whole_parse() {
+    let text = r#"# header comment
+terraform {
+  required_version = ">= 1.5"
+}
+
+variable "name" {
+  type    = string
+  default = "x}{\"${upper("a{")}"
+}
+
+locals {
+  rendered = <<EOT
+resource "not" "a_block" {
+${var.name} %{ if true }yes%{ endif }
+EOT
+  list = [
+    for x in ["a", "b"] : x
+  ]
+}
+/* a block comment
+resource "also_not" "a_block" {}
+*/
+resource "aws_s3_bucket" "a" {
+  bucket = "a" // trailing
+}
+
+resource "aws_s3_bucket" "b" {
+  bucket = "b"
+  tags   = { Name = "b", Other = ("c") }
+}
+enabled = true
+"#;
+    let whole = parse(text, &Limits::default());
+    assert!(whole.issues.is_empty(), "{:?}", whole.issues);
+    for slice_bytes in [1, 16, 64, 200] {
+        let sliced = super::parse_sliced(text, &Limits::default(), slice_bytes)
+            .unwrap_or_else(|| panic!("no slicing at {slice_bytes} bytes"));
+        assert_eq!(sliced, whole, "slices of {slice_bytes} bytes");
+    }
+    let cuts = super::slices::slices(text, 1).unwrap_or_default();
+    let starts: Vec<&str> =
+        cuts.iter().map(|s| text[s.start..].split_whitespace().next().unwrap_or("")).collect();
+    assert_eq!(starts, ["#", "terraform", "variable", "locals", "resource", "resource", "enabled"]);
+}
+
+/// A file with a syntax error is parsed whole, so its diagnostics come from the full recovery.
+#[test]
+fn sliced_parse_gives_up_on_errors() {
+    let text = "a = 1\nb = {\nc = 2\nd = \"x\n";
+    assert!(super::parse_sliced(text, &Limits::default(), 1).is_none());
+    let text = "resource \"a\" \"b\" {\n  x = 1 +\n}\nresource \"c\" \"d\" {}\n";
+    assert!(super::parse_sliced(text, &Limits::default(), 1).is_none());
+}
