@@ -777,6 +777,9 @@ impl Lowerer<'_> {
     /// The indentation `<<-` strips, as absolute byte ranges.
     fn heredoc_cuts(&self, start: usize, end: usize, parts: &[TsNode]) -> Vec<(usize, usize)> {
         let content = self.text.get(start..end).unwrap_or("");
+        // Lines inside a `%{ for }`/`%{ if }` body are lines of the heredoc too: only the directive
+        // markers and interpolations are not literal text.
+        let parts = &leaf_parts(parts);
         let literals: Vec<(usize, usize)> =
             literal_gaps((start, end), parts).into_iter().map(|(s, e)| (s - start, e - start)).collect();
         let part_starts: Vec<usize> = parts.iter().map(|p| p.start_byte().saturating_sub(start)).collect();
@@ -790,6 +793,21 @@ impl Lowerer<'_> {
     fn template(
         &mut self,
         node: TsNode,
+        range: (usize, usize),
+        parts: &[TsNode],
+        cuts: &[(usize, usize)],
+        depth: usize,
+        decode: fn(&str) -> String,
+    ) -> Node {
+        let edges = Edges { span: span_of(node), trim_start: false, trim_end: false };
+        self.template_in(edges, range, parts, cuts, depth, decode)
+    }
+
+    /// [`Self::template`] for any stretch of template text, such as the body of a directive, whose
+    /// ends may be trimmed by the `~` of the markers around it.
+    fn template_in(
+        &mut self,
+        edges: Edges,
         (start, end): (usize, usize),
         parts: &[TsNode],
         cuts: &[(usize, usize)],
@@ -798,8 +816,15 @@ impl Lowerer<'_> {
     ) -> Node {
         let gaps = literal_gaps((start, end), parts);
         if parts.is_empty() {
-            let raw = self.raw_without(start, end, cuts);
-            return Node::new(span_of(node), Value::Str(decode(&raw)));
+            if !edges.trim_start && !edges.trim_end {
+                let raw = self.raw_without(start, end, cuts);
+                return Node::new(edges.span, Value::Str(decode(&raw)));
+            }
+            let text = self
+                .literal_part(start, end, cuts, edges.trim_start, edges.trim_end, decode)
+                .and_then(|n| n.as_str().map(str::to_string))
+                .unwrap_or_default();
+            return Node::new(edges.span, Value::Str(text));
         }
         let mut out = Vec::new();
         let mut pending_gap = gaps.iter().peekable();
@@ -809,16 +834,19 @@ impl Lowerer<'_> {
                     break;
                 }
                 pending_gap.next();
-                let prev_strips = i > 0 && parts.get(i - 1).is_some_and(|p| self.src(*p).ends_with("~}"));
+                let prev_strips = match i.checked_sub(1).and_then(|j| parts.get(j)) {
+                    Some(p) => self.src(*p).ends_with("~}"),
+                    None => edges.trim_start,
+                };
                 out.extend(self.literal_part(s, e, cuts, prev_strips, strips_left(self.src(*part)), decode));
             }
-            out.push(self.template_part(*part, depth));
+            out.push(self.template_part(*part, cuts, depth, decode));
         }
         let last_strips = parts.last().is_some_and(|p| self.src(*p).ends_with("~}"));
         for &(s, e) in pending_gap {
-            out.extend(self.literal_part(s, e, cuts, last_strips, false, decode));
+            out.extend(self.literal_part(s, e, cuts, last_strips, edges.trim_end, decode));
         }
-        Node::new(span_of(node), Value::Expr(Box::new(Expr::Template(out))))
+        Node::new(edges.span, Value::Expr(Box::new(Expr::Template(out))))
     }
 
     /// A literal stretch of a template, with `~` strip markers applied to its ends.
@@ -858,8 +886,21 @@ impl Lowerer<'_> {
         out
     }
 
-    /// `${ expr }` becomes the lowered expression; a `%{ if }`/`%{ for }` directive stays text.
-    fn template_part(&mut self, part: TsNode, depth: usize) -> Node {
+    /// `${ expr }` becomes the lowered expression; a `%{ if }`/`%{ for }` directive becomes the
+    /// expression it stands for (see [`Self::directive`]).
+    fn template_part(
+        &mut self,
+        part: TsNode,
+        cuts: &[(usize, usize)],
+        depth: usize,
+        decode: fn(&str) -> String,
+    ) -> Node {
+        if depth > self.limits.max_depth {
+            return self.cut(part);
+        }
+        if part.ty() == "template_directive" {
+            return self.directive(part, cuts, depth, decode);
+        }
         if part.ty() != "template_interpolation" {
             return self.other(part);
         }
@@ -868,6 +909,128 @@ impl Lowerer<'_> {
             None => self.other(part),
         }
     }
+
+    /// `%{ if c }a%{ else }b%{ endif }` is `c ? "a" : "b"`, and `%{ for k, v in xs }body%{ endfor }`
+    /// is `join("", [for k, v in xs : "body"])`: what Terraform computes, in expressions the
+    /// evaluator already knows. A directive the grammar could not read whole stays unknown.
+    fn directive(
+        &mut self,
+        part: TsNode,
+        cuts: &[(usize, usize)],
+        depth: usize,
+        decode: fn(&str) -> String,
+    ) -> Node {
+        let Some(inner) = kids(part).into_iter().find(|n| n.is_named()) else { return self.other(part) };
+        let children = kids(inner);
+        let find = |ty: &str| children.iter().copied().find(|n| n.ty() == ty);
+        let span = span_of(part);
+        match inner.ty() {
+            "template_if" => {
+                let (Some(intro), Some(end)) = (find("template_if_intro"), find("template_if_end")) else {
+                    return self.other(part);
+                };
+                let Some(cond) = kids(intro).into_iter().find(|n| n.ty() == "expression") else {
+                    return self.other(part);
+                };
+                let cond = self.expr(cond, depth + 1);
+                let otherwise_marker = find("template_else_intro");
+                let then = self.directive_body(
+                    intro,
+                    otherwise_marker.unwrap_or(end),
+                    &children,
+                    cuts,
+                    depth,
+                    decode,
+                );
+                let otherwise = match otherwise_marker {
+                    Some(marker) => self.directive_body(marker, end, &children, cuts, depth, decode),
+                    None => {
+                        Node::new(Span::new(end.start_byte(), end.start_byte()), Value::Str(String::new()))
+                    }
+                };
+                Node::new(span, Value::Expr(Box::new(Expr::Conditional { cond, then, otherwise })))
+            }
+            "template_for" => {
+                let (Some(start), Some(end)) = (find("template_for_start"), find("template_for_end")) else {
+                    return self.other(part);
+                };
+                let head = kids(start);
+                let names: Vec<String> = head
+                    .iter()
+                    .filter(|n| n.ty() == "identifier")
+                    .map(|n| self.src(*n).to_string())
+                    .collect();
+                let Some(collection) = head.iter().find(|n| n.ty() == "expression") else {
+                    return self.other(part);
+                };
+                let (key_var, value_var) = match names.as_slice() {
+                    [value] => (None, value.clone()),
+                    [key, value] => (Some(key.clone()), value.clone()),
+                    _ => return self.other(part),
+                };
+                let collection = self.expr(*collection, depth + 1);
+                let value = self.directive_body(start, end, &children, cuts, depth, decode);
+                let each =
+                    ForExpr { key_var, value_var, collection, key: None, value, cond: None, group: false };
+                let list = Node::new(span, Value::Expr(Box::new(Expr::For(Box::new(each)))));
+                let separator = Node::new(Span { end: span.start, ..span }, Value::Str(String::new()));
+                let join = Expr::Call { name: "join".into(), args: vec![separator, list], expand: false };
+                Node::new(span, Value::Expr(Box::new(join)))
+            }
+            _ => self.other(part),
+        }
+    }
+
+    /// The template between two directive markers, trimmed where a marker has a `~` on that side.
+    fn directive_body(
+        &mut self,
+        open: TsNode,
+        close: TsNode,
+        children: &[TsNode],
+        cuts: &[(usize, usize)],
+        depth: usize,
+        decode: fn(&str) -> String,
+    ) -> Node {
+        let (start, end) = (open.end_byte(), close.start_byte().max(open.end_byte()));
+        let parts: Vec<TsNode> = children
+            .iter()
+            .copied()
+            .filter(|n| is_template_part(*n) && n.start_byte() >= start && n.end_byte() <= end)
+            .collect();
+        let edges = Edges {
+            span: Span::new(start, end),
+            trim_start: self.src(open).ends_with("~}"),
+            trim_end: strips_left(self.src(close)),
+        };
+        self.template_in(edges, (start, end), &parts, cuts, depth + 1, decode)
+    }
+}
+
+/// Where a stretch of template text sits: the span its node gets, and whether the markers around
+/// it strip the whitespace at its ends.
+#[derive(Clone, Copy)]
+struct Edges {
+    span: Span,
+    trim_start: bool,
+    trim_end: bool,
+}
+
+/// A template's parts with every directive opened up into its markers and the parts of its bodies:
+/// everything in a template that is not literal text.
+fn leaf_parts<'t>(parts: &[TsNode<'t>]) -> Vec<TsNode<'t>> {
+    let mut out = Vec::new();
+    let mut stack: Vec<TsNode<'t>> = parts.iter().rev().copied().collect();
+    while let Some(part) = stack.pop() {
+        if part.ty() != "template_directive" {
+            out.push(part);
+            continue;
+        }
+        for inner in kids(part).into_iter().filter(|n| n.is_named()) {
+            let children = kids(inner);
+            stack.extend(children.into_iter().rev().filter(|n| n.ty() != "template_literal"));
+        }
+    }
+    out
 }
 
 fn is_template_part(node: TsNode) -> bool {

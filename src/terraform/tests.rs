@@ -512,6 +512,27 @@ impl FileReader for Files {
 }
 
 #[test]
+fn template_directives() {
+    assert_eq!(known("\"a%{ if true }b%{ else }c%{ endif }d\""), "\"abd\"");
+    assert_eq!(known("\"a%{ if 1 > 2 }b%{ endif }d\""), "\"ad\"");
+    assert_eq!(known("\"%{ for x in [1, 2, 3] }<${x}>%{ endfor }\""), "\"<1><2><3>\"");
+    assert_eq!(known("\"%{ for k, v in { a = 1, b = 2 } }${k}=${v};%{ endfor }\""), "\"a=1;b=2;\"");
+    assert_eq!(known("\"%{ for i, x in [\"p\", \"q\"] }${i}${x}%{ endfor }\""), "\"0p1q\"");
+    assert_eq!(
+        known("\"%{ for x in [1, 2] }%{ if x == 2 }two%{ else }${x},%{ endif }%{ endfor }\""),
+        "\"1,two\""
+    );
+    assert_eq!(known("\"x%{ if aws_x.y.z }b%{ endif }\""), "unknown", "an unknown condition");
+    assert_eq!(known("\"x%{ if aws_x.y.z }b%{ else }b%{ endif }\""), "\"xb\"", "both branches agree");
+    assert_eq!(known("\"%{ for x in aws_x.y.z }${x}%{ endfor }\""), "unknown");
+    // `~` strips the whitespace (newlines included) on its side of the marker.
+    let heredoc = "<<-EOT\n    [\n    %{~ for x in [\"a\", \"b\"] ~}\n      \"${x}\",\n    %{~ endfor ~}\n    ]\n    EOT";
+    assert_eq!(known(heredoc), "\"[\\\"a\\\",\\\"b\\\",]\\n\"");
+    let plain = "<<-EOT\n  %{ if true }\n  yes\n  %{ endif }\n  EOT";
+    assert_eq!(known(plain), "\"\\nyes\\n\\n\"");
+}
+
+#[test]
 fn files_are_read_relative_to_the_root_module() {
     let files = Files(vec![
         ("root/policy.json", "{\"a\": 1}"),
@@ -529,7 +550,7 @@ fn files_are_read_relative_to_the_root_module() {
     assert_eq!(get("a"), "{a=1}");
     assert_eq!(get("b"), "unknown", "path.module is `.` for the root: root/./user_data.sh does not exist");
     assert_eq!(get("c"), "false");
-    assert_eq!(get("d"), "unknown", "template directives are not evaluated");
+    assert_eq!(get("d"), "\"1\"", "template directives are evaluated");
     assert_eq!(get("e"), "unknown", "outside the root folder");
     assert_eq!(get("f"), "unknown", "templatefile sees only its own variables");
     let called = Env { module_path: "mod".into(), root_dir: "root".into(), files: Some(&files) };

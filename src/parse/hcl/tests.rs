@@ -129,7 +129,37 @@ fn template_strip_markers_and_directives() {
     assert_eq!(parts[0].as_str(), Some("x"));
     assert_eq!(reference(&parts[1]), ["var", "y"]);
     assert_eq!(parts[2].as_str(), Some("z"));
-    assert!(matches!(expr(&parts[3]), Expr::Other(s) if s == "%{ if true }t%{ endif }"));
+    let Expr::Conditional { then, otherwise, .. } = expr(&parts[3]) else { panic!("{:?}", parts[3]) };
+    assert_eq!(then.as_str(), Some("t"));
+    assert_eq!(otherwise.as_str(), Some(""));
+}
+
+#[test]
+fn directives_become_conditionals_and_joined_for_expressions() {
+    let text = "a = \"%{ if var.on }on ${var.x}%{ else }off%{ endif }\"\nb = \"%{ for k, v in var.m }${k}%{ endfor }\"\n";
+    let file = lower(text);
+    assert!(file.issues.is_empty(), "{:?}", file.issues);
+    let doc = root(&file);
+    let Expr::Template(parts) = expr(doc.get("a").expect("a")) else { panic!() };
+    let Expr::Conditional { cond, then, otherwise } = expr(&parts[0]) else { panic!("{:?}", parts[0]) };
+    assert_eq!(reference(cond), ["var", "on"]);
+    let Expr::Template(then_parts) = expr(then) else { panic!("{then:?}") };
+    assert_eq!(then_parts[0].as_str(), Some("on "));
+    assert_eq!(&text[then_parts[0].span.range()], "on ");
+    assert_eq!(reference(&then_parts[1]), ["var", "x"]);
+    assert_eq!(otherwise.as_str(), Some("off"));
+    let Expr::Template(parts) = expr(doc.get("b").expect("b")) else { panic!() };
+    let Expr::Call { name, args, .. } = expr(&parts[0]) else { panic!("{:?}", parts[0]) };
+    assert_eq!(name, "join");
+    let Expr::For(each) = expr(&args[1]) else { panic!("{:?}", args[1]) };
+    assert_eq!((each.key_var.as_deref(), each.value_var.as_str()), (Some("k"), "v"));
+    assert_eq!(reference(&each.collection), ["var", "m"]);
+}
+
+#[test]
+fn a_broken_directive_stays_unknown() {
+    let file = lower("a = \"%{ if }x%{ endif }\"\n");
+    assert!(!file.issues.is_empty());
 }
 
 #[test]
