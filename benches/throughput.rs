@@ -99,12 +99,13 @@ enum Phase {
     ParseHcl,
     ParseYaml,
     Check,
+    CheckHcl,
     Render,
     EndToEnd,
 }
 
 impl Phase {
-    const ALL: [Phase; 9] = [
+    const ALL: [Phase; 10] = [
         Phase::Walk,
         Phase::Read,
         Phase::Tree,
@@ -112,6 +113,7 @@ impl Phase {
         Phase::ParseHcl,
         Phase::ParseYaml,
         Phase::Check,
+        Phase::CheckHcl,
         Phase::Render,
         Phase::EndToEnd,
     ];
@@ -125,6 +127,7 @@ impl Phase {
             Phase::ParseHcl => "· parse-only, Terraform files alone",
             Phase::ParseYaml => "· parse-only, YAML files alone",
             Phase::Check => "full check (`engine::check`)",
+            Phase::CheckHcl => "· full check, Terraform files alone",
             Phase::Render => "render (JSON)",
             Phase::EndToEnd => "walk + check + render",
         }
@@ -413,6 +416,15 @@ fn run_size(args: &Args, files: usize, rules: &RuleSet) -> Summary {
         }
         drop(texts);
 
+        // The Terraform files on their own, checked with every rule: next to the Terraform parse-only
+        // row, what evaluation, module calls and rules add on top of parsing HCL.
+        let tf_inputs: Vec<Input> = inputs.iter().filter(|i| is_hcl(&i.path)).cloned().collect();
+        let t = Instant::now();
+        let tf_report = check(tf_inputs, rules, &CheckOptions { jobs: args.jobs, ..CheckOptions::default() });
+        let checked_hcl = t.elapsed();
+        std::hint::black_box(tf_report.findings.len());
+        drop(tf_report);
+
         timings.reset();
         let t = Instant::now();
         let report = check(inputs, rules, &check_opts);
@@ -436,6 +448,7 @@ fn run_size(args: &Args, files: usize, rules: &RuleSet) -> Summary {
                 (Phase::ParseHcl, parse_hcl),
                 (Phase::ParseYaml, parse_yaml),
                 (Phase::Check, checked),
+                (Phase::CheckHcl, checked_hcl),
                 (Phase::Render, rendered),
                 (Phase::EndToEnd, walk + checked + rendered),
             ] {
@@ -492,7 +505,7 @@ fn run_size(args: &Args, files: usize, rules: &RuleSet) -> Summary {
         let med = median(s);
         let secs = med.as_secs_f64().max(1e-9);
         let (files, bytes) = match phase {
-            Phase::ParseHcl => hcl,
+            Phase::ParseHcl | Phase::CheckHcl => hcl,
             Phase::ParseYaml => yaml,
             _ => (corpus.files, corpus.bytes),
         };
@@ -514,6 +527,12 @@ fn run_size(args: &Args, files: usize, rules: &RuleSet) -> Summary {
     println!(
         "full-check throughput / parse-only throughput = {ratio:.2} (a full check costs {:.2}x a bare parse)",
         1.0 / ratio
+    );
+    let tf_ratio = median(&samples[&Phase::ParseHcl]).as_secs_f64()
+        / median(&samples[&Phase::CheckHcl]).as_secs_f64().max(1e-9);
+    println!(
+        "Terraform alone: check throughput / parse-only throughput = {tf_ratio:.2} (evaluation, module calls and rules add {:.0}% on top of parsing HCL)",
+        (1.0 / tf_ratio - 1.0) * 100.0
     );
 
     // Inside the check: each phase's time summed over the worker threads (so the parallel phases add

@@ -198,13 +198,24 @@ impl Node {
     /// from text that is not the file's (a template read from a string), which can only point at
     /// the string as a whole.
     pub fn set_span_deep(&mut self, span: Span) {
+        self.map_spans_deep(|_| span);
+    }
+
+    /// Moves every span at or below this node (inside expressions too) `by` bytes later: for a
+    /// node parsed from a slice of a file.
+    pub fn shift(&mut self, by: usize) {
+        self.map_spans_deep(|s| Span::new(s.start as usize + by, s.end as usize + by));
+    }
+
+    /// Replaces every span at or below this node, keys' spans included, with `f` of it.
+    pub fn map_spans_deep(&mut self, mut f: impl FnMut(Span) -> Span) {
         let mut stack = vec![self];
         while let Some(n) = stack.pop() {
-            n.span = span;
+            n.span = f(n.span);
             match &mut n.value {
                 Value::List(items) => stack.extend(items.iter_mut()),
                 Value::Map(entries) => stack.extend(entries.iter_mut().map(|e| {
-                    e.key_span = span;
+                    e.key_span = f(e.key_span);
                     &mut e.value
                 })),
                 Value::Expr(expr) => match expr.as_mut() {

@@ -24,7 +24,9 @@ use std::ops::ControlFlow;
 use tree_sitter::{Node as TsNode, ParseOptions, ParseState, Parser, Tree};
 
 use super::Limits;
-use crate::model::{Entry, Expr, ForExpr, Node, ParseIssue, ParseIssueKind, ParsedFile, Step, Value};
+use crate::model::{
+    Comment, Entry, Expr, ForExpr, Node, ParseIssue, ParseIssueKind, ParsedFile, Step, Value,
+};
 use crate::span::Span;
 
 static KINDS: super::NodeKinds = super::NodeKinds::new(|| tree_sitter_hcl::LANGUAGE.into());
@@ -60,6 +62,11 @@ pub fn parse(text: &str, limits: &Limits) -> ParsedFile {
     {
         return parsed;
     }
+    parse_whole(text, limits)
+}
+
+/// One syntax tree for the whole text, with error recovery and repair.
+fn parse_whole(text: &str, limits: &Limits) -> ParsedFile {
     let whole = Span::new(0, text.len());
     let Some(tree) = parse_tree(text, None) else {
         return ParsedFile {
@@ -87,17 +94,22 @@ pub fn parse(text: &str, limits: &Limits) -> ParsedFile {
 }
 
 /// A large file parsed and lowered one slice of whole top-level blocks at a time, each slice's syntax
-/// tree freed before the next is parsed. `None` (parse it whole instead) when the file cannot be cut
-/// or any slice has a syntax issue: then the whole-file parse, with its error recovery and repair,
-/// gives the diagnostics. Without errors the result is the whole-file parse's, entry for entry.
+/// tree freed before the next is parsed. Without errors the result is the whole-file parse's, entry
+/// for entry. A slice with a syntax error is parsed on its own with error recovery and repair (its
+/// diagnostics are the slice's, and the slices around it keep their findings); one syntax tree of a
+/// broken 5 MB file, with recovery's stack versions, took 600 MB. When the scan cannot tell where
+/// blocks start (an unclosed bracket or string), the file is cut before top-level block keywords at
+/// the start of a line instead: a file like that is broken anyway, and the slice holding the damage
+/// reports it. `None` (parse it whole) when the file does not cut into two slices.
 fn parse_sliced(text: &str, limits: &Limits, slice_bytes: usize) -> Option<ParsedFile> {
-    let slices = slices::slices(text, slice_bytes)?;
+    let slices = slices::slices(text, slice_bytes).or_else(|| slices::resync_slices(text, slice_bytes))?;
     if slices.len() < 2 {
         return None;
     }
     let mut lowerer = Lowerer { text, limits, issues: Vec::new() };
     let mut entries = Vec::new();
     let mut comments = Vec::new();
+    let mut issues = Vec::new();
     for slice in slices {
         let range = tree_sitter::Range {
             start_byte: slice.start,
@@ -105,19 +117,42 @@ fn parse_sliced(text: &str, limits: &Limits, slice_bytes: usize) -> Option<Parse
             start_point: slice.start_point,
             end_point: slice.end_point,
         };
-        let tree = parse_tree(text, Some(range))?;
-        if tree.root_node().has_error() {
-            return None;
+        let tree = parse_tree(text, Some(range));
+        let scanned = tree.as_ref().map(|t| errors::scan(t, text));
+        match (&tree, scanned) {
+            (Some(tree), Some(scanned))
+                if !tree.root_node().has_error()
+                    && scanned.issues.is_empty()
+                    && scanned.broken_lines.is_empty() =>
+            {
+                comments.extend(scanned.comments);
+                entries.extend(lowerer.root(tree.root_node()));
+            }
+            _ => {
+                drop(tree);
+                let part = parse_whole(text.get(slice.start..slice.end)?, limits);
+                for mut doc in part.docs {
+                    doc.shift(slice.start);
+                    if let Value::Map(found) = doc.value {
+                        entries.extend(found);
+                    }
+                }
+                let at = |s: Span| Span::new(s.start as usize + slice.start, s.end as usize + slice.start);
+                comments.extend(part.comments.into_iter().map(|c| Comment { span: at(c.span), ..c }));
+                issues.extend(part.issues.into_iter().map(|i| ParseIssue { span: at(i.span), ..i }));
+            }
         }
-        let scanned = errors::scan(&tree, text);
-        if !scanned.issues.is_empty() || !scanned.broken_lines.is_empty() {
-            return None;
-        }
-        comments.extend(scanned.comments);
-        entries.extend(lowerer.root(tree.root_node()));
     }
-    let mut issues = lowerer.issues;
+    issues.append(&mut lowerer.issues);
     issues.sort_by_key(|i| i.span.start);
+    let syntax_issues = issues.iter().filter(|i| i.kind == ParseIssueKind::Syntax).count();
+    if syntax_issues > MAX_ISSUES {
+        let mut kept = 0;
+        issues.retain(|i| {
+            kept += usize::from(i.kind == ParseIssueKind::Syntax);
+            i.kind != ParseIssueKind::Syntax || kept <= MAX_ISSUES
+        });
+    }
     let whole = Span::new(0, text.len());
     Some(ParsedFile { docs: vec![Node::new(whole, Value::Map(entries))], comments, issues })
 }

@@ -119,6 +119,64 @@ pub(super) fn slices(text: &str, target: usize) -> Option<Vec<Slice>> {
     Some(out)
 }
 
+/// Block keywords that start a top-level block at the start of a line.
+const BLOCK_KEYWORDS: [&str; 12] = [
+    "resource",
+    "data",
+    "module",
+    "variable",
+    "output",
+    "locals",
+    "provider",
+    "terraform",
+    "moved",
+    "import",
+    "check",
+    "removed",
+];
+
+/// Slices of at least `target` bytes cut before lines that start a top-level block (a block keyword
+/// at column 0 followed by a label or `{`), whatever the scan says is open: for a file the scan in
+/// [`slices`] gets lost in, which is nearly always a broken one. `None` if there is no such line.
+pub(super) fn resync_slices(text: &str, target: usize) -> Option<Vec<Slice>> {
+    let b = text.as_bytes();
+    let mut cuts = vec![(0usize, 0usize)];
+    let (mut pos, mut row) = (0usize, 0usize);
+    for line in text.split_inclusive('\n') {
+        let last = cuts.last().map_or(0, |c| c.0);
+        if pos - last >= target && starts_block(line) {
+            cuts.push((pos, row));
+        }
+        pos += line.len();
+        row += 1;
+    }
+    if cuts.len() < 2 {
+        return None;
+    }
+    let end_point = point_at(b, b.len(), count_lines(b));
+    Some(
+        cuts.iter()
+            .enumerate()
+            .map(|(k, &(start, start_row))| {
+                let (end, end_point) = match cuts.get(k + 1) {
+                    Some(&(next, next_row)) => (next, tree_sitter::Point::new(next_row, 0)),
+                    None => (b.len(), end_point),
+                };
+                Slice { start, end, start_point: tree_sitter::Point::new(start_row, 0), end_point }
+            })
+            .collect(),
+    )
+}
+
+/// `resource "…`, `locals {`: a block keyword at column 0, then a label or the body.
+fn starts_block(line: &str) -> bool {
+    BLOCK_KEYWORDS.iter().any(|k| {
+        line.strip_prefix(k).is_some_and(|rest| {
+            rest.trim_start_matches([' ', '\t']).starts_with(['"', '{']) && rest.starts_with([' ', '\t', '{'])
+        })
+    })
+}
+
 /// The offset of the line break ending the line at `i` (or the end of the text).
 fn line_end(b: &[u8], i: usize) -> usize {
     b.get(i..).and_then(|r| r.iter().position(|&c| c == b'\n')).map_or(b.len(), |p| i + p)

@@ -567,11 +567,49 @@ enabled = true
     assert_eq!(starts, ["#", "terraform", "variable", "locals", "resource", "resource", "enabled"]);
 }
 
-/// A file with a syntax error is parsed whole, so its diagnostics come from the full recovery.
+/// A broken slice is parsed on its own with recovery: its diagnostic points into it, and the blocks
+/// in the other slices are lowered as usual, spans and all.
 #[test]
-fn sliced_parse_gives_up_on_errors() {
-    let text = "a = 1\nb = {\nc = 2\nd = \"x\n";
-    assert!(super::parse_sliced(text, &Limits::default(), 1).is_none());
-    let text = "resource \"a\" \"b\" {\n  x = 1 +\n}\nresource \"c\" \"d\" {}\n";
-    assert!(super::parse_sliced(text, &Limits::default(), 1).is_none());
+fn a_broken_slice_is_parsed_alone_and_the_others_are_kept() {
+    let text = "resource \"a\" \"one\" {\n  x = 1\n}\nresource \"a\" \"two\" {\n  y = 1 +\n}\nresource \"a\" \"three\" {\n  z = \"ok\" # note\n}\n";
+    let sliced = super::parse_sliced(text, &Limits::default(), 1).expect("sliced");
+    let names: Vec<String> = root(&sliced)
+        .entries()
+        .iter()
+        .filter(|e| e.key == "resource")
+        .filter_map(|e| e.value.get("a"))
+        .flat_map(|a| a.entries().iter().map(|e| e.key.clone()))
+        .collect();
+    assert!(names.contains(&"one".to_string()) && names.contains(&"three".to_string()), "{names:?}");
+    let [issue] = sliced.issues.as_slice() else { panic!("{:?}", sliced.issues) };
+    let line = text[..issue.span.start as usize].matches('\n').count() + 1;
+    assert!((5..=6).contains(&line), "the issue is in the broken block: line {line}");
+    let three = root(&sliced)
+        .entries()
+        .iter()
+        .filter(|e| e.key == "resource")
+        .find_map(|e| e.value.get("a").and_then(|a| a.get("three")))
+        .expect("three");
+    let z = three.get("z").expect("z");
+    assert_eq!(&text[z.span.range()], "\"ok\"");
+    assert_eq!(sliced.comments.len(), 1);
+    assert_eq!(&text[sliced.comments[0].span.range()], "# note");
+}
+
+/// When the scan is lost (an unclosed bracket), the file is cut before block keywords instead, and
+/// the blocks after the damage are still read.
+#[test]
+fn an_unclosed_bracket_resyncs_at_the_next_block() {
+    let text = "resource \"a\" \"one\" {\n  x = [1, 2\n}\nresource \"a\" \"two\" {\n  y = 2\n}\n";
+    assert!(super::slices::slices(text, 1).is_none());
+    let sliced = super::parse_sliced(text, &Limits::default(), 1).expect("resynced");
+    assert!(!sliced.issues.is_empty());
+    let two = root(&sliced)
+        .entries()
+        .iter()
+        .filter(|e| e.key == "resource")
+        .find_map(|e| e.value.get("a").and_then(|a| a.get("two")))
+        .expect("two survives");
+    assert_eq!(two.get("y").and_then(Node::as_number), Some(2.0));
+    assert!(super::slices::resync_slices("a = 1\nb = 2\n", 1).is_none());
 }

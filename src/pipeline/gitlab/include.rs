@@ -4,7 +4,7 @@
 //! not apply to a given pipeline run: it is read and merged as if it does. Remote, project, template
 //! and component includes are recorded, never fetched.
 
-use crate::model::{Entry, Node, Value};
+use crate::model::{Node, Value};
 use crate::parse::{Limits, yaml};
 use crate::pipeline::jobs::Sources;
 use crate::span::Span;
@@ -68,7 +68,7 @@ pub fn read_all(
                     let base = sources.add(&shown, &text);
                     let parsed = yaml::parse(&text, &Limits::default());
                     for mut d in parsed.docs.into_iter().take(1) {
-                        shift(&mut d, base);
+                        d.shift(base);
                         queue.push(d.clone());
                         docs.push(d);
                     }
@@ -157,23 +157,4 @@ fn entry(n: &Node) -> Option<Include> {
 fn is_url(s: &str) -> bool {
     let l = s.trim().to_ascii_lowercase();
     l.starts_with("https://") || l.starts_with("http://")
-}
-
-/// Moves every span of `n` by `by` bytes.
-pub fn shift(n: &mut Node, by: usize) {
-    let mv = |s: &mut Span| *s = Span::new(s.start as usize + by, s.end as usize + by);
-    let mut stack: Vec<&mut Node> = vec![n];
-    while let Some(node) = stack.pop() {
-        mv(&mut node.span);
-        match &mut node.value {
-            Value::List(items) => stack.extend(items.iter_mut()),
-            Value::Map(entries) => {
-                for Entry { key_span, value, .. } in entries.iter_mut() {
-                    mv(key_span);
-                    stack.push(value);
-                }
-            }
-            _ => {}
-        }
-    }
 }
