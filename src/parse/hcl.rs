@@ -62,11 +62,12 @@ pub fn parse(text: &str, limits: &Limits) -> ParsedFile {
     {
         return parsed;
     }
-    parse_whole(text, limits)
+    parse_whole(text, limits, 0)
 }
 
-/// One syntax tree for the whole text, with error recovery and repair.
-fn parse_whole(text: &str, limits: &Limits) -> ParsedFile {
+/// One syntax tree for the whole text, with error recovery and repair. `rows_before`: lines of the
+/// file before `text`, for the line numbers in messages.
+fn parse_whole(text: &str, limits: &Limits, rows_before: usize) -> ParsedFile {
     let whole = Span::new(0, text.len());
     let Some(tree) = parse_tree(text, None) else {
         return ParsedFile {
@@ -79,7 +80,7 @@ fn parse_whole(text: &str, limits: &Limits) -> ParsedFile {
             }],
         };
     };
-    let scanned = errors::scan(&tree, text);
+    let scanned = errors::scan_after_rows(&tree, text, rows_before);
     let mut issues = scanned.issues;
 
     // Lower from a repaired copy when tree-sitter's recovery may have swallowed intact text.
@@ -130,7 +131,7 @@ fn parse_sliced(text: &str, limits: &Limits, slice_bytes: usize) -> Option<Parse
             }
             _ => {
                 drop(tree);
-                let part = parse_whole(text.get(slice.start..slice.end)?, limits);
+                let part = parse_whole(text.get(slice.start..slice.end)?, limits, slice.start_point.row);
                 for mut doc in part.docs {
                     doc.shift(slice.start);
                     if let Value::Map(found) = doc.value {

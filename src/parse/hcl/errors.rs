@@ -25,7 +25,13 @@ pub(super) fn broken_lines(tree: &Tree, text: &str) -> Vec<(usize, usize)> {
 }
 
 pub(super) fn scan(tree: &Tree, text: &str) -> Scanned {
-    let mut scanner = Scanner { text, out: Scanned::default(), last_row: None, quiet_row: None };
+    scan_after_rows(tree, text, 0)
+}
+
+/// [`scan`] of a text that starts `rows_before` lines into its file (a slice parsed on its own), so
+/// the lines that messages name are the file's.
+pub(super) fn scan_after_rows(tree: &Tree, text: &str, rows_before: usize) -> Scanned {
+    let mut scanner = Scanner { text, out: Scanned::default(), last_row: None, quiet_row: None, rows_before };
     // The tree can be hundreds of thousands of levels deep: walk it with a cursor, never recurse.
     let mut cursor = tree.walk();
     let mut ancestors: Vec<TsNode> = Vec::new();
@@ -74,9 +80,16 @@ struct Scanner<'a> {
     last_row: Option<usize>,
     /// A row whose problems are the tail of an unterminated string already reported.
     quiet_row: Option<usize>,
+    /// Lines of the file before `text` (see [`scan_after_rows`]).
+    rows_before: usize,
 }
 
 impl Scanner<'_> {
+    /// 1-based line of the file where `node` starts.
+    fn line_of(&self, node: TsNode) -> usize {
+        node.start_position().row + 1 + self.rows_before
+    }
+
     fn src(&self, node: TsNode) -> &str {
         self.text.get(node.byte_range()).unwrap_or("")
     }
@@ -238,12 +251,12 @@ impl Scanner<'_> {
                     format!("expected a label or '{{' after {}", self.block_name(block))
                 }
             }
-            ("tuple", Some(p)) => format!("expected ',' or ']' in the list opened on line {}", line_of(p)),
+            ("tuple", Some(p)) => format!("expected ',' or ']' in the list opened on line {}", self.line_of(p)),
             ("object", Some(p)) => {
-                format!("expected 'key = value', ',' or '}}' in the object opened on line {}", line_of(p))
+                format!("expected 'key = value', ',' or '}}' in the object opened on line {}", self.line_of(p))
             }
             ("function_arguments", Some(p)) => {
-                format!("expected ',' or ')' in the function call opened on line {}", line_of(p))
+                format!("expected ',' or ')' in the function call opened on line {}", self.line_of(p))
             }
             ("function_call", Some(p)) => {
                 format!(
@@ -303,7 +316,7 @@ impl Scanner<'_> {
 
     /// A token tree-sitter had to pretend was there: name it and what it should have closed.
     fn missing_message(&self, node: TsNode, parent: Option<TsNode>) -> String {
-        let opened = parent.map_or(1, line_of);
+        let opened = parent.map_or(1 + self.rows_before, |p| self.line_of(p));
         match (node.ty(), parent.map(|p| p.ty())) {
             ("block_end" | "}", Some("block")) => match parent {
                 Some(block) => {
@@ -341,10 +354,6 @@ impl Scanner<'_> {
     }
 }
 
-/// 1-based line where `node` starts.
-fn line_of(node: TsNode) -> usize {
-    node.start_position().row + 1
-}
 
 /// `x = <<EOT` / `<<-EOT` at the end of a line: the marker.
 fn heredoc_marker(line: &str) -> Option<&str> {

@@ -600,10 +600,11 @@ fn a_broken_slice_is_parsed_alone_and_the_others_are_kept() {
 /// the blocks after the damage are still read.
 #[test]
 fn an_unclosed_bracket_resyncs_at_the_next_block() {
-    let text = "resource \"a\" \"one\" {\n  x = [1, 2\n}\nresource \"a\" \"two\" {\n  y = 2\n}\n";
+    let text = "resource \"a\" \"zero\" {}\nresource \"a\" \"one\" {\n  x = [1, 2\n}\nresource \"a\" \"two\" {\n  y = 2\n}\n";
     assert!(super::slices::slices(text, 1).is_none());
     let sliced = super::parse_sliced(text, &Limits::default(), 1).expect("resynced");
-    assert!(!sliced.issues.is_empty());
+    let issue = sliced.issues.first().expect("an issue");
+    assert!(issue.message.contains("line 3"), "the file's line, not the slice's: {}", issue.message);
     let two = root(&sliced)
         .entries()
         .iter()
