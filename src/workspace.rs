@@ -9,7 +9,9 @@
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
 
 /// Files larger than this are not read.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
@@ -25,17 +27,31 @@ pub struct Workspace {
     /// Whether files not in memory are read from disk (not for rule examples, which must not depend
     /// on the folder they run in).
     disk: bool,
+    /// What was read from disk, as [`fact`] keys and their facts: the cache keeps a unit's results
+    /// only while these stay the same.
+    reads: Arc<Mutex<BTreeMap<String, Option<String>>>>,
 }
 
 impl Default for Workspace {
     fn default() -> Workspace {
-        Workspace { memory: BTreeMap::new(), disk: true }
+        Workspace::new(BTreeMap::new(), true)
     }
 }
 
 impl Workspace {
     pub fn new(memory: BTreeMap<String, Arc<str>>, disk: bool) -> Workspace {
-        Workspace { memory, disk }
+        Workspace { memory, disk, reads: Arc::default() }
+    }
+
+    /// The disk reads so far (see [`fact`]), emptied.
+    pub fn take_reads(&self) -> BTreeMap<String, Option<String>> {
+        self.reads.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default()
+    }
+
+    fn record(&self, key: String, fact: Option<String>) {
+        if let Ok(mut reads) = self.reads.lock() {
+            reads.insert(key, fact);
+        }
     }
 
     pub fn insert(&mut self, path: &str, text: Arc<str>) {
@@ -54,35 +70,16 @@ impl Workspace {
         if !self.disk {
             return None;
         }
-        let root_dir = disk_root(root);
-        let (root_real, file_real) =
-            (root_dir.canonicalize().ok()?, root_dir.join(&rel).canonicalize().ok()?);
-        if !file_real.starts_with(&root_real) {
-            return None;
-        }
-        let meta = std::fs::metadata(&file_real).ok()?;
-        if !meta.is_file() || meta.len() > MAX_FILE_BYTES {
-            return None;
-        }
-        let bytes = std::fs::read(&file_real).ok()?;
-        if bytes.contains(&0) {
-            return None;
-        }
-        let text = String::from_utf8(bytes).ok()?;
-        Some((shown, text.into()))
+        let found = read_disk(root, &rel).map(|text| (shown, text));
+        self.record(format!("ws-file:{root}\n{rel}"), found.as_ref().map(|(_, t)| hash(t.as_bytes())));
+        found
     }
 
     /// The files under the folder `dir` of the repository at `root`, at most `depth` folders down
     /// (0: the folder's own files), as paths relative to `root`, sorted. From memory and disk; folders
     /// reached through symlinks are not entered.
     pub fn list(&self, root: &str, dir: &str, depth: usize) -> Vec<String> {
-        let dir = match dir.trim() {
-            "" | "." | "./" | "/" => String::new(),
-            d => match clean(d) {
-                Some(d) => d,
-                None => return Vec::new(),
-            },
-        };
+        let Some(dir) = clean_dir(dir) else { return Vec::new() };
         let mut out = std::collections::BTreeSet::new();
         let prefix = match (root.is_empty(), dir.is_empty()) {
             (true, true) => String::new(),
@@ -98,12 +95,63 @@ impl Workspace {
             }
         }
         if self.disk {
-            let start = disk_root(root).join(&dir);
-            let mut budget = MAX_LISTED;
-            walk(&start, &dir, depth, &mut budget, &mut out);
+            let listed = list_disk(root, &dir, depth);
+            self.record(format!("ws-list:{root}\n{dir}\n{depth}"), Some(hash(listed.join("\n").as_bytes())));
+            out.extend(listed);
         }
         out.into_iter().collect()
     }
+}
+
+/// What a recorded read (a key of [`Workspace::take_reads`]) finds on disk now, computed as the read
+/// did: a hash of the file's text or of the listing. `None` for a key that is not a workspace read.
+pub fn fact(key: &str) -> Option<Option<String>> {
+    if let Some(rest) = key.strip_prefix("ws-file:") {
+        let (root, rel) = rest.split_once('\n')?;
+        return Some(read_disk(root, rel).map(|t| hash(t.as_bytes())));
+    }
+    let rest = key.strip_prefix("ws-list:")?;
+    let mut parts = rest.splitn(3, '\n');
+    let (root, dir, depth) = (parts.next()?, parts.next()?, parts.next()?.parse().ok()?);
+    Some(Some(hash(list_disk(root, dir, depth).join("\n").as_bytes())))
+}
+
+fn hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn clean_dir(dir: &str) -> Option<String> {
+    match dir.trim() {
+        "" | "." | "./" | "/" => Some(String::new()),
+        d => clean(d),
+    }
+}
+
+fn list_disk(root: &str, dir: &str, depth: usize) -> Vec<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let start = disk_root(root).join(dir);
+    let mut budget = MAX_LISTED;
+    walk(&start, dir, depth, &mut budget, &mut out);
+    out.into_iter().collect()
+}
+
+/// The text of `rel` (already cleaned) under `root` on disk, if it stays inside `root`, is a
+/// regular file within the size limit and is UTF-8 text without NUL bytes.
+fn read_disk(root: &str, rel: &str) -> Option<Arc<str>> {
+    let root_dir = disk_root(root);
+    let (root_real, file_real) = (root_dir.canonicalize().ok()?, root_dir.join(rel).canonicalize().ok()?);
+    if !file_real.starts_with(&root_real) {
+        return None;
+    }
+    let meta = std::fs::metadata(&file_real).ok()?;
+    if !meta.is_file() || meta.len() > MAX_FILE_BYTES {
+        return None;
+    }
+    let bytes = std::fs::read(&file_real).ok()?;
+    if bytes.contains(&0) {
+        return None;
+    }
+    String::from_utf8(bytes).ok().map(Arc::from)
 }
 
 fn walk(

@@ -251,9 +251,14 @@ impl Scanner<'_> {
                     format!("expected a label or '{{' after {}", self.block_name(block))
                 }
             }
-            ("tuple", Some(p)) => format!("expected ',' or ']' in the list opened on line {}", self.line_of(p)),
+            ("tuple", Some(p)) => {
+                format!("expected ',' or ']' in the list opened on line {}", self.line_of(p))
+            }
             ("object", Some(p)) => {
-                format!("expected 'key = value', ',' or '}}' in the object opened on line {}", self.line_of(p))
+                format!(
+                    "expected 'key = value', ',' or '}}' in the object opened on line {}",
+                    self.line_of(p)
+                )
             }
             ("function_arguments", Some(p)) => {
                 format!("expected ',' or ')' in the function call opened on line {}", self.line_of(p))
@@ -353,7 +358,6 @@ impl Scanner<'_> {
         }
     }
 }
-
 
 /// `x = <<EOT` / `<<-EOT` at the end of a line: the marker.
 fn heredoc_marker(line: &str) -> Option<&str> {
