@@ -50,6 +50,12 @@ pub enum Test {
         name: Option<Path>,
         filter: Option<Box<Condition>>,
     },
+    /// Terraform: the node is an expression that references a block selected by `select` (in the
+    /// same module) that satisfies `filter` — the load balancer a listener's `load_balancer_arn` names.
+    References {
+        select: Path,
+        filter: Option<Box<Condition>>,
+    },
     /// Some node that `select` reaches from a document of the unit (a Terraform module's files)
     /// satisfies `filter` (or exists, without one).
     ModuleHas {
@@ -231,6 +237,7 @@ impl Test {
                 return referenced_by(&target, select, attribute, filter.as_deref(), scope);
             }
             Test::ModuleHas { select, filter } => return module_has(select, filter.as_deref(), scope),
+            Test::References { select, filter } => return refers_to(node, select, filter.as_deref(), scope),
             Test::Json(cond) => return json(hit, cond, scope),
             Test::ReferenceMatches(re) => {
                 if let Value::Expr(expr) = &node.value
@@ -455,6 +462,32 @@ pub fn may_exist(hit: &Hit<'_>) -> bool {
         _ => false,
     });
     !(count_zero || for_each_empty)
+}
+
+/// Whether `node` references a block that `select` reaches and that meets `filter`; unknown when it
+/// is a value that could name one (`var.lb_arn`).
+fn refers_to<'a>(node: &Node, select: &Path, filter: Option<&Condition>, scope: &Scope<'a>) -> Truth<'a> {
+    let mut unknown = false;
+    for doc in scope.docs {
+        for candidate in select.resolve(Hit::root(doc)).hits.into_iter().filter(may_exist) {
+            let keys = candidate.keys.to_vec();
+            let Some(address) = block_address(&keys) else { continue };
+            match references(node, &address) {
+                Some(false) => continue,
+                None => {
+                    unknown = true;
+                    continue;
+                }
+                Some(true) => {}
+            }
+            match filter.map(|f| f.eval(&candidate, scope)) {
+                None | Some(Truth::True(_)) => return Truth::True(Vec::new()),
+                Some(Truth::Unknown) => unknown = true,
+                Some(Truth::False) => {}
+            }
+        }
+    }
+    if unknown { Truth::Unknown } else { Truth::False }
 }
 
 fn module_has<'a>(select: &Path, filter: Option<&Condition>, scope: &Scope<'a>) -> Truth<'a> {
@@ -713,6 +746,29 @@ resource "x" "b" {
         assert_eq!(
             verdicts(tf, "resource.x.*", "path = 'cidrs'\ncidr_contains = '10.1.2.3'"),
             ["true", "false"]
+        );
+    }
+
+    #[test]
+    fn references_to_a_block_that_meets_a_condition() {
+        let tf = r#"
+resource "aws_lb" "app" { load_balancer_type = "application" }
+resource "aws_lb" "net" { load_balancer_type = "network" }
+resource "aws_lb_listener" "to_app" { load_balancer_arn = aws_lb.app.arn }
+resource "aws_lb_listener" "to_net" { load_balancer_arn = aws_lb.net.arn }
+resource "aws_lb_listener" "to_var" { load_balancer_arn = var.lb_arn }
+resource "aws_lb_listener" "literal" { load_balancer_arn = "arn:aws:elasticloadbalancing:x" }
+resource "aws_lb_listener" "none" { port = 80 }
+"#;
+        let cond = "path = 'load_balancer_arn'\nreferences = { select = 'resource.aws_lb.*', where = { path = 'load_balancer_type', equals = 'network' } }";
+        assert_eq!(
+            verdicts(tf, "resource.aws_lb_listener.*", cond),
+            ["false", "true", "unknown", "false", "false"]
+        );
+        let any = "path = 'load_balancer_arn'\nreferences = { select = 'resource.aws_lb.*' }";
+        assert_eq!(
+            verdicts(tf, "resource.aws_lb_listener.*", any),
+            ["true", "true", "unknown", "false", "false"]
         );
     }
 

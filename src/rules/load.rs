@@ -238,6 +238,7 @@ const LEAF_TESTS: &[&str] = &[
     "where",
     "referenced_by",
     "module_has",
+    "references",
     "json",
     "reference_matches",
     "address_matches",
@@ -414,6 +415,19 @@ fn test(key: &str, v: &Toml) -> Result<Test, String> {
                 filter: t.get("where").map(condition).transpose()?.map(Box::new),
             }
         }
+        "references" => {
+            let Toml::Table(t) = v else { return Err("expected a table".to_string()) };
+            if let Some(k) = t.keys().find(|k| !["select", "where"].contains(&k.as_str())) {
+                return Err(format!("unknown key `{k}` (select, where)"));
+            }
+            let Some(Toml::String(select)) = t.get("select") else {
+                return Err("`references.select` must be a path string".to_string());
+            };
+            Test::References {
+                select: Path::parse(select)?,
+                filter: t.get("where").map(condition).transpose()?.map(Box::new),
+            }
+        }
         "json" => Test::Json(Box::new(condition(v)?)),
         "reference_matches" => Test::ReferenceMatches(regex(string()?)?),
         "address_matches" => Test::AddressMatches(regex(string()?)?),
@@ -438,6 +452,7 @@ fn capture_test(v: &Toml, tests: Vec<Test>) -> Result<Test, String> {
                 | Test::Type(_)
                 | Test::ReferencedBy { .. }
                 | Test::ModuleHas { .. }
+                | Test::References { .. }
                 | Test::Json(_)
                 | Test::AddressMatches(_)
         )
