@@ -1,6 +1,11 @@
 //! Blocks that create nothing: a `resource`, `data` or `module` block whose `count` is known to be 0
 //! or whose `for_each` is known to be empty, and a `dynamic` block whose `for_each` is known to be
 //! empty. Terraform creates no instance of them, so rules must not see them.
+//!
+//! Every other `dynamic "x" { content { … } }` becomes one `x` block with the content's body (spanning
+//! the `dynamic` block), analysed once like a resource with `count`: the attributes the iterator
+//! gives (`x.value…`) stay unknown, while those set from variables and locals are known, so a
+//! `dynamic "ingress"` toggled on by `for_each = var.open ? [1] : []` is checked like a literal one.
 
 use crate::model::{Entry, Node, Value};
 use crate::span::Span;
@@ -92,12 +97,27 @@ fn prune_dynamic(body: &Node, skipped: &mut Vec<Span>, depth: usize) -> Option<N
                     labels.push(label.clone());
                 }
             }
-            if labels.len() != entry.value.entries().len() {
-                if !labels.is_empty() {
+            let mut static_blocks = Vec::new();
+            let mut left = Vec::new();
+            for label in labels {
+                match as_static_block(&label) {
+                    Some(block) => static_blocks.push(block),
+                    None => left.push(label),
+                }
+            }
+            if left.len() != entry.value.entries().len() {
+                changed = true;
+                if !left.is_empty() {
                     kept.push(Entry {
-                        value: Node { value: Value::Map(labels), ..entry.value.clone() },
+                        value: Node { value: Value::Map(left), ..entry.value.clone() },
                         ..entry.clone()
                     });
+                }
+                for block in static_blocks {
+                    match prune_dynamic(&block.value, skipped, depth + 1) {
+                        Some(inner) => kept.push(Entry { value: inner, ..block }),
+                        None => kept.push(block),
+                    }
                 }
                 continue;
             }
@@ -114,4 +134,16 @@ fn prune_dynamic(body: &Node, skipped: &mut Vec<Span>, depth: usize) -> Option<N
         }
     }
     changed.then(|| Node { value: Value::Map(kept), ..body.clone() })
+}
+
+/// `x` → `{ for_each = …, content { body } }` (one label of a `dynamic` block) as the block `x` with
+/// `body`, spanning the whole `dynamic` block; `None` without exactly one `content` block.
+fn as_static_block(label: &Entry) -> Option<Entry> {
+    let mut contents = label.value.entries().iter().filter(|e| e.key == "content");
+    let (Some(content), None) = (contents.next(), contents.next()) else { return None };
+    if !matches!(content.value.value, Value::Map(_)) {
+        return None;
+    }
+    let body = Node { span: label.value.span, ..content.value.clone() };
+    Some(Entry { key: label.key.clone(), key_span: label.key_span, value: body })
 }

@@ -416,11 +416,48 @@ module "skipped" {
     let names: Vec<&str> = dbs.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(names, ["on", "maybe"]);
     let on = &dbs[0].value;
-    let dynamic: Vec<&str> =
-        on.get("dynamic").expect("dynamic").entries().iter().map(|e| e.key.as_str()).collect();
-    assert_eq!(dynamic, ["egress"]);
+    assert!(on.get("dynamic").is_none() && on.get("ingress").is_none(), "{on:?}");
+    assert!(on.get("egress").is_some(), "a dynamic block that may create blocks is analysed once");
     assert!(docs[0].get("module").is_some_and(|m| m.entries().is_empty()));
     assert_eq!(out.skipped[0].len(), 4, "two resources, a dynamic block and a module");
+}
+
+/// A `dynamic` block is one block with its `content`: what variables set is known, what the iterator
+/// gives is not, and the block spans the `dynamic` block.
+#[test]
+fn dynamic_blocks_are_analysed_once_with_the_iterator_unknown() {
+    let main = r#"
+variable "cidrs" {
+  default = ["0.0.0.0/0"]
+}
+resource "aws_security_group" "a" {
+  dynamic "ingress" {
+    for_each = length(var.cidrs) > 0 ? [22] : []
+    content {
+      from_port   = ingress.value
+      cidr_blocks = var.cidrs
+      dynamic "nested" {
+        for_each = var.unknown
+        content {
+          x = 1
+        }
+      }
+    }
+  }
+}
+"#;
+    let (docs, _) = run(&[("main.tf", main)], &[]);
+    let sg = docs[0]
+        .get("resource")
+        .and_then(|r| r.get("aws_security_group"))
+        .and_then(|t| t.get("a"))
+        .expect("a");
+    assert!(sg.get("dynamic").is_none());
+    let ingress = sg.get("ingress").expect("ingress");
+    assert!(main[ingress.span.range()].starts_with("dynamic \"ingress\" {"), "spans the dynamic block");
+    assert_eq!(show(ingress.get("cidr_blocks").expect("cidrs")), "[\"0.0.0.0/0\"]");
+    assert_eq!(show(ingress.get("from_port").expect("port")), "unknown");
+    assert_eq!(ingress.get("nested").and_then(|n| n.get("x")).and_then(Node::as_number), Some(1.0));
 }
 
 #[test]

@@ -11,6 +11,7 @@
 
 use crate::model::{Node, Value};
 use crate::rules::{FileView, RawFinding, documents};
+use crate::source::FileKind;
 use crate::span::Span;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -69,18 +70,31 @@ static PATTERNS: LazyLock<Option<Patterns>> = LazyLock::new(|| {
 pub fn check(file: &FileView<'_>) -> Vec<RawFinding> {
     let Some(p) = PATTERNS.as_ref() else { return Vec::new() };
     let mut out = Vec::new();
+    // Terraform values can come from elsewhere (a variable's default, a caller's argument, a local):
+    // the secret is reported where it is written, not at every place it flows to.
+    let written_here = |node: &Node| {
+        file.kind != FileKind::Terraform
+            || file.text.get(node.span.range()).is_some_and(|src| src.starts_with(['"', '<']))
+    };
     for doc in documents(file) {
-        doc.walk(&mut |node| check_node(p, file.text, node, &mut out));
+        doc.walk(&mut |node| check_node(p, file.text, node, &written_here, &mut out));
     }
     out.sort_by_key(|f| f.span);
     out.dedup_by_key(|f| f.span);
     out
 }
 
-fn check_node(p: &Patterns, text: &str, node: &Node, out: &mut Vec<RawFinding>) {
+fn check_node(
+    p: &Patterns,
+    text: &str,
+    node: &Node,
+    written_here: &dyn Fn(&Node) -> bool,
+    out: &mut Vec<RawFinding>,
+) {
     // Token formats, in any literal string: point at the token itself when the source spells it out
     // verbatim (a key on line 9 of a `run: |` script, not the script's first line).
     if let Value::Str(s) = &node.value
+        && written_here(node)
         && let Some((name, token)) = token_match(p, s)
     {
         let span = text
@@ -94,11 +108,12 @@ fn check_node(p: &Patterns, text: &str, node: &Node, out: &mut Vec<RawFinding>) 
     let Value::Map(entries) = &node.value else { return };
     // `{name: DB_PASSWORD, value: hunter2}`: environment lists in Kubernetes and ECS.
     if let (Some(name), Some(value)) = (node.get("name").and_then(Node::as_str), node.get("value"))
+        && written_here(value)
         && let Some(what) = secret_in(p, name, value)
     {
         out.push(found(value.span, Some(name), what));
     }
-    for e in entries {
+    for e in entries.iter().filter(|e| written_here(&e.value)) {
         if let Some(what) = secret_in(p, &e.key, &e.value) {
             out.push(found(e.value.span, Some(&e.key), what));
         }
