@@ -2,10 +2,11 @@
 //! or whose `for_each` is known to be empty, and a `dynamic` block whose `for_each` is known to be
 //! empty. Terraform creates no instance of them, so rules must not see them.
 //!
-//! Every other `dynamic "x" { content { … } }` becomes one `x` block with the content's body (spanning
-//! the `dynamic` block), analysed once like a resource with `count`: the attributes the iterator
+//! A `dynamic "x" { content { … } }` whose `for_each` is known not to be empty becomes one `x` block
+//! with the content's body (spanning the `dynamic` block), analysed once: the attributes the iterator
 //! gives (`x.value…`) stay unknown, while those set from variables and locals are known, so a
 //! `dynamic "ingress"` toggled on by `for_each = var.open ? [1] : []` is checked like a literal one.
+//! With an unknown `for_each` it stays `dynamic`: whether it creates any block is unknown.
 
 use crate::model::{Entry, Node, Value};
 use crate::span::Span;
@@ -137,8 +138,17 @@ fn prune_dynamic(body: &Node, skipped: &mut Vec<Span>, depth: usize) -> Option<N
 }
 
 /// `x` → `{ for_each = …, content { body } }` (one label of a `dynamic` block) as the block `x` with
-/// `body`, spanning the whole `dynamic` block; `None` without exactly one `content` block.
+/// `body`, spanning the whole `dynamic` block; `None` unless `for_each` is known to hold something
+/// and there is exactly one `content` block.
 fn as_static_block(label: &Entry) -> Option<Entry> {
+    let creates_some = label.value.get("for_each").is_some_and(|v| match &v.value {
+        Value::List(items) => !items.is_empty(),
+        Value::Map(entries) => !entries.is_empty(),
+        _ => false,
+    });
+    if !creates_some {
+        return None;
+    }
     let mut contents = label.value.entries().iter().filter(|e| e.key == "content");
     let (Some(content), None) = (contents.next(), contents.next()) else { return None };
     if !matches!(content.value.value, Value::Map(_)) {
