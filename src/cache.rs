@@ -196,7 +196,7 @@ fn lookup(
 /// Whether a GitHub workflow or action's findings can depend on other files of the repository.
 fn reads_other_files(bytes: &[u8]) -> bool {
     let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
-    has(b"./") || has(b"workflow_call") || has(b"inputs.")
+    has(b"./") || has(b"$/") || has(b"workflow_call") || has(b"inputs.")
 }
 
 /// Everything but the unit's files that decides a unit's findings.

@@ -167,6 +167,10 @@ fn runs_code(step: &Step<'_>) -> Option<(Span, String)> {
         return Some((run.key_span, "runs a script in it".to_string()));
     }
     let (uses, span) = step.uses()?;
+    if uses.starts_with("$/") {
+        // The action's files come from the running commit, but it runs in the checked-out workspace.
+        return Some((span, format!("runs the repository's action `{uses}` in it")));
+    }
     if step.is_local_action() {
         return Some((span, format!("runs the local action `{uses}` from it")));
     }
