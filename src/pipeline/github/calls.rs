@@ -77,8 +77,11 @@ pub fn find_root(ws: &Workspace, path: &str) -> Option<String> {
 
 /// The repository-relative target of a local `uses` (`./.github/actions/x/` → `.github/actions/x`),
 /// or `None` for a remote or Docker one. `""` is the repository folder itself (`uses: ./`).
+/// GitHub's self-repository form `$/.github/actions/x` names the same files, read at the running
+/// commit instead of from the workspace.
 pub fn local_target(uses: &str) -> Option<String> {
-    let rest = uses.trim().strip_prefix("./")?;
+    let uses = uses.trim();
+    let rest = uses.strip_prefix("./").or_else(|| uses.strip_prefix("$/"))?;
     let rest = rest.trim_end_matches('/');
     (!rest.contains('@') && !rest.contains("..")).then(|| rest.to_string())
 }
@@ -186,7 +189,9 @@ pub fn callers(ws: &Workspace, path: &str) -> Vec<CallSite> {
             continue;
         }
         let Some((shown, text)) = ws.read(&root, &rel) else { continue };
-        if !(text.contains(needle.as_str()) || needle.is_empty() && text.contains("./")) {
+        if !(text.contains(needle.as_str())
+            || needle.is_empty() && (text.contains("./") || text.contains("$/")))
+        {
             continue;
         }
         parsed += 1;
@@ -371,6 +376,8 @@ mod tests {
     fn local_targets_and_roots() {
         assert_eq!(local_target("./.github/actions/x/").as_deref(), Some(".github/actions/x"));
         assert_eq!(local_target("./").as_deref(), Some(""));
+        assert_eq!(local_target("$/.github/actions/x").as_deref(), Some(".github/actions/x"));
+        assert_eq!(local_target("$/").as_deref(), Some(""));
         assert_eq!(local_target("actions/checkout@v4"), None);
         assert_eq!(local_target("./../x"), None);
         assert_eq!(repo_root("r/.github/workflows/a.yml"), Some("r"));

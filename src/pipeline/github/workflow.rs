@@ -204,9 +204,9 @@ impl<'a> Step<'a> {
         Some(name.to_ascii_lowercase())
     }
 
-    /// A local action (`uses: ./path`).
+    /// A local action (`uses: ./path`, or the self-repository form `uses: $/path`).
     pub fn is_local_action(&self) -> bool {
-        self.uses().is_some_and(|(u, _)| u.starts_with("./"))
+        self.uses().is_some_and(|(u, _)| u.starts_with("./") || u.starts_with("$/"))
     }
 
     pub fn with(&self, input: &str) -> Option<&'a Node> {

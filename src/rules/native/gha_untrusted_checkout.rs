@@ -17,6 +17,7 @@ use crate::pipeline::github::workflow::{Job, PRIVILEGED_TRIGGERS, Step, Workflow
 fn checkout_trigger(name: &str) -> bool {
     PRIVILEGED_TRIGGERS.contains(&name) || name == "issue_comment"
 }
+use super::untrusted_artifact;
 use crate::rules::{FileView, RawFinding, RawRelated, documents};
 use crate::span::Span;
 
@@ -54,9 +55,11 @@ pub fn check(file: &FileView<'_>) -> Vec<RawFinding> {
     let mut out = Vec::new();
     for doc in documents(file) {
         let wf = Workflow::new(doc);
-        let Some(trigger) = wf.triggers().into_iter().find(|t| checkout_trigger(&t.name)) else {
+        let triggers = wf.triggers();
+        let Some(trigger) = triggers.iter().find(|t| checkout_trigger(&t.name)) else {
             continue;
         };
+        let workflow_run = triggers.iter().find(|t| t.name == "workflow_run");
         for job in wf.jobs() {
             if same_repo_guard(job.condition()) {
                 continue;
@@ -66,24 +69,41 @@ pub fn check(file: &FileView<'_>) -> Vec<RawFinding> {
                 if same_repo_guard(step.condition()) {
                     continue;
                 }
-                let Some((span, what)) = untrusted_checkout(file.text, step) else { continue };
-                let Some((run_span, run_what)) = steps.get(i + 1..).unwrap_or(&[]).iter().find_map(runs_code)
-                else {
+                let later = steps.get(i + 1..).unwrap_or(&[]);
+                let (span, detail, run_span, trigger, source) = if let Some((span, what)) =
+                    untrusted_checkout(file.text, step)
+                {
+                    let Some((run_span, run_what)) = later.iter().find_map(runs_code) else { continue };
+                    let detail = format!(
+                        "job `{}` runs on `{}`, in the base repository's context with its token and secrets, checks out {what}, and then {run_what}: the fork's build scripts and hooks run with those privileges",
+                        job_name(&job),
+                        trigger.name,
+                    );
+                    (span, detail, run_span, trigger, "runs code from the untrusted checkout")
+                } else if let Some(trigger) = workflow_run
+                    && let Some((span, what)) = untrusted_artifact::download(file.text, step)
+                {
+                    let Some((run_span, run_what)) = later.iter().find_map(untrusted_artifact::runs_code)
+                    else {
+                        continue;
+                    };
+                    let detail = format!(
+                        "job `{}` runs on `workflow_run`, in the base repository's context with its token and secrets, downloads {what} into its workspace, and then {run_what}: a pull request's run chose those files, so they can replace what this step executes",
+                        job_name(&job),
+                    );
+                    (span, detail, run_span, trigger, "runs code over the downloaded artifact")
+                } else {
                     continue;
                 };
                 out.push(RawFinding {
                     span,
-                    detail: Some(format!(
-                        "job `{}` runs on `{}`, in the base repository's context with its token and secrets, checks out {what}, and then {run_what}: the fork's build scripts and hooks run with those privileges",
-                        job_name(&job),
-                        trigger.name,
-                    )),
+                    detail: Some(detail),
                     related: vec![
                         RawRelated::here(
                             trigger.span,
                             format!("`{}`: runs in the base repository's context", trigger.name),
                         ),
-                        RawRelated::here(run_span, "runs code from the untrusted checkout"),
+                        RawRelated::here(run_span, source),
                     ],
                     ..RawFinding::default()
                 });
@@ -166,7 +186,16 @@ fn runs_code(step: &Step<'_>) -> Option<(Span, String)> {
     if let Some(run) = step.node.entries().iter().find(|e| e.key == "run") {
         return Some((run.key_span, "runs a script in it".to_string()));
     }
+    runs_action(step)
+}
+
+/// An action step that runs code from the workspace: a local action or a build action.
+pub(super) fn runs_action(step: &Step<'_>) -> Option<(Span, String)> {
     let (uses, span) = step.uses()?;
+    if uses.starts_with("$/") {
+        // The action's files come from the running commit, but it runs in the checked-out workspace.
+        return Some((span, format!("runs the repository's action `{uses}` in it")));
+    }
     if step.is_local_action() {
         return Some((span, format!("runs the local action `{uses}` from it")));
     }

@@ -59,6 +59,9 @@ static PATTERNS: LazyLock<Option<Patterns>> = LazyLock::new(|| {
               | .*\$\{\{.*\}\}.*
               | (x+|\*+|\.+|-+|_+|\#+|\?+)
               | (change[-_ ]?me|changeit|replace[-_ ]?me|your[-_ ].*|example.*|.*example|dummy|placeholder|redacted|none|null|nil|undefined|todo|tbd|fixme|test|secret|password|passwd|string|value|true|false|yes|no|on|off|enabled|disabled|required|optional|inherit|read|write|none|auto|generated|random)
+              # Only metasyntactic and test words (`foobar_secret`, `fake-token`, `test_password`):
+              # the dummy credentials test suites hand to mocked services.
+              | ((foo|bar|baz|qux|foobar|fake|mock|mocked|dummy|test|testing|sample|my|some|secret|password|passwd|key|token|access|value)[-_.]?)+
               | (arn|vault|secret|ssm|awskms|gcpkms|azurekv|ref|env|file|sops|op)://?.* | arn:.*
               | /.* | \./.* | ~/.*
             )$",
@@ -238,5 +241,9 @@ mod tests {
             None
         );
         assert_eq!(secret_in(p(), "adminPassword", &s("Pr0d-Adm1n!")), Some("password"));
+        assert_eq!(secret_in(p(), "AWS_SECRET_ACCESS_KEY", &s("foobar_secret")), None);
+        assert_eq!(secret_in(p(), "API_TOKEN", &s("fake-token")), None);
+        assert_eq!(secret_in(p(), "DB_PASSWORD", &s("test_password")), None);
+        assert_eq!(secret_in(p(), "DB_PASSWORD", &s("foobar_s3cr3t_91")), Some("password"));
     }
 }

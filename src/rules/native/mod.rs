@@ -13,6 +13,7 @@ mod gitlab_include_unpinned;
 mod gitlab_script_injection;
 mod hardcoded_secret;
 mod suspicious_comment;
+mod untrusted_artifact;
 
 use super::{FileView, RawFinding};
 
