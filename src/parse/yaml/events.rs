@@ -148,7 +148,8 @@ impl<'a> Builder<'a> {
                 Some(b' ' | b'\t' | b'\r' | b'\n') => i += 1,
                 Some(b'#') if i == 0 || is_space(self.at(i - 1)) => {
                     i = line_end(self.bytes, i);
-                    comment_end = i;
+                    // tree-sitter's comment leaves out a CRLF's `\r`.
+                    comment_end = if i > 0 && self.at(i - 1) == Some(b'\r') { i - 1 } else { i };
                 }
                 _ => return (i, comment_end),
             }
