@@ -150,6 +150,11 @@ const CASES: &[&str] = &[
     "a: >-\n\n  x\n\n  y\n\n",
     "a:\n\n\n  b: 1\n\n\n",
     "a: b\n  c\n  # not part\nd: e\n",
+    // Found by mutation fuzzing.
+    "on:\n  workflow_call:\n   \t inputs:\n      target: x\n",
+    "paths: [{ path: /, pathType: Prefix}]\nb: [ 1 ]\nc: { d: e }  \n",
+    "k:\n  a: |\n    x  \n\nb: 1\nc:\n  d: |\n    y\t\n",
+    "a: \"trailing \\\n\"\n",
     "a: *undefined\n",
     "a: [1, 2\nb: 3\n",
     "good: 1\nalso: 2\n  bad: 3\n",

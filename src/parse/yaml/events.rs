@@ -33,6 +33,9 @@ pub(super) fn lower(text: &str, limits: &Limits, schema: Schema) -> Option<Parse
     }
     let mut b = Builder::new(text, limits, schema);
     b.run().ok()?;
+    if tab_in_indentation(text, &b.block_bodies) {
+        return None;
+    }
     let comments = comments(text, &b.excluded);
     let mut out = b.low.finish();
     if !out.issues.is_empty() {
@@ -96,6 +99,8 @@ struct Builder<'a> {
     stack: Vec<Frame>,
     /// Quoted scalars and block scalar contents, in source order: no comment starts inside them.
     excluded: Vec<(usize, usize)>,
+    /// Block scalar contents, in source order: the only place a tab may lead a line.
+    block_bodies: Vec<(usize, usize)>,
 }
 
 impl<'a> Builder<'a> {
@@ -115,6 +120,7 @@ impl<'a> Builder<'a> {
             pos: 0,
             stack: Vec::new(),
             excluded: Vec::new(),
+            block_bodies: Vec::new(),
         }
     }
 
@@ -363,8 +369,14 @@ impl<'a> Builder<'a> {
                 let body = line_end(self.bytes, header) + 1;
                 if content_end > body {
                     self.excluded.push((body, content_end));
+                    self.block_bodies.push((body, content_end));
                 }
-                (Node::new(Span::new(header, content_end), Value::Str(decoded)), content_end)
+                // tree-sitter's node (which its parent's span ends with) leaves out trailing blanks.
+                let mut extent = content_end;
+                while extent > header + 1 && matches!(self.at(extent - 1), Some(b' ' | b'\t')) {
+                    extent -= 1;
+                }
+                (Node::new(Span::new(header, content_end), Value::Str(decoded)), extent)
             }
         };
         let mut node = node;
@@ -385,11 +397,11 @@ impl<'a> Builder<'a> {
             if has_props { self.props(s, anchor_id > 0, has_tag)? } else { (None, None, s) };
         let parent = self.stack.last().map(|f| f.kind);
         let parent_flow = parent.is_some_and(Kind::is_flow);
-        let open = e.checked_sub(1).and_then(|i| self.at(i));
-        let (kind, start) = if e > props_end && open == Some(b'[') && !is_map {
-            (Kind::FlowSeq, e - 1)
-        } else if e > props_end && open == Some(b'{') && is_map {
-            (Kind::FlowMap, e - 1)
+        // saphyr's span of `[` / `{` may run on over the space after it.
+        let at = if has_props { self.skip_space(props_end) } else { s };
+        let bracket = if is_map { b'{' } else { b'[' };
+        let (kind, start) = if e > at && self.at(at) == Some(bracket) {
+            (if is_map { Kind::FlowMap } else { Kind::FlowSeq }, at)
         } else if parent == Some(Kind::FlowSeq) && is_map && !has_props {
             (Kind::Pair, child_at)
         } else if parent_flow {
@@ -433,15 +445,15 @@ impl<'a> Builder<'a> {
         }
         let end = match f.kind {
             Kind::FlowMap | Kind::FlowSeq => {
-                let close = if f.kind == Kind::FlowMap { "}" } else { "]" };
-                if self.src(s, e)? != close {
+                let close = if f.kind == Kind::FlowMap { b'}' } else { b']' };
+                if self.at(s) != Some(close) || e <= s {
                     return Err(Bail);
                 }
                 if !self.stack.last().is_some_and(|p| p.kind.is_flow()) {
-                    self.check_continuations(f.start, e)?;
+                    self.check_continuations(f.start, s + 1)?;
                 }
-                self.pos = e;
-                e
+                self.pos = s + 1;
+                s + 1
             }
             Kind::Pair => f.end,
             Kind::BlockMap | Kind::BlockSeq => self.block_end(f.end),
@@ -511,6 +523,18 @@ fn quoted_end(bytes: &[u8], start: usize, quote: u8) -> Option<usize> {
 /// The offset of the `\n` ending the line that holds `i`, or the text's length.
 fn line_end(bytes: &[u8], i: usize) -> usize {
     bytes.get(i..).and_then(|r| r.iter().position(|&b| b == b'\n')).map_or(bytes.len(), |n| i + n)
+}
+
+/// Whether a tab stands in a line's indentation outside a block scalar. YAML forbids it, saphyr
+/// lets some through and tree-sitter reports them.
+fn tab_in_indentation(text: &str, bodies: &[(usize, usize)]) -> bool {
+    let bytes = text.as_bytes();
+    text.match_indices('\t').any(|(t, _)| {
+        let line_start =
+            bytes.get(..t).and_then(|b| b.iter().rposition(|&c| c == b'\n')).map_or(0, |i| i + 1);
+        let leading = bytes.get(line_start..t).is_some_and(|b| b.iter().all(|&c| c == b' ' || c == b'\t'));
+        leading && !bodies.iter().any(|&(start, end)| start <= t && t < end)
+    })
 }
 
 /// Every comment outside `excluded` (sorted, disjoint ranges), in source order.
