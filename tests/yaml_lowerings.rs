@@ -155,6 +155,8 @@ const CASES: &[&str] = &[
     "paths: [{ path: /, pathType: Prefix}]\nb: [ 1 ]\nc: { d: e }  \n",
     "k:\n  a: |\n    x  \n\nb: 1\nc:\n  d: |\n    y\t\n",
     "a: \"trailing \\\n\"\n",
+    "<<: [|2*node-cache, *rules-mr]\n",
+    "NODE: [\"18\",|2 \"20\"]\nSHARD: [\"1/2\",>+ \"2/2\"]\n",
     "a: *undefined\n",
     "a: [1, 2\nb: 3\n",
     "good: 1\nalso: 2\n  bad: 3\n",

@@ -320,6 +320,9 @@ impl<'a> Builder<'a> {
             }
             ScalarStyle::Plain => {
                 let raw = self.src(start, e)?;
+                if !plain_first(raw.as_bytes()) {
+                    return Err(Bail);
+                }
                 let multiline = raw.contains('\n');
                 if multiline {
                     self.check_continuations(start, e)?;
@@ -500,6 +503,19 @@ fn is_space_or_end(b: Option<u8>) -> bool {
     b.is_none() || is_space(b)
 }
 
+/// Whether YAML lets a plain scalar start this way: not with an indicator, except `-`, `?` and
+/// `:` before a character that is not space. saphyr takes some others inside flow collections.
+fn plain_first(raw: &[u8]) -> bool {
+    match raw.first() {
+        Some(b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\'' | b'"') => {
+            false
+        }
+        Some(b'%' | b'@' | b'`') => false,
+        Some(b'-' | b'?' | b':') => !is_space_or_end(raw.get(1).copied()),
+        _ => true,
+    }
+}
+
 /// Just past the closing quote of the quoted scalar opening at `start`.
 fn quoted_end(bytes: &[u8], start: usize, quote: u8) -> Option<usize> {
     if bytes.get(start) != Some(&quote) {
@@ -533,7 +549,9 @@ fn tab_in_indentation(text: &str, bodies: &[(usize, usize)]) -> bool {
         let line_start =
             bytes.get(..t).and_then(|b| b.iter().rposition(|&c| c == b'\n')).map_or(0, |i| i + 1);
         let leading = bytes.get(line_start..t).is_some_and(|b| b.iter().all(|&c| c == b' ' || c == b'\t'));
-        leading && !bodies.iter().any(|&(start, end)| start <= t && t < end)
+        // The last body starting at or before the tab is the only one that can hold it.
+        let before = bodies.partition_point(|&(start, _)| start <= t);
+        leading && !before.checked_sub(1).and_then(|i| bodies.get(i)).is_some_and(|&(_, end)| t < end)
     })
 }
 
