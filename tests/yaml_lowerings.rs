@@ -157,6 +157,9 @@ const CASES: &[&str] = &[
     "a: \"trailing \\\n\"\n",
     "<<: [|2*node-cache, *rules-mr]\n",
     "NODE: [\"18\",|2 \"20\"]\nSHARD: [\"1/2\",>+ \"2/2\"]\n",
+    // Found by cargo fuzz: a control character inside a block scalar.
+    "run: |\n  echo \"x\"\u{4}  exit 1\n  fi\n",
+    "a: \"x\u{7f}\"\nb: \u{85}c\n",
     "a: *undefined\n",
     "a: [1, 2\nb: 3\n",
     "good: 1\nalso: 2\n  bad: 3\n",

@@ -28,7 +28,7 @@ type Res<T> = Result<T, Bail>;
 pub(super) fn lower(text: &str, limits: &Limits, schema: Schema) -> Option<ParsedFile> {
     // A BOM is dropped when files are decoded; a stray one, or a bare `\r` line break, is left to
     // tree-sitter, as are lines deep enough to need its column guard.
-    if text.contains('\u{feff}') || has_bare_cr(text) || super::deep_block_line(text).is_some() {
+    if needs_tree_sitter(text) || super::deep_block_line(text).is_some() {
         return None;
     }
     let mut b = Builder::new(text, limits, schema);
@@ -45,9 +45,21 @@ pub(super) fn lower(text: &str, limits: &Limits, schema: Schema) -> Option<Parse
     Some(out)
 }
 
-fn has_bare_cr(text: &str) -> bool {
+/// Whether the text holds a character YAML does not allow (controls other than tab and line
+/// breaks, C1 controls but NEL, U+FFFE/U+FFFF), a BOM or a bare `\r` line break: saphyr lets some
+/// of them through where tree-sitter reports them.
+fn needs_tree_sitter(text: &str) -> bool {
     let b = text.as_bytes();
-    text.match_indices('\r').any(|(i, _)| b.get(i + 1) != Some(&b'\n'))
+    b.iter().enumerate().any(|(i, &c)| match c {
+        b'\t' | b'\n' => false,
+        b'\r' => b.get(i + 1) != Some(&b'\n'),
+        0..=0x1f | 0x7f => true,
+        0xc2 => matches!(b.get(i + 1), Some(0x80..=0x84 | 0x86..=0x9f)),
+        0xef => {
+            matches!((b.get(i + 1), b.get(i + 2)), (Some(0xbb), Some(0xbf)) | (Some(0xbf), Some(0xbe | 0xbf)))
+        }
+        _ => false,
+    })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
