@@ -563,7 +563,7 @@ fn tab_in_indentation(text: &str, bodies: &[(usize, usize)]) -> bool {
         let leading = bytes.get(line_start..t).is_some_and(|b| b.iter().all(|&c| c == b' ' || c == b'\t'));
         // The last body starting at or before the tab is the only one that can hold it.
         let before = bodies.partition_point(|&(start, _)| start <= t);
-        leading && !before.checked_sub(1).and_then(|i| bodies.get(i)).is_some_and(|&(_, end)| t < end)
+        leading && before.checked_sub(1).and_then(|i| bodies.get(i)).is_none_or(|&(_, end)| t >= end)
     })
 }
 
