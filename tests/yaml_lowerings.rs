@@ -160,6 +160,8 @@ const CASES: &[&str] = &[
     // Found by cargo fuzz: a control character inside a block scalar.
     "run: |\n  echo \"x\"\u{4}  exit 1\n  fi\n",
     "a: \"x\u{7f}\"\nb: \u{85}c\n",
+    ":\t:",
+    "a: : b\nc:\n  d: 1\n",
     "a: *undefined\n",
     "a: [1, 2\nb: 3\n",
     "good: 1\nalso: 2\n  bad: 3\n",

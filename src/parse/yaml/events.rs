@@ -430,6 +430,15 @@ impl<'a> Builder<'a> {
             }
             (Kind::BlockSeq, dash)
         };
+        // A block collection as a block mapping's value starts on a later line than its `:`; saphyr
+        // takes `: :` and `:\t:` on one line as a nested mapping, tree-sitter reports them.
+        let is_value = self.stack.last().is_some_and(|f| f.kind == Kind::BlockMap && f.key.is_some());
+        if matches!(kind, Kind::BlockMap | Kind::BlockSeq)
+            && is_value
+            && !self.bytes.get(self.pos.min(start)..start).is_some_and(|gap| gap.contains(&b'\n'))
+        {
+            return Err(Bail);
+        }
         let column = match kind {
             Kind::BlockMap | Kind::BlockSeq => {
                 Some(start - self.text.get(..start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1))
