@@ -8,6 +8,7 @@
 //! when a file has errors it is re-parsed one document at a time: a broken document cannot hide the
 //! good ones after it.
 
+mod events;
 mod lower;
 mod scalar;
 
@@ -64,8 +65,24 @@ pub fn plain_scalar_yaml11(s: &str) -> Value {
     scalar::plain_value_yaml11(s.to_string())
 }
 
-/// [`parse`] with plain scalars typed by `schema`.
+/// [`parse`] with plain scalars typed by `schema`. Files saphyr-parser reads cleanly take its
+/// event stream (`yaml/events.rs`), several times faster; the rest go through tree-sitter, which
+/// recovers from errors and explains them. Both give the same result wherever both apply.
 pub fn parse_with_schema(text: &str, limits: &Limits, schema: Schema) -> ParsedFile {
+    events::lower(text, limits, schema).unwrap_or_else(|| parse_tree_sitter(text, limits, schema))
+}
+
+/// The fast lowering alone: `None` where it defers to tree-sitter. For differential tests and
+/// fuzzing.
+#[doc(hidden)]
+pub fn parse_events(text: &str, limits: &Limits, schema: Schema) -> Option<ParsedFile> {
+    events::lower(text, limits, schema)
+}
+
+/// The tree-sitter lowering alone, as [`parse_with_schema`] would give it for a broken file. For
+/// differential tests and fuzzing.
+#[doc(hidden)]
+pub fn parse_tree_sitter(text: &str, limits: &Limits, schema: Schema) -> ParsedFile {
     let mut low = Lowerer::new(text, limits);
     low.schema = schema;
     let deadline = Instant::now() + PARSE_BUDGET;

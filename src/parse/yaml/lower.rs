@@ -19,9 +19,13 @@ pub(super) struct Anchor {
 
 /// Nodes in a subtree and its collection height, tracked bottom-up so anchors cost O(1) to price.
 #[derive(Clone, Copy, Default)]
-struct Size {
-    nodes: usize,
-    height: usize,
+pub(super) struct Size {
+    pub(super) nodes: usize,
+    pub(super) height: usize,
+}
+
+impl Size {
+    pub(super) const LEAF: Size = Size { nodes: 1, height: 0 };
 }
 
 /// Where a finished child goes in the collection that asked for it.
@@ -135,7 +139,7 @@ impl Lowerer<'_> {
         (node, size)
     }
 
-    fn anchor(&mut self, name: Option<String>, node: &Node, size: Size) {
+    pub(super) fn anchor(&mut self, name: Option<String>, node: &Node, size: Size) {
         let Some(name) = name else { return };
         // Keeping a copy of every anchored subtree could be quadratic for nested anchors, so copies
         // share the alias budget's scale.
@@ -308,8 +312,12 @@ impl Lowerer<'_> {
     }
 
     fn alias<'t>(&mut self, c: TsNode<'t>, depth: usize) -> (Node, Size) {
-        let span = self.span(c);
-        let raw = self.src(c);
+        self.alias_named(self.span(c), self.src(c), depth)
+    }
+
+    /// The copy of the anchored node that the alias `raw` (`*name`) at `span` stands for, or an
+    /// unknown node and an issue when there is none or it would break a limit.
+    pub(super) fn alias_named(&mut self, span: Span, raw: &str, depth: usize) -> (Node, Size) {
         let name = raw.trim_start_matches('*');
         let unknown = |raw| (Self::unknown(span, raw), Size { nodes: 1, height: 0 });
         let Some(anchor) = self.anchors.get(name) else {
@@ -341,7 +349,7 @@ impl Lowerer<'_> {
         (node, size)
     }
 
-    fn key_text(&self, key: &Node) -> String {
+    pub(super) fn key_text(&self, key: &Node) -> String {
         match &key.value {
             Value::Str(s) => s.clone(),
             Value::Null if key.span.is_empty() => String::new(),
@@ -351,7 +359,7 @@ impl Lowerer<'_> {
 
     /// Applies `<<` merge keys: merged entries go after the map's own, and never override a key the
     /// map spells out itself, wherever it appears.
-    fn merge(&self, entries: Vec<Entry>) -> Vec<Entry> {
+    pub(super) fn merge(&self, entries: Vec<Entry>) -> Vec<Entry> {
         let is_merge = |e: &Entry| e.key == "<<" && self.text.get(e.key_span.range()) == Some("<<");
         let mergeable = |n: &Node| match &n.value {
             Value::Map(_) => true,
