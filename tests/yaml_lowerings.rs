@@ -161,6 +161,10 @@ const CASES: &[&str] = &[
     "run: |\n  echo \"x\"\u{4}  exit 1\n  fi\n",
     "a: \"x\u{7f}\"\nb: \u{85}c\n",
     ":\t:",
+    // Found by cargo fuzz: a key spelled like an indicator after a compact sequence.
+    " :\n -\n -u:",
+    "a:\n- 1\n-u: 2\n",
+    "a:\n  - 1\n  ?x: 2\n",
     "a: : b\nc:\n  d: 1\n",
     "a: *undefined\n",
     "a: [1, 2\nb: 3\n",
