@@ -321,6 +321,11 @@ impl<'a> Builder<'a> {
         let start = if has_props { self.skip_space(props_end) } else { s };
         let (node, end) = match style {
             ScalarStyle::Plain if value.is_empty() => {
+                // `[!]`, `{a: &x}`: properties on an empty node right before a flow indicator,
+                // which tree-sitter-yaml reads as an unclosed collection (a cargo fuzz find).
+                if has_props && matches!(self.at(props_end), Some(b']' | b'}' | b',')) {
+                    return Err(Bail);
+                }
                 if has_props {
                     (Node::new(Span::new(s, props_end), Value::Null), props_end)
                 } else if self.stack.is_empty() {
