@@ -572,14 +572,18 @@ fn line_end(bytes: &[u8], i: usize) -> usize {
     bytes.get(i..).and_then(|r| r.iter().position(|&b| b == b'\n')).map_or(bytes.len(), |n| i + n)
 }
 
-/// Whether a tab stands in a line's indentation outside a block scalar. YAML forbids it, saphyr
-/// lets some through and tree-sitter reports them.
+/// Whether a tab stands in a line's indentation (or right after a block indicator that starts the
+/// line) outside a block scalar. YAML forbids it in indentation, saphyr lets some through and
+/// tree-sitter reports them.
 fn tab_in_indentation(text: &str, bodies: &[(usize, usize)]) -> bool {
     let bytes = text.as_bytes();
     text.match_indices('\t').any(|(t, _)| {
         let line_start =
             bytes.get(..t).and_then(|b| b.iter().rposition(|&c| c == b'\n')).map_or(0, |i| i + 1);
-        let leading = bytes.get(line_start..t).is_some_and(|b| b.iter().all(|&c| c == b' ' || c == b'\t'));
+        // Block indicators before it count as indentation too (`-\t:`, a cargo fuzz find).
+        let leading = bytes
+            .get(line_start..t)
+            .is_some_and(|b| b.iter().all(|&c| matches!(c, b' ' | b'\t' | b'-' | b'?' | b':')));
         // The last body starting at or before the tab is the only one that can hold it.
         let before = bodies.partition_point(|&(start, _)| start <= t);
         leading && before.checked_sub(1).and_then(|i| bodies.get(i)).is_none_or(|&(_, end)| t >= end)
