@@ -17,6 +17,21 @@ pub struct Time {
 /// Seconds from 0001-01-01 (Go's zero time) to the Unix epoch.
 const ZERO_TIME: i64 = -62_135_596_800;
 
+/// Month names as Go's `time` package spells them (`Format` and `Parse` share them).
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 impl Time {
     pub fn now() -> Time {
         let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
@@ -40,20 +55,6 @@ impl Time {
 
     /// Go's `Time.Format` with its reference-time layout.
     pub fn format(&self, layout: &str) -> String {
-        const MONTHS: [&str; 12] = [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ];
         const DAYS: [&str; 7] =
             ["Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"];
         let (date, sod) = self.civil();
@@ -155,21 +156,7 @@ impl Time {
                 Tok::MonthLong | Tok::MonthShort => {
                     const M: [&str; 12] =
                         ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-                    const LONG: [&str; 12] = [
-                        "January",
-                        "February",
-                        "March",
-                        "April",
-                        "May",
-                        "June",
-                        "July",
-                        "August",
-                        "September",
-                        "October",
-                        "November",
-                        "December",
-                    ];
-                    let names = if matches!(tok, Tok::MonthLong) { LONG } else { M };
+                    let names = if matches!(tok, Tok::MonthLong) { MONTHS } else { M };
                     let i = names.iter().position(|n| v.starts_with(n)).ok_or_else(err)?;
                     v = &v[names[i].len()..];
                     month = i as u32 + 1;
