@@ -14,6 +14,7 @@
 
 mod errors;
 mod slices;
+mod template;
 mod text;
 
 #[cfg(test)]
@@ -23,6 +24,7 @@ use std::ops::ControlFlow;
 
 use tree_sitter::{Node as TsNode, ParseOptions, ParseState, Parser, Tree};
 
+use self::template::{Edges, PartAt};
 use super::Limits;
 use crate::model::{
     Comment, Entry, Expr, ForExpr, Node, ParseIssue, ParseIssueKind, ParsedFile, Step, Value,
@@ -812,17 +814,9 @@ impl Lowerer<'_> {
 
     /// The indentation `<<-` strips, as absolute byte ranges.
     fn heredoc_cuts(&self, start: usize, end: usize, parts: &[TsNode]) -> Vec<(usize, usize)> {
-        let content = self.text.get(start..end).unwrap_or("");
-        // Lines inside a `%{ for }`/`%{ if }` body are lines of the heredoc too: only the directive
-        // markers and interpolations are not literal text.
-        let parts = &leaf_parts(parts);
-        let literals: Vec<(usize, usize)> =
-            literal_gaps((start, end), parts).into_iter().map(|(s, e)| (s - start, e - start)).collect();
-        let part_starts: Vec<usize> = parts.iter().map(|p| p.start_byte().saturating_sub(start)).collect();
-        text::heredoc_indent_cuts(content, &literals, &part_starts)
-            .into_iter()
-            .map(|(s, e)| (s + start, e + start))
-            .collect()
+        let leaves: Vec<(usize, usize)> =
+            leaf_parts(parts).iter().map(|p| (p.start_byte(), p.end_byte())).collect();
+        template::heredoc_cuts(self.text, start, end, &leaves)
     }
 
     /// Builds a `Str` (no interpolation) or a `Template` from the literal gaps and the parts.
@@ -844,82 +838,24 @@ impl Lowerer<'_> {
     fn template_in(
         &mut self,
         edges: Edges,
-        (start, end): (usize, usize),
+        range: (usize, usize),
         parts: &[TsNode],
         cuts: &[(usize, usize)],
         depth: usize,
         decode: fn(&str) -> String,
     ) -> Node {
-        let gaps = literal_gaps((start, end), parts);
-        if parts.is_empty() {
-            if !edges.trim_start && !edges.trim_end {
-                let raw = self.raw_without(start, end, cuts);
-                return Node::new(edges.span, Value::Str(decode(&raw)));
+        let text = self.text;
+        let at = |part: &TsNode| {
+            let src = text.get(part.byte_range()).unwrap_or("");
+            PartAt {
+                start: part.start_byte(),
+                end: part.end_byte(),
+                strips_left: strips_left(src),
+                strips_right: src.ends_with("~}"),
             }
-            let text = self
-                .literal_part(start, end, cuts, edges.trim_start, edges.trim_end, decode)
-                .and_then(|n| n.as_str().map(str::to_string))
-                .unwrap_or_default();
-            return Node::new(edges.span, Value::Str(text));
-        }
-        let mut out = Vec::new();
-        let mut pending_gap = gaps.iter().peekable();
-        for (i, part) in parts.iter().enumerate() {
-            while let Some(&&(s, e)) = pending_gap.peek() {
-                if s >= part.start_byte() {
-                    break;
-                }
-                pending_gap.next();
-                let prev_strips = match i.checked_sub(1).and_then(|j| parts.get(j)) {
-                    Some(p) => self.src(*p).ends_with("~}"),
-                    None => edges.trim_start,
-                };
-                out.extend(self.literal_part(s, e, cuts, prev_strips, strips_left(self.src(*part)), decode));
-            }
-            out.push(self.template_part(*part, cuts, depth, decode));
-        }
-        let last_strips = parts.last().is_some_and(|p| self.src(*p).ends_with("~}"));
-        for &(s, e) in pending_gap {
-            out.extend(self.literal_part(s, e, cuts, last_strips, edges.trim_end, decode));
-        }
-        Node::new(edges.span, Value::Expr(Box::new(Expr::Template(out))))
-    }
-
-    /// A literal stretch of a template, with `~` strip markers applied to its ends.
-    fn literal_part(
-        &self,
-        start: usize,
-        end: usize,
-        cuts: &[(usize, usize)],
-        trim_start: bool,
-        trim_end: bool,
-        decode: fn(&str) -> String,
-    ) -> Option<Node> {
-        let raw = self.text.get(start..end)?;
-        let (mut s, mut e) = (start, end);
-        if trim_start {
-            s = end - raw.trim_start().len();
-        }
-        if trim_end {
-            e = start + raw.trim_end().len().max(s - start);
-        }
-        if s >= e {
-            return None;
-        }
-        let value = decode(&self.raw_without(s, e, cuts));
-        Some(Node::new(Span::new(s, e), Value::Str(value)))
-    }
-
-    /// `text[start..end]` minus the `cuts` (heredoc indentation) inside it.
-    fn raw_without(&self, start: usize, end: usize, cuts: &[(usize, usize)]) -> String {
-        let mut out = String::new();
-        let mut at = start;
-        for &(s, e) in cuts.iter().filter(|&&(s, e)| s >= start && e <= end) {
-            out.push_str(self.text.get(at..s).unwrap_or(""));
-            at = e.max(at);
-        }
-        out.push_str(self.text.get(at..end).unwrap_or(""));
-        out
+        };
+        let lower = |part: &TsNode| self.template_part(*part, cuts, depth, decode);
+        template::assemble(text, edges, range, parts, at, cuts, decode, lower)
     }
 
     /// `${ expr }` becomes the lowered expression; a `%{ if }`/`%{ for }` directive becomes the
@@ -1042,15 +978,6 @@ impl Lowerer<'_> {
     }
 }
 
-/// Where a stretch of template text sits: the span its node gets, and whether the markers around
-/// it strip the whitespace at its ends.
-#[derive(Clone, Copy)]
-struct Edges {
-    span: Span,
-    trim_start: bool,
-    trim_end: bool,
-}
-
 /// A template's parts with every directive opened up into its markers and the parts of its bodies:
 /// everything in a template that is not literal text.
 fn leaf_parts<'t>(parts: &[TsNode<'t>]) -> Vec<TsNode<'t>> {
@@ -1076,22 +1003,6 @@ fn is_template_part(node: TsNode) -> bool {
 /// `${~ x }` / `%{~ if }` trims the whitespace before it.
 fn strips_left(part: &str) -> bool {
     part.starts_with("${~") || part.starts_with("%{~")
-}
-
-/// The byte ranges between `parts` inside `[start, end)`, empty ones left out.
-fn literal_gaps((start, end): (usize, usize), parts: &[TsNode]) -> Vec<(usize, usize)> {
-    let mut gaps = Vec::new();
-    let mut at = start;
-    for part in parts {
-        if part.start_byte() > at {
-            gaps.push((at, part.start_byte().min(end)));
-        }
-        at = at.max(part.end_byte());
-    }
-    if end > at {
-        gaps.push((at, end));
-    }
-    gaps
 }
 
 /// Appends `steps` to the reference at the right end of an operation (see
