@@ -13,6 +13,7 @@
 //! always come from the first, unmodified parse.
 
 mod errors;
+mod fast;
 mod slices;
 mod template;
 mod text;
@@ -59,11 +60,25 @@ const SLICE_ABOVE: usize = 1024 * 1024;
 const SLICE_BYTES: usize = 128 * 1024;
 
 pub fn parse(text: &str, limits: &Limits) -> ParsedFile {
-    if text.len() > SLICE_ABOVE
-        && let Some(parsed) = parse_sliced(text, limits, SLICE_BYTES)
-    {
+    if text.len() > SLICE_ABOVE {
+        if let Some(parsed) = parse_sliced(text, limits, SLICE_BYTES) {
+            return parsed;
+        }
+    } else if let Some(parsed) = fast::lower(text, limits) {
         return parsed;
     }
+    parse_whole(text, limits, 0)
+}
+
+/// The fast path alone (hcl-edit): `None` where it leaves the file to tree-sitter. For tests and
+/// the differential fuzz target; [`parse`] picks the path.
+pub fn parse_fast(text: &str, limits: &Limits) -> Option<ParsedFile> {
+    fast::lower(text, limits)
+}
+
+/// The tree-sitter path alone, with error recovery and diagnostics. For tests and the
+/// differential fuzz target; [`parse`] picks the path.
+pub fn parse_tree_sitter(text: &str, limits: &Limits) -> ParsedFile {
     parse_whole(text, limits, 0)
 }
 
@@ -679,16 +694,38 @@ impl Lowerer<'_> {
         Node::new(span_of(node), Value::Expr(Box::new(Expr::Call { name, args, expand })))
     }
 
-    /// `c ? a : b`, kept as structure so an evaluator can pick a branch.
+    /// `c ? a : b`, kept as structure so an evaluator can pick a branch. tree-sitter-hcl nests
+    /// `a ? b : c ? d : e` to the left, `(a ? b : c) ? d : e`; HCL's conditional is
+    /// right-associative (a bare conditional cannot be a condition), so the chain is read as the
+    /// operands in source order and nested to the right: `a ? b : (c ? d : e)`.
     #[inline(never)]
     fn conditional(&mut self, node: TsNode, depth: usize) -> Node {
-        let parts: Vec<TsNode> = kids(node).into_iter().filter(|n| n.ty() == "expression").collect();
-        let [cond, then, otherwise] = parts.as_slice() else {
-            return self.other(node);
+        // Operands in source order, from the innermost (leftmost) conditional out.
+        let mut levels: Vec<(TsNode, TsNode)> = Vec::new();
+        let mut current = node;
+        let first = loop {
+            let parts: Vec<TsNode> = kids(current).into_iter().filter(|n| n.ty() == "expression").collect();
+            let [cond, then, otherwise] = parts.as_slice() else {
+                return self.other(node);
+            };
+            levels.push((*then, *otherwise));
+            let inner = unwrap_single(*cond);
+            if inner.ty() != "conditional" || levels.len() >= 64 {
+                break *cond;
+            }
+            current = inner;
         };
-        let (cond, then, otherwise) =
-            (self.expr(*cond, depth + 1), self.expr(*then, depth + 1), self.expr(*otherwise, depth + 1));
-        Node::new(span_of(node), Value::Expr(Box::new(Expr::Conditional { cond, then, otherwise })))
+        let mut operands = vec![first];
+        operands.extend(levels.into_iter().rev().flat_map(|(then, otherwise)| [then, otherwise]));
+        let mut lowered: Vec<Node> = operands.iter().map(|n| self.expr(*n, depth + 1)).collect();
+        let end = node.end_byte();
+        let Some(mut tail) = lowered.pop() else { return self.other(node) };
+        while let (Some(then), Some(cond)) = (lowered.pop(), lowered.pop()) {
+            let span = Span::new(cond.span.start as usize, end);
+            tail = Node::new(span, Value::Expr(Box::new(Expr::Conditional { cond, then, otherwise: tail })));
+        }
+        tail.span = span_of(node);
+        tail
     }
 
     /// `a op b` and `op a`: the operator as written and the lowered operands. The grammar lists an
@@ -710,12 +747,18 @@ impl Lowerer<'_> {
             return self.other(node);
         }
         let op = self.src(*op).to_string();
-        let mut operands = Vec::new();
-        if !before.is_empty() {
-            operands.push(self.operand(before, depth));
+        let right = self.operand(after, depth);
+        if before.is_empty() {
+            return Node::new(span_of(node), Value::Expr(Box::new(Expr::Op { op, operands: vec![right] })));
         }
-        operands.push(self.operand(after, depth));
-        Node::new(span_of(node), Value::Expr(Box::new(Expr::Op { op, operands })))
+        let left = self.operand(before, depth);
+        // `a && var.x != b` comes as `(a && var).x != b`; once the steps are moved to `var`, the
+        // left operand is `a && var.x`, which `!=` binds tighter than.
+        let misparsed = before.len() > 1 && before.first().is_some_and(|n| n.ty() == "operation");
+        if misparsed {
+            return bind_tighter(left, op, right, span_of(node), 0);
+        }
+        Node::new(span_of(node), Value::Expr(Box::new(Expr::Op { op, operands: vec![left, right] })))
     }
 
     /// One operand of an operation: a single node, or a traversal spelled as sibling steps.
@@ -1003,6 +1046,36 @@ fn is_template_part(node: TsNode) -> bool {
 /// `${~ x }` / `%{~ if }` trims the whitespace before it.
 fn strips_left(part: &str) -> bool {
     part.starts_with("${~") || part.starts_with("%{~")
+}
+
+/// `left op right` where `left` is a binary operation whose operator binds less tightly than `op`:
+/// `op` takes the rightmost operand instead (`a && b != c` is `a && (b != c)`).
+fn bind_tighter(mut left: Node, op: String, right: Node, span: Span, depth: usize) -> Node {
+    if depth < 64
+        && let Value::Expr(expr) = &mut left.value
+        && let Expr::Op { op: inner, operands } = expr.as_mut()
+        && operands.len() == 2
+        && precedence(inner) < precedence(&op)
+        && let Some(last) = operands.pop()
+    {
+        let tail = Span::new(last.span.start as usize, span.end as usize);
+        operands.push(bind_tighter(last, op, right, tail, depth + 1));
+        left.span = span;
+        return left;
+    }
+    Node::new(span, Value::Expr(Box::new(Expr::Op { op, operands: vec![left, right] })))
+}
+
+/// HCL's binary operator precedence, tightest highest.
+fn precedence(op: &str) -> u8 {
+    match op {
+        "*" | "/" | "%" => 5,
+        "+" | "-" => 4,
+        ">" | ">=" | "<" | "<=" => 3,
+        "==" | "!=" => 2,
+        "&&" => 1,
+        _ => 0,
+    }
 }
 
 /// Appends `steps` to the reference at the right end of an operation (see
