@@ -133,10 +133,22 @@ impl Path {
     pub fn resolve<'a>(&self, start: Hit<'a>) -> Resolution<'a> {
         let mut res = Resolution { hits: vec![start], unknown: false };
         let mut after_descendants = false;
-        for step in &self.steps {
+        let mut steps = self.steps.iter().peekable();
+        while let Some(step) = steps.next() {
             let mut next = Vec::new();
-            for hit in res.hits {
-                apply(step, hit, &mut next, &mut res.unknown);
+            // `**.key` (`**.image`, `**.containers`) is answered in one walk that keeps only what the
+            // key selects, rather than a hit for every node of the document first.
+            if *step == Step::Descendants
+                && let Some(Step::Key(key)) = steps.peek()
+            {
+                steps.next();
+                for hit in res.hits {
+                    descend_to_key(hit, key, &mut next, &mut res.unknown);
+                }
+            } else {
+                for hit in res.hits {
+                    apply(step, hit, &mut next, &mut res.unknown);
+                }
             }
             // `**` reaches a list and its items; a key step then flattens the list into the same items.
             // Without a `**` before, every hit is a distinct node, so the check is skipped.
@@ -154,22 +166,8 @@ impl Path {
 fn apply<'a>(step: &Step, hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
     let node = hit.node;
     match (&node.value, step) {
+        (_, Step::Key(k)) => apply_key(k, hit, out, unknown),
         (Value::Expr(_), _) => *unknown = true,
-        (Value::List(items), Step::Key(_)) => {
-            for item in items {
-                apply(step, Hit { node: item, ..hit.clone() }, out, unknown);
-            }
-        }
-        (Value::Map(entries), Step::Key(k)) => {
-            let before = out.len();
-            for e in entries.iter().filter(|e| e.key == *k) {
-                out.push(child(&hit, e.key.as_str(), e.key_span, &e.value));
-            }
-            // A Terraform `dynamic "k"` block generates `k` blocks we cannot count.
-            if out.len() == before && dynamic_block(entries, k) {
-                *unknown = true;
-            }
-        }
         (Value::Map(entries), Step::AnyKey) => {
             for e in entries {
                 out.push(child(&hit, e.key.as_str(), e.key_span, &e.value));
@@ -184,6 +182,28 @@ fn apply<'a>(step: &Step, hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bo
             }
         }
         (_, Step::Descendants) => descend(hit, out, unknown),
+        _ => {}
+    }
+}
+
+fn apply_key<'a>(k: &str, hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
+    match &hit.node.value {
+        Value::Expr(_) => *unknown = true,
+        Value::List(items) => {
+            for item in items {
+                apply_key(k, Hit { node: item, ..hit.clone() }, out, unknown);
+            }
+        }
+        Value::Map(entries) => {
+            let before = out.len();
+            for e in entries.iter().filter(|e| e.key == k) {
+                out.push(child(&hit, e.key.as_str(), e.key_span, &e.value));
+            }
+            // A Terraform `dynamic "k"` block generates `k` blocks we cannot count.
+            if out.len() == before && dynamic_block(entries, k) {
+                *unknown = true;
+            }
+        }
         _ => {}
     }
 }
@@ -211,6 +231,59 @@ fn descend<'a>(hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
             _ => {}
         }
         out.push(h);
+    }
+}
+
+/// `**` then `key`, as [`descend`] then [`apply`] would give them (same hits, same order, before
+/// the caller's duplicate check), without a hit (and its key chain) for every node on the way.
+fn descend_to_key<'a>(hit: Hit<'a>, key: &str, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
+    struct Visit<'a> {
+        node: &'a Node,
+        key: Option<&'a str>,
+        key_span: Option<Span>,
+        /// How many keys below the start lead here; a map entry adds its key, a list item not.
+        depth: usize,
+        adds_key: bool,
+    }
+    let base = hit.keys.clone();
+    let mut path: Vec<&'a str> = Vec::new();
+    let mut stack =
+        vec![Visit { node: hit.node, key: hit.key, key_span: hit.key_span, depth: 0, adds_key: false }];
+    while let Some(visit) = stack.pop() {
+        if visit.adds_key {
+            path.truncate(visit.depth - 1);
+            path.extend(visit.key);
+        } else {
+            path.truncate(visit.depth);
+        }
+        let node = visit.node;
+        if yields(node, key) {
+            let keys = path.iter().fold(base.clone(), |keys, k| keys.push(k));
+            let here = Hit { node, key: visit.key, key_span: visit.key_span, keys };
+            apply_key(key, here, out, unknown);
+        }
+        match &node.value {
+            Value::Map(entries) => stack.extend(entries.iter().rev().map(|e| Visit {
+                node: &e.value,
+                key: Some(e.key.as_str()),
+                key_span: Some(e.key_span),
+                depth: visit.depth + 1,
+                adds_key: true,
+            })),
+            Value::List(items) => stack.extend(items.iter().rev().map(|n| Visit { node: n, ..visit })),
+            Value::Expr(_) => *unknown = true,
+            _ => {}
+        }
+    }
+}
+
+/// Whether `key` applied to `node` gives anything or marks the result unknown.
+fn yields(node: &Node, key: &str) -> bool {
+    match &node.value {
+        Value::Map(entries) => entries.iter().any(|e| e.key == key) || dynamic_block(entries, key),
+        Value::List(items) => items.iter().any(|n| yields(n, key)),
+        Value::Expr(_) => true,
+        _ => false,
     }
 }
 
@@ -271,6 +344,43 @@ mod tests {
         assert!(texts("a.b", &root).1);
         assert!(texts("ingress", &root).1);
         assert!(!texts("egress", &root).1);
+    }
+
+    /// `**.key` walked in one pass gives what `**` then `key` gives: the same hits, keys, order.
+    #[test]
+    fn descending_to_a_key_is_descending_then_the_key() {
+        let expr = Node::new(Span::default(), Value::Expr(Box::new(crate::model::Expr::Other("x".into()))));
+        let root = map(vec![
+            ("image", s("top")),
+            ("spec", map(vec![("containers", list(vec![map(vec![("image", s("a")), ("x", expr)])]))])),
+            ("jobs", list(vec![list(vec![map(vec![("image", s("b"))])]), map(vec![("image", map(vec![]))])])),
+            ("dynamic", map(vec![("image", map(vec![]))])),
+            ("deep", map(vec![("image", map(vec![("image", s("c"))]))])),
+        ]);
+        let two_steps = |key: &str| {
+            let all = Path::parse("**").unwrap().resolve(Hit::root(&root));
+            let (mut hits, mut unknown) = (Vec::new(), all.unknown);
+            for hit in all.hits {
+                apply(&Step::Key(key.into()), hit, &mut hits, &mut unknown);
+            }
+            let mut seen = std::collections::HashSet::new();
+            hits.retain(|h| seen.insert(std::ptr::from_ref(h.node) as usize));
+            (hits, unknown)
+        };
+        for key in ["image", "containers", "x", "absent"] {
+            let fused = Path::parse(&format!("**.{key}")).unwrap().resolve(Hit::root(&root));
+            let (hits, unknown) = two_steps(key);
+            let view = |hs: &[Hit]| -> Vec<(usize, Option<String>, Vec<String>)> {
+                hs.iter()
+                    .map(|h| {
+                        let keys = h.keys.to_vec().into_iter().map(String::from).collect();
+                        (std::ptr::from_ref(h.node) as usize, h.key.map(String::from), keys)
+                    })
+                    .collect()
+            };
+            assert_eq!(view(&fused.hits), view(&hits), "{key}");
+            assert_eq!(fused.unknown, unknown, "{key}");
+        }
     }
 
     #[test]
