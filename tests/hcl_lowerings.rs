@@ -139,6 +139,8 @@ const CASES: &[&str] = &[
     "a = !var.enabled\nb = !(a && b)\n",
     "a = 1 < 2 == true\nb = x >= 1 && y <= 2\n",
     "v = \"é ${ü}\"\n",
+    // cargo fuzz finds (the `hcl` target), minimised.
+    "# ''\0'''''\0f\0é''''''''' }\n",
 ];
 
 #[test]

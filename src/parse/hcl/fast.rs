@@ -26,7 +26,7 @@ use crate::span::Span;
 const MAX_BRACKET_DEPTH: usize = 32;
 
 pub(super) fn lower(text: &str, limits: &Limits) -> Option<ParsedFile> {
-    if !shallow(text) {
+    if !vouched_for(text) {
         return None;
     }
     let body = hcl_edit::parser::parse_body(text).ok()?;
@@ -39,10 +39,13 @@ pub(super) fn lower(text: &str, limits: &Limits) -> Option<ParsedFile> {
     Some(ParsedFile { docs: vec![Node::new(whole, Value::Map(entries))], comments, issues: Vec::new() })
 }
 
-fn shallow(text: &str) -> bool {
+/// Brackets no deeper than [`MAX_BRACKET_DEPTH`], and no NUL byte (which tree-sitter reads as
+/// the end of the text, even inside a comment).
+fn vouched_for(text: &str) -> bool {
     let mut depth = 0usize;
     for byte in text.bytes() {
         match byte {
+            0 => return false,
             b'(' | b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_BRACKET_DEPTH {
