@@ -183,10 +183,15 @@ fn eval_leaf<'a>(res: Resolution<'a>, tests: &[Test], scope: &Scope<'a>) -> Trut
     let mut unknown = res.unknown;
     let mut witnesses = Vec::new();
     let mut any_true = false;
+    // A key test is a pure filter (true or false, never witnesses or unknown), and a regex on
+    // every key of a document (`**` with `key_matches`) costs more than the value tests it guards:
+    // it runs last, which cannot change the outcome.
+    let is_key_test = |t: &&Test| matches!(t, Test::KeyMatches(_));
+    let ordered = || tests.iter().filter(|t| !is_key_test(t)).chain(tests.iter().filter(is_key_test));
     for hit in res.hits {
         let mut all = Some(true);
         let mut inner = Vec::new();
-        for t in tests {
+        for t in ordered() {
             match t.eval(&hit, scope) {
                 Truth::False => {
                     all = Some(false);

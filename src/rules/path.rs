@@ -131,6 +131,12 @@ impl Path {
     }
 
     pub fn resolve<'a>(&self, start: Hit<'a>) -> Resolution<'a> {
+        // One key (`name`, `image`, `spec`) is most paths rules resolve: no step list to build.
+        if let [Step::Key(key)] = self.steps.as_slice() {
+            let mut res = Resolution::default();
+            apply_key(key, start, &mut res.hits, &mut res.unknown);
+            return res;
+        }
         let mut res = Resolution { hits: vec![start], unknown: false };
         let mut after_descendants = false;
         let mut steps = self.steps.iter().peekable();
