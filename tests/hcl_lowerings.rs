@@ -141,6 +141,8 @@ const CASES: &[&str] = &[
     "v = \"é ${ü}\"\n",
     // cargo fuzz finds (the `hcl` target), minimised.
     "# ''\0'''''\0f\0é''''''''' }\n",
+    "etarrofrm {\n  required_version = \">= 1.rs {\n    aw:s = {\n      sourcQ8Xh2Tk9v\"\n}\n",
+    "a = \"one\ntwo\"\nb = \"x${y}\nz\"\n",
 ];
 
 #[test]

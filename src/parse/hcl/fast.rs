@@ -119,9 +119,10 @@ impl Fast<'_> {
         Some(())
     }
 
-    /// The decoded text between the quotes of a string literal spanning `span`.
+    /// The decoded text between the quotes of a string literal spanning `span`. hcl-edit takes a
+    /// line break inside quotes, which tree-sitter-hcl (and Terraform) rejects.
     fn quoted(&self, span: Span) -> Option<String> {
-        let raw = self.src(span)?;
+        let raw = self.src(span).filter(|raw| !raw.contains('\n'))?;
         let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
         Some(text::decode_quoted(inner))
     }
@@ -175,6 +176,9 @@ impl Fast<'_> {
                 Value::Map(entries)
             }
             Expression::StringTemplate(template) => {
+                if self.src(span)?.contains('\n') {
+                    return None;
+                }
                 let (start, end) = (span.start as usize + 1, (span.end as usize).checked_sub(1)?);
                 let edges = Edges { span, trim_start: false, trim_end: false };
                 return self.template(template, edges, (start, end), &[], depth, text::decode_quoted);
