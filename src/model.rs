@@ -201,6 +201,35 @@ impl Node {
         self.map_spans_deep(|_| span);
     }
 
+    /// A copy of this map with the entries at the indices in `edits` (ascending) replaced by the
+    /// entries given for them (none: the entry is dropped). Unchanged entries are cloned once and
+    /// replaced ones not at all: cloning the whole map first, then overwriting, copied every
+    /// changed subtree once per level above it.
+    pub fn map_with(&self, edits: Vec<(usize, Vec<Entry>)>) -> Node {
+        let entries = self.entries();
+        let mut out = Vec::with_capacity(entries.len());
+        let mut edits = edits.into_iter().peekable();
+        for (i, entry) in entries.iter().enumerate() {
+            match edits.next_if(|(at, _)| *at == i) {
+                Some((_, replacement)) => out.extend(replacement),
+                None => out.push(entry.clone()),
+            }
+        }
+        Node { span: self.span, value: Value::Map(out), tag: self.tag.clone() }
+    }
+
+    /// [`Node::map_with`] for a list: the items at the indices in `edits` (ascending) replaced.
+    pub fn list_with(&self, edits: Vec<(usize, Node)>) -> Node {
+        let mut edits = edits.into_iter().peekable();
+        let items = self
+            .items()
+            .iter()
+            .enumerate()
+            .map(|(i, item)| edits.next_if(|(at, _)| *at == i).map_or_else(|| item.clone(), |(_, n)| n))
+            .collect();
+        Node { span: self.span, value: Value::List(items), tag: self.tag.clone() }
+    }
+
     /// Moves every span at or below this node (inside expressions too) `by` bytes later: for a
     /// node parsed from a slice of a file.
     pub fn shift(&mut self, by: usize) {

@@ -304,20 +304,18 @@ impl<'a> Ctx<'a> {
                 }
             }
             Value::List(items) => {
+                let mut edits = Vec::new();
                 for (i, item) in items.iter().enumerate() {
                     let mut inner = None;
                     self.replace_in(item, &mut inner, depth + 1, origins);
-                    if let Some(inner) = inner {
-                        let target = copy.get_or_insert_with(|| node.clone());
-                        if let Value::List(list) = &mut target.value
-                            && let Some(slot) = list.get_mut(i)
-                        {
-                            *slot = inner;
-                        }
-                    }
+                    edits.extend(inner.map(|inner| (i, inner)));
+                }
+                if !edits.is_empty() {
+                    *copy = Some(node.list_with(edits));
                 }
             }
             Value::Map(entries) => {
+                let mut edits = Vec::new();
                 for (i, entry) in entries.iter().enumerate() {
                     // A variable's own declaration is not an expression to evaluate.
                     if depth == 0 && entry.key == "variable" {
@@ -334,13 +332,13 @@ impl<'a> Ctx<'a> {
                         self.replace_in(&entry.value, &mut inner, depth + 1, origins);
                     }
                     if let Some(inner) = inner {
-                        let target = copy.get_or_insert_with(|| node.clone());
-                        if let Value::Map(map) = &mut target.value
-                            && let Some(slot) = map.get_mut(i)
-                        {
-                            slot.value = inner;
-                        }
+                        let changed =
+                            Entry { key: entry.key.clone(), key_span: entry.key_span, value: inner };
+                        edits.push((i, vec![changed]));
                     }
+                }
+                if !edits.is_empty() {
+                    *copy = Some(node.map_with(edits));
                 }
             }
             _ => {}

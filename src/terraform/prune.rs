@@ -14,56 +14,46 @@ use crate::span::Span;
 /// `doc` without the blocks that create nothing (whose spans are added to `skipped`); `None` when
 /// there is none.
 pub(super) fn prune(doc: &Node, skipped: &mut Vec<Span>) -> Option<Node> {
-    let mut copy: Option<Node> = None;
+    let mut edits = Vec::new();
     for (i, top) in doc.entries().iter().enumerate() {
-        let kind = top.key.as_str();
-        let Some(pruned) = (match kind {
+        let pruned = match top.key.as_str() {
             "resource" | "data" => prune_labelled(&top.value, 2, skipped),
             "module" => prune_labelled(&top.value, 1, skipped),
             _ => None,
-        }) else {
-            continue;
         };
-        let target = copy.get_or_insert_with(|| doc.clone());
-        if let Value::Map(entries) = &mut target.value
-            && let Some(slot) = entries.get_mut(i)
-        {
-            slot.value = pruned;
+        if let Some(pruned) = pruned {
+            edits.push((i, vec![with_value(top, pruned)]));
         }
     }
-    copy
+    (!edits.is_empty()).then(|| doc.map_with(edits))
+}
+
+/// `entry` holding `value` instead of its own.
+fn with_value(entry: &Entry, value: Node) -> Entry {
+    Entry { key: entry.key.clone(), key_span: entry.key_span, value }
 }
 
 /// `node` holds `levels` levels of labels (`type` → `name` for resources) above block bodies.
 fn prune_labelled(node: &Node, levels: usize, skipped: &mut Vec<Span>) -> Option<Node> {
     let Value::Map(entries) = &node.value else { return None };
-    let mut changed = false;
-    let mut kept: Vec<Entry> = Vec::with_capacity(entries.len());
-    for entry in entries {
+    let mut edits = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
         if levels > 1 {
-            match prune_labelled(&entry.value, levels - 1, skipped) {
-                Some(inner) => {
-                    changed = true;
-                    kept.push(Entry { value: inner, ..entry.clone() });
-                }
-                None => kept.push(entry.clone()),
+            if let Some(inner) = prune_labelled(&entry.value, levels - 1, skipped) {
+                edits.push((i, vec![with_value(entry, inner)]));
             }
             continue;
         }
         if creates_nothing(&entry.value) {
             skipped.push(entry.value.span);
-            changed = true;
+            edits.push((i, Vec::new()));
             continue;
         }
-        match prune_dynamic(&entry.value, skipped, 0) {
-            Some(body) => {
-                changed = true;
-                kept.push(Entry { value: body, ..entry.clone() });
-            }
-            None => kept.push(entry.clone()),
+        if let Some(body) = prune_dynamic(&entry.value, skipped, 0) {
+            edits.push((i, vec![with_value(entry, body)]));
         }
     }
-    changed.then(|| Node { value: Value::Map(kept), ..node.clone() })
+    (!edits.is_empty()).then(|| node.map_with(edits))
 }
 
 /// Whether a block body's `count` is 0 or its `for_each` empty.
@@ -84,57 +74,53 @@ fn prune_dynamic(body: &Node, skipped: &mut Vec<Span>, depth: usize) -> Option<N
         return None;
     }
     let Value::Map(entries) = &body.value else { return None };
-    let mut changed = false;
-    let mut kept = Vec::with_capacity(entries.len());
-    for entry in entries {
+    let mut edits = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
         if entry.key == "dynamic" {
             // `dynamic "ingress" { … }` lowers to `dynamic` → `ingress` → body.
             let mut labels = Vec::new();
             for label in entry.value.entries() {
                 if creates_nothing(&label.value) {
                     skipped.push(label.value.span);
-                    changed = true;
                 } else {
-                    labels.push(label.clone());
+                    labels.push(label);
                 }
             }
             let mut static_blocks = Vec::new();
             let mut left = Vec::new();
             for label in labels {
-                match as_static_block(&label) {
+                match as_static_block(label) {
                     Some(block) => static_blocks.push(block),
-                    None => left.push(label),
+                    None => left.push(label.clone()),
                 }
             }
             if left.len() != entry.value.entries().len() {
-                changed = true;
+                let mut replacement = Vec::new();
                 if !left.is_empty() {
-                    kept.push(Entry {
-                        value: Node { value: Value::Map(left), ..entry.value.clone() },
-                        ..entry.clone()
-                    });
+                    let value = Node {
+                        span: entry.value.span,
+                        value: Value::Map(left),
+                        tag: entry.value.tag.clone(),
+                    };
+                    replacement.push(with_value(entry, value));
                 }
                 for block in static_blocks {
                     match prune_dynamic(&block.value, skipped, depth + 1) {
-                        Some(inner) => kept.push(Entry { value: inner, ..block }),
-                        None => kept.push(block),
+                        Some(inner) => replacement.push(Entry { value: inner, ..block }),
+                        None => replacement.push(block),
                     }
                 }
+                edits.push((i, replacement));
                 continue;
             }
         }
-        match entry.value.value {
-            Value::Map(_) => match prune_dynamic(&entry.value, skipped, depth + 1) {
-                Some(inner) => {
-                    changed = true;
-                    kept.push(Entry { value: inner, ..entry.clone() });
-                }
-                None => kept.push(entry.clone()),
-            },
-            _ => kept.push(entry.clone()),
+        if let Value::Map(_) = entry.value.value
+            && let Some(inner) = prune_dynamic(&entry.value, skipped, depth + 1)
+        {
+            edits.push((i, vec![with_value(entry, inner)]));
         }
     }
-    changed.then(|| Node { value: Value::Map(kept), ..body.clone() })
+    (!edits.is_empty()).then(|| body.map_with(edits))
 }
 
 /// `x` → `{ for_each = …, content { body } }` (one label of a `dynamic` block) as the block `x` with
