@@ -6,6 +6,7 @@
 //! The language is documented for users in `docs/rule-language.md`.
 
 use super::path::{Hit, Path, Resolution};
+use super::pattern::Pattern;
 use crate::model::{Expr, Node, Value};
 use ipnet::IpNet;
 use regex::Regex;
@@ -32,8 +33,8 @@ pub enum Test {
     Exists,
     Equals(Literal),
     OneOf(Vec<Literal>),
-    Matches(Regex),
-    KeyMatches(Regex),
+    Matches(Pattern),
+    KeyMatches(Pattern),
     Compare(Cmp, f64),
     Version(Cmp, Vec<u64>),
     CidrPrefixMax(u8),
@@ -66,9 +67,9 @@ pub enum Test {
     /// an evaluated `jsonencode`), the argument of a `jsonencode(…)` call, or a map or list as is.
     Json(Box<Condition>),
     /// The node is a reference (`tags`, `aws_s3_bucket.b.id`) or a string whose text matches.
-    ReferenceMatches(Regex),
+    ReferenceMatches(Pattern),
     /// The node sits in a Terraform block whose address (`aws_efs_file_system.shared`) matches.
-    AddressMatches(Regex),
+    AddressMatches(Pattern),
     /// Value tests applied to the first group the regex captures from the node's text.
     Capture(Regex, Vec<Test>),
 }
@@ -297,6 +298,41 @@ impl Test {
                 known(tests.iter().all(|t| t.eval(&part_hit, scope).is_true()))
             }
             _ => Truth::False,
+        }
+    }
+}
+
+impl Condition {
+    /// Every regex pattern in the condition, nested ones included.
+    pub fn patterns<'a>(&'a self, out: &mut Vec<&'a Pattern>) {
+        match self {
+            Condition::All(items) | Condition::Any(items) => items.iter().for_each(|c| c.patterns(out)),
+            Condition::Not(inner) => inner.patterns(out),
+            Condition::Leaf { tests, .. } => tests.iter().for_each(|t| t.patterns(out)),
+            Condition::Absent { .. } => {}
+        }
+    }
+}
+
+impl Test {
+    fn patterns<'a>(&'a self, out: &mut Vec<&'a Pattern>) {
+        match self {
+            Test::Matches(p) | Test::KeyMatches(p) | Test::ReferenceMatches(p) | Test::AddressMatches(p) => {
+                out.push(p)
+            }
+            Test::Where(c) | Test::Json(c) => c.patterns(out),
+            Test::ReferencedBy { filter, .. }
+            | Test::References { filter, .. }
+            | Test::ModuleHas { filter, .. } => filter.iter().for_each(|c| c.patterns(out)),
+            Test::Capture(_, tests) => tests.iter().for_each(|t| t.patterns(out)),
+            Test::Exists
+            | Test::Equals(_)
+            | Test::OneOf(_)
+            | Test::Compare(..)
+            | Test::Version(..)
+            | Test::CidrPrefixMax(_)
+            | Test::CidrContains(_)
+            | Test::Type(_) => {}
         }
     }
 }
