@@ -9,7 +9,6 @@ use super::path::{Hit, Path, Resolution};
 use super::pattern::Pattern;
 use crate::model::{Expr, Node, Value};
 use ipnet::IpNet;
-use regex::Regex;
 use std::net::IpAddr;
 
 #[derive(Debug)]
@@ -71,7 +70,7 @@ pub enum Test {
     /// The node sits in a Terraform block whose address (`aws_efs_file_system.shared`) matches.
     AddressMatches(Pattern),
     /// Value tests applied to the first group the regex captures from the node's text.
-    Capture(Regex, Vec<Test>),
+    Capture(Pattern, Vec<Test>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -292,7 +291,9 @@ impl Test {
             Test::CidrContains(net) => known(cidr_of(node).is_some_and(|n| n.contains(net))),
             Test::Capture(re, tests) => {
                 let Some(text) = node.scalar_text() else { return Truth::False };
-                let Some(part) = re.captures(&text).and_then(|c| c.get(1)) else { return Truth::False };
+                let Some(part) = re.regex().and_then(|r| r.captures(&text)).and_then(|c| c.get(1)) else {
+                    return Truth::False;
+                };
                 let part = Node { value: Value::Str(part.as_str().to_string()), ..node.clone() };
                 let part_hit = Hit { node: &part, ..hit.clone() };
                 known(tests.iter().all(|t| t.eval(&part_hit, scope).is_true()))
@@ -324,7 +325,10 @@ impl Test {
             Test::ReferencedBy { filter, .. }
             | Test::References { filter, .. }
             | Test::ModuleHas { filter, .. } => filter.iter().for_each(|c| c.patterns(out)),
-            Test::Capture(_, tests) => tests.iter().for_each(|t| t.patterns(out)),
+            Test::Capture(p, tests) => {
+                out.push(p);
+                tests.iter().for_each(|t| t.patterns(out))
+            }
             Test::Exists
             | Test::Equals(_)
             | Test::OneOf(_)

@@ -7,7 +7,6 @@ use super::path::Path;
 use super::pattern::{Compile, Pattern};
 use super::{Check, Example, Rule};
 use crate::source::FileKind;
-use regex::Regex;
 use serde::Deserialize;
 use std::sync::Arc;
 use toml::Value as Toml;
@@ -298,7 +297,7 @@ pub(super) fn condition(v: &Toml, when: Compile) -> Result<Condition, String> {
         tests.push(test(key, value, when).map_err(|m| format!("`{key}`: {m}"))?);
     }
     if let Some(capture) = t.get("capture") {
-        tests = vec![capture_test(capture, tests)?];
+        tests = vec![capture_test(capture, tests, when)?];
     }
     if tests.is_empty() {
         return Err(format!(
@@ -447,10 +446,10 @@ fn test(key: &str, v: &Toml, when: Compile) -> Result<Test, String> {
 
 /// `capture = 'regex'`: the leaf's value tests apply to the regex's first group instead of the whole
 /// value (`capture = '^([^/]+)/'` tests the owner of `owner/repo@ref`).
-fn capture_test(v: &Toml, tests: Vec<Test>) -> Result<Test, String> {
+fn capture_test(v: &Toml, tests: Vec<Test>, when: Compile) -> Result<Test, String> {
     let Toml::String(pattern) = v else { return Err(format!("`capture`: expected a regex, found `{v}`")) };
-    let re = regex(pattern).map_err(|m| format!("`capture`: {m}"))?;
-    if re.captures_len() < 2 {
+    let re = Pattern::new(pattern, when).map_err(|m| format!("`capture`: {m}"))?;
+    if re.groups().map_err(|m| format!("`capture`: {m}"))? < 1 {
         return Err("`capture`: the regex needs a group, `(…)`, to capture".to_string());
     }
     let value_test = |t: &Test| {
@@ -481,8 +480,4 @@ fn literal(v: &Toml) -> Result<Literal, String> {
         Toml::String(s) => Literal::Str(s.clone()),
         _ => return Err(format!("expected a string, number or boolean, found `{v}`")),
     })
-}
-
-fn regex(s: &str) -> Result<Regex, String> {
-    Regex::new(s).map_err(|e| format!("invalid regex: {e}"))
 }

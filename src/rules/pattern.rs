@@ -49,6 +49,18 @@ impl Pattern {
         }
     }
 
+    /// How many groups the pattern captures (not counting the whole match), without compiling it.
+    pub fn groups(&self) -> Result<usize, String> {
+        match self.compiled.get() {
+            Some(Some(re)) => Ok(re.captures_len() - 1),
+            // The syntax check `Regex::new` starts with, with its default settings and messages.
+            _ => regex_syntax::Parser::new()
+                .parse(&self.source)
+                .map(|hir| hir.properties().explicit_captures_len())
+                .map_err(|e| format!("invalid regex: {e}")),
+        }
+    }
+
     pub fn is_match(&self, text: &str) -> bool {
         self.regex().is_some_and(|re| re.is_match(text))
     }
@@ -81,5 +93,20 @@ mod tests {
         let lazy = Pattern::new("(unclosed", Compile::Lazy).unwrap_or_else(|e| panic!("{e}"));
         assert!(!lazy.is_match("(unclosed"));
         assert!(lazy.check().is_err_and(|e| e.contains("unclosed group")));
+        assert_eq!(lazy.groups(), eager_error("(unclosed"));
+    }
+
+    fn eager_error(source: &str) -> Result<usize, String> {
+        Pattern::new(source, Compile::Eager).map(|_| 0)
+    }
+
+    #[test]
+    fn groups_are_counted_with_or_without_compiling() {
+        for (source, groups) in [("^a", 0), ("^([^/]+)/(?:x)", 1), ("(?P<o>a)(b)", 2)] {
+            for when in [Compile::Eager, Compile::Lazy] {
+                let p = Pattern::new(source, when).unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(p.groups(), Ok(groups), "{source} {when:?}");
+            }
+        }
     }
 }
