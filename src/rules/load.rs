@@ -216,9 +216,9 @@ fn is_kebab(s: &str) -> bool {
 }
 
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    // Bytes, not chars: a newline is one byte in UTF-8, and a byte count vectorises (every example of
-    // every rule file asks, so `matches('\n')` was 7% of start-up).
-    text.as_bytes().get(..offset).map(|t| t.iter().filter(|b| **b == b'\n').count() + 1).unwrap_or(1)
+    // Every example of every rule file asks, from the file's start: counted with `matches('\n')` that
+    // was 7% of start-up.
+    text.as_bytes().get(..offset).map(|t| memchr::memchr_iter(b'\n', t).count() + 1).unwrap_or(1)
 }
 
 /// The line of a string's first character, given the offset of its opening quote: TOML drops a newline
