@@ -133,10 +133,23 @@ impl Path {
     pub fn resolve<'a>(&self, start: Hit<'a>) -> Resolution<'a> {
         let mut res = Resolution { hits: vec![start], unknown: false };
         let mut after_descendants = false;
-        for step in &self.steps {
+        let mut steps = self.steps.iter().peekable();
+        while let Some(step) = steps.next() {
             let mut next = Vec::new();
-            for hit in res.hits {
-                apply(step, hit, &mut next, &mut res.unknown);
+            match (step, steps.peek()) {
+                // `**.key`: the entries named `key` anywhere below, found without making a hit of
+                // every node on the way (`**.containers` on a whole manifest).
+                (Step::Descendants, Some(Step::Key(key))) => {
+                    steps.next();
+                    for hit in res.hits {
+                        descend_to_key(hit, key, &mut next, &mut res.unknown);
+                    }
+                }
+                _ => {
+                    for hit in res.hits {
+                        apply(step, hit, &mut next, &mut res.unknown);
+                    }
+                }
             }
             // `**` reaches a list and its items; a key step then flattens the list into the same items.
             // Without a `**` before, every hit is a distinct node, so the check is skipped.
@@ -214,6 +227,84 @@ fn descend<'a>(hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
     }
 }
 
+/// `**` then `key` in one walk, with the hits (and their order) the two steps give: every node
+/// below `hit` in document order, each contributing what a `key` step gives on it (its `key`
+/// entries; a list's items' entries, flattened). Keys are kept as a stack of names during the walk
+/// and turned into a hit's shared key list only for the entries that match. The caller removes the
+/// repeats (a list's items are reached through the list and again on their own).
+fn descend_to_key<'a>(hit: Hit<'a>, key: &str, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
+    /// A node still to visit: how many names of `names` lead to its parent, and its own entry's.
+    struct Visit<'a> {
+        node: &'a Node,
+        depth: usize,
+        name: Option<&'a str>,
+    }
+    let base = hit.keys.clone();
+    let mut names: Vec<&'a str> = Vec::new();
+    let mut stack = vec![Visit { node: hit.node, depth: 0, name: None }];
+    while let Some(v) = stack.pop() {
+        names.truncate(v.depth);
+        names.extend(v.name);
+        let keys_here = || names.iter().fold(base.clone(), |keys, n| keys.push(n));
+        matches_of(v.node, key, &keys_here, out, unknown);
+        match &v.node.value {
+            Value::Map(entries) => {
+                let depth = names.len();
+                stack.extend(entries.iter().rev().map(|e| Visit {
+                    node: &e.value,
+                    depth,
+                    name: Some(e.key.as_str()),
+                }));
+            }
+            Value::List(items) => {
+                let depth = names.len();
+                stack.extend(items.iter().rev().map(|n| Visit { node: n, depth, name: None }));
+            }
+            Value::Expr(_) => *unknown = true,
+            _ => {}
+        }
+    }
+}
+
+/// What a `key` step gives on one node (see [`apply`]), for [`descend_to_key`]: `keys` builds the
+/// node's key list when an entry matches.
+fn matches_of<'a>(
+    node: &'a Node,
+    key: &str,
+    keys: &dyn Fn() -> Keys<'a>,
+    out: &mut Vec<Hit<'a>>,
+    unknown: &mut bool,
+) {
+    match &node.value {
+        Value::Expr(_) => *unknown = true,
+        Value::List(items) => {
+            for item in items {
+                matches_of(item, key, keys, out, unknown);
+            }
+        }
+        Value::Map(entries) => {
+            let mut found = entries.iter().filter(|e| e.key == key).peekable();
+            if found.peek().is_none() {
+                if dynamic_block(entries, key) {
+                    *unknown = true;
+                }
+                return;
+            }
+            let parent = keys();
+            for e in found {
+                let key = e.key.as_str();
+                out.push(Hit {
+                    node: &e.value,
+                    key: Some(key),
+                    key_span: Some(e.key_span),
+                    keys: parent.push(key),
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,6 +362,59 @@ mod tests {
         assert!(texts("a.b", &root).1);
         assert!(texts("ingress", &root).1);
         assert!(!texts("egress", &root).1);
+    }
+
+    /// `**.k` walks once; it must give what `**` then `k` give, hit for hit, in the same order.
+    #[test]
+    fn descendants_then_key_in_one_walk_match_the_two_steps() {
+        let expr =
+            || Node::new(Span::default(), Value::Expr(Box::new(crate::model::Expr::Other("x".into()))));
+        let pod = |image: &str| map(vec![("containers", list(vec![map(vec![("image", s(image))])]))]);
+        let root = map(vec![
+            ("spec", map(vec![("template", map(vec![("spec", pod("a"))]))])),
+            (
+                "containers",
+                list(vec![map(vec![("image", s("b"))]), list(vec![map(vec![("image", s("c"))])])]),
+            ),
+            ("items", list(vec![pod("d"), map(vec![("containers", expr())]), expr()])),
+            ("containers", s("e")),
+            ("dynamic", map(vec![("containers", map(vec![]))])),
+            ("nested", map(vec![("containers", map(vec![("containers", s("f"))]))])),
+        ]);
+        let seen = |hits: &[Hit<'_>]| {
+            hits.iter()
+                .map(|h| {
+                    let keys: Vec<String> = h.keys.to_vec().iter().map(|k| k.to_string()).collect();
+                    (std::ptr::from_ref(h.node) as usize, h.key.map(str::to_string), h.key_span, keys)
+                })
+                .collect::<Vec<_>>()
+        };
+        for (key, rest) in [("containers", ""), ("containers", ".image"), ("image", ""), ("absent", "")] {
+            let fused = Path::parse(&format!("**.{key}{rest}")).unwrap().resolve(Hit::root(&root));
+            let all = Path::parse("**").unwrap().resolve(Hit::root(&root));
+            let mut unknown = all.unknown;
+            let mut hits = Vec::new();
+            for h in all.hits {
+                let r = Path::parse(key).unwrap().resolve(h);
+                unknown |= r.unknown;
+                hits.extend(r.hits);
+            }
+            let mut dedup = std::collections::HashSet::new();
+            hits.retain(|h| dedup.insert(std::ptr::from_ref(h.node) as usize));
+            if !rest.is_empty() {
+                let mut more = Vec::new();
+                for h in hits {
+                    let r = Path::parse(&rest[1..]).unwrap().resolve(h);
+                    unknown |= r.unknown;
+                    more.extend(r.hits);
+                }
+                hits = more;
+            }
+            assert_eq!(seen(&fused.hits), seen(&hits), "**.{key}{rest}");
+            assert_eq!(fused.unknown, unknown, "**.{key}{rest}");
+        }
+        // The root's own entries first: each node gives its matches before its children are walked.
+        assert_eq!(texts("**.containers.image", &root).0, ["b", "c", "a", "d"]);
     }
 
     #[test]
