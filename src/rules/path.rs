@@ -131,22 +131,31 @@ impl Path {
     }
 
     pub fn resolve<'a>(&self, start: Hit<'a>) -> Resolution<'a> {
-        let mut res = Resolution { hits: vec![start], unknown: false };
+        let mut res = Resolution::default();
+        if self.steps.is_empty() {
+            res.hits.push(start);
+            return res;
+        }
+        // The first step reads `start` itself: a condition resolves a path on every subject, and a
+        // vector for the one hit it starts from was an allocation each time.
+        let mut start = Some(start);
         let mut after_descendants = false;
         let mut steps = self.steps.iter().peekable();
         while let Some(step) = steps.next() {
             let mut next = Vec::new();
+            let from = std::mem::take(&mut res.hits);
+            let hits = start.take().into_iter().chain(from);
             match (step, steps.peek()) {
                 // `**.key`: the entries named `key` anywhere below, found without making a hit of
                 // every node on the way (`**.containers` on a whole manifest).
                 (Step::Descendants, Some(Step::Key(key))) => {
                     steps.next();
-                    for hit in res.hits {
+                    for hit in hits {
                         descend_to_key(hit, key, &mut next, &mut res.unknown);
                     }
                 }
                 _ => {
-                    for hit in res.hits {
+                    for hit in hits {
                         apply(step, hit, &mut next, &mut res.unknown);
                     }
                 }
