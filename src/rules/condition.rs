@@ -143,8 +143,22 @@ impl Condition {
                 let mut witnesses = Vec::new();
                 let mut any_true = false;
                 let mut unknown = false;
-                for c in items {
-                    match c.eval(subject, scope) {
+                // Alternatives on the same path (`empty-password`'s two `**` tests) share one walk.
+                let mut shared: Option<Resolution<'a>> = None;
+                for (i, c) in items.iter().enumerate() {
+                    let truth = match c {
+                        Condition::Leaf { path, tests } => {
+                            let res = shared.take().unwrap_or_else(|| path.resolve(subject.clone()));
+                            if let Some(Condition::Leaf { path: next, .. }) = items.get(i + 1)
+                                && next == path
+                            {
+                                shared = Some(Resolution { hits: res.hits.clone(), unknown: res.unknown });
+                            }
+                            eval_leaf(res, tests, scope)
+                        }
+                        _ => c.eval(subject, scope),
+                    };
+                    match truth {
                         Truth::True(w) => {
                             any_true = true;
                             witnesses.extend(w);
@@ -703,6 +717,26 @@ mod tests {
     use super::*;
     use crate::parse::{Limits, hcl};
     use crate::rules::load::compile_condition;
+
+    /// `any` alternatives on one path share its walk; each still gives its own witnesses, in order.
+    #[test]
+    fn alternatives_on_the_same_path_keep_their_witnesses() {
+        let tf = "resource \"x\" \"a\" {\n  p = \"\"\n  q = \"\"\n  r = \"s\"\n}\n";
+        let parsed = hcl::parse(tf, &Limits::default());
+        let docs: Vec<&Node> = parsed.docs.iter().collect();
+        let scope = Scope { docs: &docs };
+        let witnesses = |cond: &str| {
+            let cond = compile_condition(cond).unwrap_or_else(|e| panic!("{e}"));
+            match cond.eval(&Hit::root(docs[0]), &scope) {
+                Truth::True(w) => w.iter().filter_map(|h| h.key).map(str::to_string).collect::<Vec<_>>(),
+                other => panic!("{other:?}"),
+            }
+        };
+        let shared = "any = [{ path = '**', key_matches = '^p$' }, { path = '**', key_matches = '^(q|r)$' }, { path = '**', equals = 's' }]";
+        assert_eq!(witnesses(shared), ["p", "q", "r", "r"]);
+        let apart = "any = [{ path = '**', key_matches = '^p$' }, { path = '.', exists = true }, { path = '**', key_matches = '^(q|r)$' }]";
+        assert_eq!(witnesses(apart), ["p", "q", "r"]);
+    }
 
     /// Evaluates `cond` (TOML) on every block `select` reaches in `tf`; returns one verdict per block.
     fn verdicts(tf: &str, select: &str, cond: &str) -> Vec<&'static str> {
