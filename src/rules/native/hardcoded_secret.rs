@@ -163,6 +163,12 @@ fn secret_in(p: &Patterns, key: &str, value: &Node) -> Option<&'static str> {
     let Value::Str(s) = &value.value else { return None };
     let s = s.trim();
     let key = &snake_case(key);
+    // Most keys (`image`, `replicas`, `runs-on`) are named neither strongly nor weakly like a secret,
+    // and then nothing below can fire: the costlier tests run only for the others.
+    let strong = p.strong_key.is_match(key);
+    if !strong && !p.weak_key.is_match(key) {
+        return None;
+    }
     if s.is_empty()
         || p.not_secret_key.is_match(key)
         || p.placeholder.is_match(s)
@@ -170,7 +176,7 @@ fn secret_in(p: &Patterns, key: &str, value: &Node) -> Option<&'static str> {
     {
         return None;
     }
-    if p.strong_key.is_match(key) {
+    if strong {
         let what = if key.to_ascii_lowercase().contains("pass") || key.to_ascii_lowercase().contains("pwd") {
             "password"
         } else {
@@ -178,7 +184,7 @@ fn secret_in(p: &Patterns, key: &str, value: &Node) -> Option<&'static str> {
         };
         return (s.chars().count() >= 4 && !s.contains(char::is_whitespace)).then_some(what);
     }
-    (p.weak_key.is_match(key) && looks_random(s)).then_some("secret")
+    looks_random(s).then_some("secret")
 }
 
 /// Long, single-word, mixing letters and digits, and high in Shannon entropy: what generated keys and
