@@ -246,6 +246,21 @@ fn user_rule_folders_load_and_broken_rules_fail_loudly() {
     let err = stderr(&out);
     assert!(err.contains("bad-rule.toml:4"), "{err}");
     assert!(err.contains("hardcoded-secrets"), "{err}");
+
+    // Built-in rules compile their regexes on first use; a user's are compiled at load.
+    let company = std::fs::read_to_string(root().join("fixtures/rules/company/s3-data-classification.toml"))
+        .expect("read");
+    let bad_regex = tempfile::tempdir().expect("tempdir");
+    let when = company.find("[when]").expect("the rule has a [when]");
+    let line = company[..when].matches('\n').count() + 1;
+    let text = company.replacen("exists = false", "matches = '(unclosed'", 1);
+    std::fs::write(bad_regex.path().join("s3-data-classification.toml"), text).expect("write");
+    let out =
+        smelt(&["check", "fixtures/clean", "--rules", bad_regex.path().to_str().expect("utf8")], &root());
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains(&format!("s3-data-classification.toml:{line}: ")), "{err}");
+    assert!(err.contains("invalid regex") && err.contains("unclosed group"), "{err}");
 }
 
 #[test]

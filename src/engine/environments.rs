@@ -159,19 +159,29 @@ fn prepare<'a>(
     for f in files.iter().chain(&own) {
         workspace.insert(&f.path, f.text.clone());
     }
+    // Each pipeline's jobs on its own (a GitLab pipeline merges its includes again), in parallel;
+    // collected in file order.
+    let pipelines: Vec<&Loaded> = files
+        .iter()
+        .chain(&own)
+        .filter(|f| matches!(f.kind, FileKind::GithubWorkflow | FileKind::GitlabCi))
+        .collect();
+    let per_file: Vec<_> = pipelines
+        .par_iter()
+        .filter_map(|f| {
+            let doc = f.parsed.docs.first()?;
+            Some(if f.kind == FileKind::GithubWorkflow {
+                (envs::pipeline::github(&f.path, &f.text, doc), Vec::new())
+            } else {
+                envs::pipeline::gitlab(&f.path, &f.text, doc, &workspace)
+            })
+        })
+        .collect();
     let mut jobs = Vec::new();
     let mut extra = Vec::new();
-    for f in
-        files.iter().chain(&own).filter(|f| matches!(f.kind, FileKind::GithubWorkflow | FileKind::GitlabCi))
-    {
-        let Some(doc) = f.parsed.docs.first() else { continue };
-        if f.kind == FileKind::GithubWorkflow {
-            jobs.extend(envs::pipeline::github(&f.path, &f.text, doc));
-        } else {
-            let (found, included) = envs::pipeline::gitlab(&f.path, &f.text, doc, &workspace);
-            jobs.extend(found);
-            extra.extend(included.into_iter().map(|(path, text)| yaml_extra(path, text, opts)));
-        }
+    for (found, included) in per_file {
+        jobs.extend(found);
+        extra.extend(included.into_iter().map(|(path, text)| yaml_extra(path, text, opts)));
     }
     let refs: Vec<_> = jobs.iter().map(|j| j.job.clone()).collect();
     let detection = crate::envs::detect::detect(&candidates, &refs, settings);

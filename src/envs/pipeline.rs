@@ -206,7 +206,7 @@ impl Adder<'_> {
             let l = embedded.source_span(s);
             Span::new(l.start as usize + file.base, l.end as usize + file.base)
         };
-        for cmd in &shell::parse(decoded).commands {
+        for cmd in &shell::parse_shared(decoded).commands {
             let Some((chart, version)) = helm_chart(cmd) else { continue };
             let name = chart.text().to_string();
             self.tree(&[&name], to_file(chart.span));

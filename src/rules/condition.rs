@@ -6,9 +6,9 @@
 //! The language is documented for users in `docs/rule-language.md`.
 
 use super::path::{Hit, Path, Resolution};
+use super::pattern::Pattern;
 use crate::model::{Expr, Node, Value};
 use ipnet::IpNet;
-use regex::Regex;
 use std::net::IpAddr;
 
 #[derive(Debug)]
@@ -32,8 +32,8 @@ pub enum Test {
     Exists,
     Equals(Literal),
     OneOf(Vec<Literal>),
-    Matches(Regex),
-    KeyMatches(Regex),
+    Matches(Pattern),
+    KeyMatches(Pattern),
     Compare(Cmp, f64),
     Version(Cmp, Vec<u64>),
     CidrPrefixMax(u8),
@@ -66,11 +66,11 @@ pub enum Test {
     /// an evaluated `jsonencode`), the argument of a `jsonencode(…)` call, or a map or list as is.
     Json(Box<Condition>),
     /// The node is a reference (`tags`, `aws_s3_bucket.b.id`) or a string whose text matches.
-    ReferenceMatches(Regex),
+    ReferenceMatches(Pattern),
     /// The node sits in a Terraform block whose address (`aws_efs_file_system.shared`) matches.
-    AddressMatches(Regex),
+    AddressMatches(Pattern),
     /// Value tests applied to the first group the regex captures from the node's text.
-    Capture(Regex, Vec<Test>),
+    Capture(Pattern, Vec<Test>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,8 +143,22 @@ impl Condition {
                 let mut witnesses = Vec::new();
                 let mut any_true = false;
                 let mut unknown = false;
-                for c in items {
-                    match c.eval(subject, scope) {
+                // Alternatives on the same path (`empty-password`'s two `**` tests) share one walk.
+                let mut shared: Option<Resolution<'a>> = None;
+                for (i, c) in items.iter().enumerate() {
+                    let truth = match c {
+                        Condition::Leaf { path, tests } => {
+                            let res = shared.take().unwrap_or_else(|| path.resolve(subject.clone()));
+                            if let Some(Condition::Leaf { path: next, .. }) = items.get(i + 1)
+                                && next == path
+                            {
+                                shared = Some(Resolution { hits: res.hits.clone(), unknown: res.unknown });
+                            }
+                            eval_leaf(res, tests, scope)
+                        }
+                        _ => c.eval(subject, scope),
+                    };
+                    match truth {
                         Truth::True(w) => {
                             any_true = true;
                             witnesses.extend(w);
@@ -296,12 +310,52 @@ impl Test {
             Test::CidrContains(net) => known(cidr_of(node).is_some_and(|n| n.contains(net))),
             Test::Capture(re, tests) => {
                 let Some(text) = node.scalar_text() else { return Truth::False };
-                let Some(part) = re.captures(&text).and_then(|c| c.get(1)) else { return Truth::False };
+                let Some(part) = re.regex().and_then(|r| r.captures(&text)).and_then(|c| c.get(1)) else {
+                    return Truth::False;
+                };
                 let part = Node { value: Value::Str(part.as_str().to_string()), ..node.clone() };
                 let part_hit = Hit { node: &part, ..hit.clone() };
                 known(tests.iter().all(|t| t.eval(&part_hit, scope).is_true()))
             }
             _ => Truth::False,
+        }
+    }
+}
+
+impl Condition {
+    /// Every regex pattern in the condition, nested ones included.
+    pub fn patterns<'a>(&'a self, out: &mut Vec<&'a Pattern>) {
+        match self {
+            Condition::All(items) | Condition::Any(items) => items.iter().for_each(|c| c.patterns(out)),
+            Condition::Not(inner) => inner.patterns(out),
+            Condition::Leaf { tests, .. } => tests.iter().for_each(|t| t.patterns(out)),
+            Condition::Absent { .. } => {}
+        }
+    }
+}
+
+impl Test {
+    fn patterns<'a>(&'a self, out: &mut Vec<&'a Pattern>) {
+        match self {
+            Test::Matches(p) | Test::KeyMatches(p) | Test::ReferenceMatches(p) | Test::AddressMatches(p) => {
+                out.push(p)
+            }
+            Test::Where(c) | Test::Json(c) => c.patterns(out),
+            Test::ReferencedBy { filter, .. }
+            | Test::References { filter, .. }
+            | Test::ModuleHas { filter, .. } => filter.iter().for_each(|c| c.patterns(out)),
+            Test::Capture(p, tests) => {
+                out.push(p);
+                tests.iter().for_each(|t| t.patterns(out))
+            }
+            Test::Exists
+            | Test::Equals(_)
+            | Test::OneOf(_)
+            | Test::Compare(..)
+            | Test::Version(..)
+            | Test::CidrPrefixMax(_)
+            | Test::CidrContains(_)
+            | Test::Type(_) => {}
         }
     }
 }
@@ -668,6 +722,26 @@ mod tests {
     use super::*;
     use crate::parse::{Limits, hcl};
     use crate::rules::load::compile_condition;
+
+    /// `any` alternatives on one path share its walk; each still gives its own witnesses, in order.
+    #[test]
+    fn alternatives_on_the_same_path_keep_their_witnesses() {
+        let tf = "resource \"x\" \"a\" {\n  p = \"\"\n  q = \"\"\n  r = \"s\"\n}\n";
+        let parsed = hcl::parse(tf, &Limits::default());
+        let docs: Vec<&Node> = parsed.docs.iter().collect();
+        let scope = Scope { docs: &docs };
+        let witnesses = |cond: &str| {
+            let cond = compile_condition(cond).unwrap_or_else(|e| panic!("{e}"));
+            match cond.eval(&Hit::root(docs[0]), &scope) {
+                Truth::True(w) => w.iter().filter_map(|h| h.key).map(str::to_string).collect::<Vec<_>>(),
+                other => panic!("{other:?}"),
+            }
+        };
+        let shared = "any = [{ path = '**', key_matches = '^p$' }, { path = '**', key_matches = '^(q|r)$' }, { path = '**', equals = 's' }]";
+        assert_eq!(witnesses(shared), ["p", "q", "r", "r"]);
+        let apart = "any = [{ path = '**', key_matches = '^p$' }, { path = '.', exists = true }, { path = '**', key_matches = '^(q|r)$' }]";
+        assert_eq!(witnesses(apart), ["p", "q", "r"]);
+    }
 
     /// Evaluates `cond` (TOML) on every block `select` reaches in `tf`; returns one verdict per block.
     fn verdicts(tf: &str, select: &str, cond: &str) -> Vec<&'static str> {

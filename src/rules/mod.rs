@@ -13,6 +13,7 @@ pub mod meta;
 pub mod native;
 pub mod options;
 pub mod path;
+pub mod pattern;
 pub mod registry;
 
 use crate::model::{Node, ParsedFile};
@@ -155,6 +156,22 @@ pub struct OtherFile {
 impl Rule {
     pub fn applies_to(&self, kind: FileKind) -> bool {
         self.kinds.contains(&kind)
+    }
+
+    /// Compiles every regex of the rule's conditions now (built-in rules compile theirs on first use),
+    /// naming the first one that does not compile.
+    pub fn compile_patterns(&self) -> Result<(), String> {
+        let mut patterns = Vec::new();
+        if let Check::Condition(cond) = &self.check {
+            cond.patterns(&mut patterns);
+        }
+        if let Some(filter) = &self.filter {
+            filter.patterns(&mut patterns);
+        }
+        for p in patterns {
+            p.check().map_err(|m| format!("`{}`: {m}", p.as_str()))?;
+        }
+        Ok(())
     }
 
     /// Whether the rule compares files of different units (run once per run, not per file).

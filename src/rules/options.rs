@@ -28,7 +28,9 @@ impl super::Rule {
         if let super::Check::Environments(_) = self.check {
             self.check = super::Check::Environments(crate::envs::Keys::compile(&values)?);
         }
-        let compile = |v: &Toml| substitute(v, &values).and_then(|v| super::load::condition(&v));
+        let compile = |v: &Toml| {
+            substitute(v, &values).and_then(|v| super::load::condition(&v, super::pattern::Compile::Eager))
+        };
         if let Some(when) = &self.source.when {
             self.check = super::Check::Condition(compile(when)?);
         }
@@ -129,6 +131,17 @@ fn type_name(v: &Toml) -> &'static str {
         Toml::Datetime(_) => "a date",
         Toml::Array(_) => "an array",
         Toml::Table(_) => "a table",
+    }
+}
+
+/// Whether a condition holds an `{ option = … }` table anywhere, that is, whether [`substitute`] would
+/// change it (or report an error).
+pub fn mentions_option(v: &Toml) -> bool {
+    match v {
+        Toml::Table(t) if t.len() == 1 && t.contains_key("option") => true,
+        Toml::Table(t) => t.values().any(mentions_option),
+        Toml::Array(items) => items.iter().any(mentions_option),
+        _ => false,
     }
 }
 
@@ -249,6 +262,11 @@ mod tests {
     fn substitutes_option_tables() {
         let cond: Toml = toml::from_str("not = { path = 'a', one_of = { option = 'owners' } }")
             .unwrap_or_else(|e| panic!("{e}"));
+        assert!(mentions_option(&cond));
+        let plain: Toml =
+            toml::from_str("any = [{ path = 'a', one_of = ['option'] }, { path = 'option', exists = true }]")
+                .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!mentions_option(&plain));
         let values = BTreeMap::from([("owners".to_string(), Toml::Array(vec![Toml::String("x".into())]))]);
         let out = substitute(&cond, &values).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(out.to_string(), "{ not = { one_of = [\"x\"], path = \"a\" } }");

@@ -131,29 +131,33 @@ impl Path {
     }
 
     pub fn resolve<'a>(&self, start: Hit<'a>) -> Resolution<'a> {
-        // One key (`name`, `image`, `spec`) is most paths rules resolve: no step list to build.
-        if let [Step::Key(key)] = self.steps.as_slice() {
-            let mut res = Resolution::default();
-            apply_key(key, start, &mut res.hits, &mut res.unknown);
+        let mut res = Resolution::default();
+        if self.steps.is_empty() {
+            res.hits.push(start);
             return res;
         }
-        let mut res = Resolution { hits: vec![start], unknown: false };
+        // The first step reads `start` itself: a condition resolves a path on every subject, and a
+        // vector for the one hit it starts from was an allocation each time.
+        let mut start = Some(start);
         let mut after_descendants = false;
         let mut steps = self.steps.iter().peekable();
         while let Some(step) = steps.next() {
             let mut next = Vec::new();
-            // `**.key` (`**.image`, `**.containers`) is answered in one walk that keeps only what the
-            // key selects, rather than a hit for every node of the document first.
-            if *step == Step::Descendants
-                && let Some(Step::Key(key)) = steps.peek()
-            {
-                steps.next();
-                for hit in res.hits {
-                    descend_to_key(hit, key, &mut next, &mut res.unknown);
+            let from = std::mem::take(&mut res.hits);
+            let hits = start.take().into_iter().chain(from);
+            match (step, steps.peek()) {
+                // `**.key`: the entries named `key` anywhere below, found without making a hit of
+                // every node on the way (`**.containers` on a whole manifest).
+                (Step::Descendants, Some(Step::Key(key))) => {
+                    steps.next();
+                    for hit in hits {
+                        descend_to_key(hit, key, &mut next, &mut res.unknown);
+                    }
                 }
-            } else {
-                for hit in res.hits {
-                    apply(step, hit, &mut next, &mut res.unknown);
+                _ => {
+                    for hit in hits {
+                        apply(step, hit, &mut next, &mut res.unknown);
+                    }
                 }
             }
             // `**` reaches a list and its items; a key step then flattens the list into the same items.
@@ -172,8 +176,22 @@ impl Path {
 fn apply<'a>(step: &Step, hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
     let node = hit.node;
     match (&node.value, step) {
-        (_, Step::Key(k)) => apply_key(k, hit, out, unknown),
         (Value::Expr(_), _) => *unknown = true,
+        (Value::List(items), Step::Key(_)) => {
+            for item in items {
+                apply(step, Hit { node: item, ..hit.clone() }, out, unknown);
+            }
+        }
+        (Value::Map(entries), Step::Key(k)) => {
+            let before = out.len();
+            for e in entries.iter().filter(|e| e.key == *k) {
+                out.push(child(&hit, e.key.as_str(), e.key_span, &e.value));
+            }
+            // A Terraform `dynamic "k"` block generates `k` blocks we cannot count.
+            if out.len() == before && dynamic_block(entries, k) {
+                *unknown = true;
+            }
+        }
         (Value::Map(entries), Step::AnyKey) => {
             for e in entries {
                 out.push(child(&hit, e.key.as_str(), e.key_span, &e.value));
@@ -188,28 +206,6 @@ fn apply<'a>(step: &Step, hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bo
             }
         }
         (_, Step::Descendants) => descend(hit, out, unknown),
-        _ => {}
-    }
-}
-
-fn apply_key<'a>(k: &str, hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
-    match &hit.node.value {
-        Value::Expr(_) => *unknown = true,
-        Value::List(items) => {
-            for item in items {
-                apply_key(k, Hit { node: item, ..hit.clone() }, out, unknown);
-            }
-        }
-        Value::Map(entries) => {
-            let before = out.len();
-            for e in entries.iter().filter(|e| e.key == k) {
-                out.push(child(&hit, e.key.as_str(), e.key_span, &e.value));
-            }
-            // A Terraform `dynamic "k"` block generates `k` blocks we cannot count.
-            if out.len() == before && dynamic_block(entries, k) {
-                *unknown = true;
-            }
-        }
         _ => {}
     }
 }
@@ -240,56 +236,81 @@ fn descend<'a>(hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
     }
 }
 
-/// `**` then `key`, as [`descend`] then [`apply`] would give them (same hits, same order, before
-/// the caller's duplicate check), without a hit (and its key chain) for every node on the way.
+/// `**` then `key` in one walk, with the hits (and their order) the two steps give: every node
+/// below `hit` in document order, each contributing what a `key` step gives on it (its `key`
+/// entries; a list's items' entries, flattened). Keys are kept as a stack of names during the walk
+/// and turned into a hit's shared key list only for the entries that match. The caller removes the
+/// repeats (a list's items are reached through the list and again on their own).
 fn descend_to_key<'a>(hit: Hit<'a>, key: &str, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
+    /// A node still to visit: how many names of `names` lead to its parent, and its own entry's.
     struct Visit<'a> {
         node: &'a Node,
-        key: Option<&'a str>,
-        key_span: Option<Span>,
-        /// How many keys below the start lead here; a map entry adds its key, a list item not.
         depth: usize,
-        adds_key: bool,
+        name: Option<&'a str>,
     }
     let base = hit.keys.clone();
-    let mut path: Vec<&'a str> = Vec::new();
-    let mut stack =
-        vec![Visit { node: hit.node, key: hit.key, key_span: hit.key_span, depth: 0, adds_key: false }];
-    while let Some(visit) = stack.pop() {
-        if visit.adds_key {
-            path.truncate(visit.depth - 1);
-            path.extend(visit.key);
-        } else {
-            path.truncate(visit.depth);
-        }
-        let node = visit.node;
-        if yields(node, key) {
-            let keys = path.iter().fold(base.clone(), |keys, k| keys.push(k));
-            let here = Hit { node, key: visit.key, key_span: visit.key_span, keys };
-            apply_key(key, here, out, unknown);
-        }
-        match &node.value {
-            Value::Map(entries) => stack.extend(entries.iter().rev().map(|e| Visit {
-                node: &e.value,
-                key: Some(e.key.as_str()),
-                key_span: Some(e.key_span),
-                depth: visit.depth + 1,
-                adds_key: true,
-            })),
-            Value::List(items) => stack.extend(items.iter().rev().map(|n| Visit { node: n, ..visit })),
+    let mut names: Vec<&'a str> = Vec::new();
+    let mut stack = vec![Visit { node: hit.node, depth: 0, name: None }];
+    while let Some(v) = stack.pop() {
+        names.truncate(v.depth);
+        names.extend(v.name);
+        let keys_here = || names.iter().fold(base.clone(), |keys, n| keys.push(n));
+        matches_of(v.node, key, &keys_here, out, unknown);
+        match &v.node.value {
+            Value::Map(entries) => {
+                let depth = names.len();
+                stack.extend(entries.iter().rev().map(|e| Visit {
+                    node: &e.value,
+                    depth,
+                    name: Some(e.key.as_str()),
+                }));
+            }
+            Value::List(items) => {
+                let depth = names.len();
+                stack.extend(items.iter().rev().map(|n| Visit { node: n, depth, name: None }));
+            }
             Value::Expr(_) => *unknown = true,
             _ => {}
         }
     }
 }
 
-/// Whether `key` applied to `node` gives anything or marks the result unknown.
-fn yields(node: &Node, key: &str) -> bool {
+/// What a `key` step gives on one node (see [`apply`]), for [`descend_to_key`]: `keys` builds the
+/// node's key list when an entry matches.
+fn matches_of<'a>(
+    node: &'a Node,
+    key: &str,
+    keys: &dyn Fn() -> Keys<'a>,
+    out: &mut Vec<Hit<'a>>,
+    unknown: &mut bool,
+) {
     match &node.value {
-        Value::Map(entries) => entries.iter().any(|e| e.key == key) || dynamic_block(entries, key),
-        Value::List(items) => items.iter().any(|n| yields(n, key)),
-        Value::Expr(_) => true,
-        _ => false,
+        Value::Expr(_) => *unknown = true,
+        Value::List(items) => {
+            for item in items {
+                matches_of(item, key, keys, out, unknown);
+            }
+        }
+        Value::Map(entries) => {
+            let mut found = entries.iter().filter(|e| e.key == key).peekable();
+            if found.peek().is_none() {
+                if dynamic_block(entries, key) {
+                    *unknown = true;
+                }
+                return;
+            }
+            let parent = keys();
+            for e in found {
+                let key = e.key.as_str();
+                out.push(Hit {
+                    node: &e.value,
+                    key: Some(key),
+                    key_span: Some(e.key_span),
+                    keys: parent.push(key),
+                });
+            }
+        }
+        _ => {}
     }
 }
 
@@ -352,41 +373,57 @@ mod tests {
         assert!(!texts("egress", &root).1);
     }
 
-    /// `**.key` walked in one pass gives what `**` then `key` gives: the same hits, keys, order.
+    /// `**.k` walks once; it must give what `**` then `k` give, hit for hit, in the same order.
     #[test]
-    fn descending_to_a_key_is_descending_then_the_key() {
-        let expr = Node::new(Span::default(), Value::Expr(Box::new(crate::model::Expr::Other("x".into()))));
+    fn descendants_then_key_in_one_walk_match_the_two_steps() {
+        let expr =
+            || Node::new(Span::default(), Value::Expr(Box::new(crate::model::Expr::Other("x".into()))));
+        let pod = |image: &str| map(vec![("containers", list(vec![map(vec![("image", s(image))])]))]);
         let root = map(vec![
-            ("image", s("top")),
-            ("spec", map(vec![("containers", list(vec![map(vec![("image", s("a")), ("x", expr)])]))])),
-            ("jobs", list(vec![list(vec![map(vec![("image", s("b"))])]), map(vec![("image", map(vec![]))])])),
-            ("dynamic", map(vec![("image", map(vec![]))])),
-            ("deep", map(vec![("image", map(vec![("image", s("c"))]))])),
+            ("spec", map(vec![("template", map(vec![("spec", pod("a"))]))])),
+            (
+                "containers",
+                list(vec![map(vec![("image", s("b"))]), list(vec![map(vec![("image", s("c"))])])]),
+            ),
+            ("items", list(vec![pod("d"), map(vec![("containers", expr())]), expr()])),
+            ("containers", s("e")),
+            ("dynamic", map(vec![("containers", map(vec![]))])),
+            ("nested", map(vec![("containers", map(vec![("containers", s("f"))]))])),
         ]);
-        let two_steps = |key: &str| {
-            let all = Path::parse("**").unwrap().resolve(Hit::root(&root));
-            let (mut hits, mut unknown) = (Vec::new(), all.unknown);
-            for hit in all.hits {
-                apply(&Step::Key(key.into()), hit, &mut hits, &mut unknown);
-            }
-            let mut seen = std::collections::HashSet::new();
-            hits.retain(|h| seen.insert(std::ptr::from_ref(h.node) as usize));
-            (hits, unknown)
+        let seen = |hits: &[Hit<'_>]| {
+            hits.iter()
+                .map(|h| {
+                    let keys: Vec<String> = h.keys.to_vec().iter().map(|k| k.to_string()).collect();
+                    (std::ptr::from_ref(h.node) as usize, h.key.map(str::to_string), h.key_span, keys)
+                })
+                .collect::<Vec<_>>()
         };
-        for key in ["image", "containers", "x", "absent"] {
-            let fused = Path::parse(&format!("**.{key}")).unwrap().resolve(Hit::root(&root));
-            let (hits, unknown) = two_steps(key);
-            let view = |hs: &[Hit]| -> Vec<(usize, Option<String>, Vec<String>)> {
-                hs.iter()
-                    .map(|h| {
-                        let keys = h.keys.to_vec().into_iter().map(String::from).collect();
-                        (std::ptr::from_ref(h.node) as usize, h.key.map(String::from), keys)
-                    })
-                    .collect()
-            };
-            assert_eq!(view(&fused.hits), view(&hits), "{key}");
-            assert_eq!(fused.unknown, unknown, "{key}");
+        for (key, rest) in [("containers", ""), ("containers", ".image"), ("image", ""), ("absent", "")] {
+            let fused = Path::parse(&format!("**.{key}{rest}")).unwrap().resolve(Hit::root(&root));
+            let all = Path::parse("**").unwrap().resolve(Hit::root(&root));
+            let mut unknown = all.unknown;
+            let mut hits = Vec::new();
+            for h in all.hits {
+                let r = Path::parse(key).unwrap().resolve(h);
+                unknown |= r.unknown;
+                hits.extend(r.hits);
+            }
+            let mut dedup = std::collections::HashSet::new();
+            hits.retain(|h| dedup.insert(std::ptr::from_ref(h.node) as usize));
+            if !rest.is_empty() {
+                let mut more = Vec::new();
+                for h in hits {
+                    let r = Path::parse(&rest[1..]).unwrap().resolve(h);
+                    unknown |= r.unknown;
+                    more.extend(r.hits);
+                }
+                hits = more;
+            }
+            assert_eq!(seen(&fused.hits), seen(&hits), "**.{key}{rest}");
+            assert_eq!(fused.unknown, unknown, "**.{key}{rest}");
         }
+        // The root's own entries first: each node gives its matches before its children are walked.
+        assert_eq!(texts("**.containers.image", &root).0, ["b", "c", "a", "d"]);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The built-in rules (embedded from `rules/` at build time), user rule folders, and selection.
 
+use super::load::load_rule_with;
 use super::meta::Severity;
-use super::{LoadError, Rule, load_rule};
+use super::pattern::Compile;
+use super::{LoadError, Rule};
 use include_dir::{Dir, include_dir};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,11 +11,11 @@ use std::sync::Arc;
 
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/rules");
 
-/// Every built-in rule, sorted by code.
+/// Every built-in rule, sorted by code. Their regexes compile on first use (see [`super::pattern`]).
 pub fn builtin() -> Result<Vec<Rule>, Vec<LoadError>> {
     let mut files = Vec::new();
     collect_embedded(&BUILTIN, &mut files);
-    load_all(files.into_iter().map(|(p, t)| (format!("rules/{p}"), t.to_string())))
+    load_all(files.into_iter().map(|(p, t)| (format!("rules/{p}"), t.to_string())), Compile::Lazy)
 }
 
 fn collect_embedded(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static str)>) {
@@ -56,7 +58,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<LoadError>> {
             message: "not a directory".into(),
         });
     }
-    match (load_all(files.into_iter()), errors.is_empty()) {
+    match (load_all(files.into_iter(), Compile::Eager), errors.is_empty()) {
         (Ok(rules), true) => Ok(rules),
         (Ok(_), false) => Err(errors),
         (Err(mut more), _) => {
@@ -66,11 +68,14 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<LoadError>> {
     }
 }
 
-fn load_all(files: impl Iterator<Item = (String, String)>) -> Result<Vec<Rule>, Vec<LoadError>> {
+fn load_all(
+    files: impl Iterator<Item = (String, String)>,
+    when: Compile,
+) -> Result<Vec<Rule>, Vec<LoadError>> {
     let mut rules = Vec::new();
     let mut errors = Vec::new();
     for (origin, text) in files {
-        match load_rule(&origin, &text) {
+        match load_rule_with(&origin, &text, when) {
             Ok(r) => rules.push(r),
             Err(e) => errors.push(e),
         }
@@ -166,4 +171,33 @@ fn distance(a: &str, b: &str) -> usize {
     // Cheap similarity: shared prefix and length difference are enough to suggest a rule name.
     let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
     a.len().max(b.len()) - common
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Built-in rules compile their regexes on first use, so this is where a bad one is caught.
+    #[test]
+    fn builtin_rules_load_and_every_regex_compiles() {
+        let rules = builtin().unwrap_or_else(|errs| panic!("built-in rules must load: {errs:#?}"));
+        let broken: Vec<String> = rules
+            .iter()
+            .filter_map(|r| r.compile_patterns().err().map(|m| format!("{}: {m}", r.meta.origin)))
+            .collect();
+        assert!(broken.is_empty(), "{broken:#?}");
+    }
+
+    #[test]
+    fn user_rules_report_a_bad_regex_at_load() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let rule = "code = \"X1\"\nname = \"bad-regex\"\nfamily = \"drift\"\nsmell = \"unpinned-version\"\nseverity = \"low\"\nprecision = \"high\"\nsummary = \"s\"\nmessage = \"m\"\nhelp = \"h\"\ndocs = \"d\"\n\n[scope]\nkinds = [\"kubernetes\"]\n\n[when]\npath = 'image'\nmatches = ':(latest'\n\n[[examples.bad]]\npath = \"a.yaml\"\ncode = 'x'\n[[examples.good]]\npath = \"a.yaml\"\ncode = 'x'\n";
+        std::fs::write(dir.path().join("bad-regex.toml"), rule).unwrap_or_else(|e| panic!("{e}"));
+        let errors = load_dir(dir.path()).err().unwrap_or_default();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].origin.ends_with("bad-regex.toml"), "{errors:?}");
+        assert_eq!(errors[0].line, 15, "the `[when]` table");
+        assert!(errors[0].message.starts_with("`matches`: invalid regex: "), "{errors:?}");
+        assert!(errors[0].message.contains("unclosed group"), "{errors:?}");
+    }
 }

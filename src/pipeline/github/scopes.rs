@@ -163,7 +163,7 @@ fn steps_usage(
             let parsed = repo.ci.and_then(|ci| ci.script_at(node.span));
             match parsed {
                 Some(script) => script_usage(run, script, token, usage),
-                None => script_usage(run, &shell::parse(run), token, usage),
+                None => script_usage(run, &shell::parse_shared(run), token, usage),
             }
         }
     }

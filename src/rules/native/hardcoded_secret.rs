@@ -172,10 +172,13 @@ fn secret_in(p: &Patterns, key: &str, value: &Node) -> Option<&'static str> {
     let Value::Str(s) = &value.value else { return None };
     let s = s.trim();
     let key = &snake_case(key);
-    // Only a key that names a secret can hold one: most keys stop here, before the costlier tests.
+    // Most keys (`image`, `replicas`, `runs-on`) are named neither strongly nor weakly like a secret,
+    // and then nothing below can fire: the costlier tests run only for the others.
     let strong = p.strong_key.is_match(key);
+    if !strong && !p.weak_key.is_match(key) {
+        return None;
+    }
     if s.is_empty()
-        || !(strong || p.weak_key.is_match(key))
         || p.not_secret_key.is_match(key)
         || p.placeholder.is_match(s)
         || token_kind(p, s).is_some()
@@ -190,7 +193,7 @@ fn secret_in(p: &Patterns, key: &str, value: &Node) -> Option<&'static str> {
         };
         return (s.chars().count() >= 4 && !s.contains(char::is_whitespace)).then_some(what);
     }
-    (p.weak_key.is_match(key) && looks_random(s)).then_some("secret")
+    looks_random(s).then_some("secret")
 }
 
 /// Long, single-word, mixing letters and digits, and high in Shannon entropy: what generated keys and

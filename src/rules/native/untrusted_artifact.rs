@@ -112,7 +112,7 @@ pub fn runs_code(step: &Step<'_>) -> Option<(Span, String)> {
     let Some(run) = step.node.entries().iter().find(|e| e.key == "run") else {
         return super::gha_untrusted_checkout::runs_action(step);
     };
-    let script = shell::parse(run.value.as_str()?);
+    let script = shell::parse_shared(run.value.as_str()?);
     for cmd in &script.commands {
         if cmd.redirects.iter().any(|r| {
             let t = r.target.text();

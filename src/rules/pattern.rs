@@ -1,0 +1,122 @@
+//! A rule's regex, compiled when a condition first needs it.
+//!
+//! Compiling every regex of the built-in rules was half of smelt's start-up (about 195 patterns, most
+//! of them for file kinds a given run never sees), so built-in rules compile theirs on first use. Their
+//! patterns are checked by a test that loads every built-in rule and compiles each one
+//! ([`super::Rule::compile_patterns`]); rules from user folders and patterns built from configuration
+//! options are compiled at load, so a broken one is reported there with its file and line.
+
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// When a rule's regexes are compiled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compile {
+    /// While the rule loads; a bad pattern is a load error.
+    Eager,
+    /// On first use (built-in rules, whose patterns a test compiles).
+    Lazy,
+}
+
+pub struct Pattern {
+    source: String,
+    /// `None` when the pattern does not compile: only possible for a lazy built-in pattern, which the
+    /// built-in rules test rules out; it then matches nothing.
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    pub fn new(source: &str, when: Compile) -> Result<Pattern, String> {
+        let pattern = Pattern { source: source.to_string(), compiled: OnceLock::new() };
+        if when == Compile::Eager {
+            let re = compile(source)?;
+            pattern.compiled.get_or_init(|| Some(re));
+        }
+        Ok(pattern)
+    }
+
+    /// The compiled regex, compiling it now if this is its first use.
+    pub fn regex(&self) -> Option<&Regex> {
+        self.compiled.get_or_init(|| compile(&self.source).ok()).as_ref()
+    }
+
+    /// Compiles the pattern now, reporting why it does not compile.
+    pub fn check(&self) -> Result<(), String> {
+        match self.regex() {
+            Some(_) => Ok(()),
+            None => compile(&self.source).map(drop),
+        }
+    }
+
+    /// How many groups the pattern captures (not counting the whole match), without compiling it.
+    pub fn groups(&self) -> Result<usize, String> {
+        match self.compiled.get() {
+            Some(Some(re)) => Ok(re.captures_len() - 1),
+            // The syntax check `Regex::new` starts with, with its default settings and messages.
+            _ => regex_syntax::Parser::new()
+                .parse(&self.source)
+                .map(|hir| hir.properties().explicit_captures_len())
+                .map_err(|e| format!("invalid regex: {e}")),
+        }
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        self.regex().is_some_and(|re| re.is_match(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+}
+
+/// The source alone: whether the regex is compiled yet must not show (the cache hashes conditions'
+/// debug output into its keys).
+impl std::fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Pattern").field(&self.source).finish()
+    }
+}
+
+fn compile(source: &str) -> Result<Regex, String> {
+    Regex::new(source).map_err(|e| format!("invalid regex: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lazy_patterns_compile_on_first_use() {
+        let p = Pattern::new("^a+$", Compile::Lazy).unwrap_or_else(|e| panic!("{e}"));
+        assert!(p.compiled.get().is_none(), "not compiled at load");
+        let before = format!("{p:?}");
+        assert!(p.is_match("aaa"));
+        assert!(p.compiled.get().is_some());
+        assert_eq!(format!("{p:?}"), before, "compiling does not show");
+        assert_eq!(before, r#"Pattern("^a+$")"#);
+    }
+
+    #[test]
+    fn bad_patterns_fail_at_load_when_eager_and_match_nothing_when_lazy() {
+        let eager = Pattern::new("(unclosed", Compile::Eager).map(drop);
+        assert!(eager.is_err_and(|e| e.starts_with("invalid regex: ") && e.contains("unclosed group")));
+        let lazy = Pattern::new("(unclosed", Compile::Lazy).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!lazy.is_match("(unclosed"));
+        assert!(lazy.check().is_err_and(|e| e.contains("unclosed group")));
+        assert_eq!(lazy.groups(), eager_error("(unclosed"));
+    }
+
+    fn eager_error(source: &str) -> Result<usize, String> {
+        Pattern::new(source, Compile::Eager).map(|_| 0)
+    }
+
+    #[test]
+    fn groups_are_counted_with_or_without_compiling() {
+        for (source, groups) in [("^a", 0), ("^([^/]+)/(?:x)", 1), ("(?P<o>a)(b)", 2)] {
+            for when in [Compile::Eager, Compile::Lazy] {
+                let p = Pattern::new(source, when).unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(p.groups(), Ok(groups), "{source} {when:?}");
+            }
+        }
+    }
+}
