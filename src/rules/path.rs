@@ -36,26 +36,44 @@ pub struct Hit<'a> {
 }
 
 /// The keys from the document root to a hit, shared with the hit's parent: a `**` reaches every node
-/// of a document, and a copy of the whole key list per node was most of a rule's cost.
+/// of a document, and a copy of the whole key list per node was most of a rule's cost. The last key
+/// is held inline, so the children of one map share one link for their parent's keys instead of
+/// allocating one each.
 #[derive(Clone, Debug, Default)]
-pub struct Keys<'a>(Option<std::rc::Rc<KeyLink<'a>>>);
+pub struct Keys<'a> {
+    up: Option<std::rc::Rc<KeyLink<'a>>>,
+    last: Option<&'a str>,
+}
 
 #[derive(Debug)]
 pub struct KeyLink<'a> {
     key: &'a str,
-    up: Keys<'a>,
+    up: Option<std::rc::Rc<KeyLink<'a>>>,
 }
 
 impl<'a> Keys<'a> {
     fn push(&self, key: &'a str) -> Keys<'a> {
-        Keys(Some(std::rc::Rc::new(KeyLink { key, up: self.clone() })))
+        Keys::under(&self.sealed(), key)
+    }
+
+    /// These keys as one shared link, for the keys of several children (see [`Keys::under`]).
+    fn sealed(&self) -> Option<std::rc::Rc<KeyLink<'a>>> {
+        match self.last {
+            Some(key) => Some(std::rc::Rc::new(KeyLink { key, up: self.up.clone() })),
+            None => self.up.clone(),
+        }
+    }
+
+    /// The keys of a child under `key`, whose parent's keys were [`Keys::sealed`].
+    fn under(sealed: &Option<std::rc::Rc<KeyLink<'a>>>, key: &'a str) -> Keys<'a> {
+        Keys { up: sealed.clone(), last: Some(key) }
     }
 
     /// Root first.
     pub fn to_vec(&self) -> Vec<&'a str> {
-        let mut out = Vec::new();
-        let mut at = self;
-        while let Some(link) = &at.0 {
+        let mut out: Vec<&'a str> = self.last.into_iter().collect();
+        let mut at = &self.up;
+        while let Some(link) = at {
             out.push(link.key);
             at = &link.up;
         }
@@ -184,8 +202,10 @@ fn apply<'a>(step: &Step, hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bo
         }
         (Value::Map(entries), Step::Key(k)) => {
             let before = out.len();
+            let mut up = None;
             for e in entries.iter().filter(|e| e.key == *k) {
-                out.push(child(&hit, e.key.as_str(), e.key_span, &e.value));
+                let up = up.get_or_insert_with(|| hit.keys.sealed());
+                out.push(child(up, e.key.as_str(), e.key_span, &e.value));
             }
             // A Terraform `dynamic "k"` block generates `k` blocks we cannot count.
             if out.len() == before && dynamic_block(entries, k) {
@@ -193,8 +213,9 @@ fn apply<'a>(step: &Step, hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bo
             }
         }
         (Value::Map(entries), Step::AnyKey) => {
+            let up = hit.keys.sealed();
             for e in entries {
-                out.push(child(&hit, e.key.as_str(), e.key_span, &e.value));
+                out.push(child(&up, e.key.as_str(), e.key_span, &e.value));
             }
         }
         (Value::List(items), Step::AnyKey | Step::AnyItem) => {
@@ -210,8 +231,9 @@ fn apply<'a>(step: &Step, hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bo
     }
 }
 
-fn child<'a>(parent: &Hit<'a>, key: &'a str, key_span: Span, node: &'a Node) -> Hit<'a> {
-    Hit { node, key: Some(key), key_span: Some(key_span), keys: parent.keys.push(key) }
+/// A map entry's hit; `up`: the map's keys, [`Keys::sealed`] once for all its entries.
+fn child<'a>(up: &Option<std::rc::Rc<KeyLink<'a>>>, key: &'a str, key_span: Span, node: &'a Node) -> Hit<'a> {
+    Hit { node, key: Some(key), key_span: Some(key_span), keys: Keys::under(up, key) }
 }
 
 fn dynamic_block(entries: &[crate::model::Entry], key: &str) -> bool {
@@ -224,7 +246,8 @@ fn descend<'a>(hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
     while let Some(h) = stack.pop() {
         match &h.node.value {
             Value::Map(entries) => {
-                stack.extend(entries.iter().rev().map(|e| child(&h, &e.key, e.key_span, &e.value)));
+                let up = h.keys.sealed();
+                stack.extend(entries.iter().rev().map(|e| child(&up, &e.key, e.key_span, &e.value)));
             }
             Value::List(items) => {
                 stack.extend(items.iter().rev().map(|n| Hit { node: n, ..h.clone() }));
@@ -299,15 +322,9 @@ fn matches_of<'a>(
                 }
                 return;
             }
-            let parent = keys();
+            let up = keys().sealed();
             for e in found {
-                let key = e.key.as_str();
-                out.push(Hit {
-                    node: &e.value,
-                    key: Some(key),
-                    key_span: Some(e.key_span),
-                    keys: parent.push(key),
-                });
+                out.push(child(&up, e.key.as_str(), e.key_span, &e.value));
             }
         }
         _ => {}
