@@ -217,6 +217,10 @@ impl Fast<'_> {
             Expression::Traversal(traversal) => {
                 return self.traversal(span, &traversal.expr, &traversal.operators, depth);
             }
+            Expression::UnaryOp(op) if steps_on_a_value(&op.expr) => return None,
+            Expression::BinaryOp(op) if steps_on_a_value(&op.lhs_expr) || steps_on_a_value(&op.rhs_expr) => {
+                return None;
+            }
             Expression::UnaryOp(op) => {
                 let operand = self.operand(&op.expr, depth + 1)?;
                 if *op.operator.value() == UnaryOperator::Neg
@@ -499,6 +503,14 @@ impl Fast<'_> {
             }
         }
     }
+}
+
+/// Traversal steps on something other than a name (`f(x).y`, `1.q`). tree-sitter-hcl gives the
+/// steps after an operand to the operation before them (`(a == f(x)).y`), and its lowering can
+/// move them back only onto a name; otherwise it keeps the source text. An operand like this
+/// (rare, and left or right: `a >= 1.q % b` groups it on the right of `%`) leaves the file to it.
+fn steps_on_a_value(operand: &Expression) -> bool {
+    matches!(operand, Expression::Traversal(t) if !matches!(t.expr, Expression::Variable(_)))
 }
 
 /// Every interpolation and directive marker of `body`, directive bodies opened up, in source
