@@ -5,6 +5,7 @@ use super::meta::Severity;
 use super::pattern::Compile;
 use super::{LoadError, Rule};
 use include_dir::{Dir, include_dir};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -72,10 +73,15 @@ fn load_all(
     files: impl Iterator<Item = (String, String)>,
     when: Compile,
 ) -> Result<Vec<Rule>, Vec<LoadError>> {
+    // Parsing the rule files' TOML is most of start-up, and the files are independent: on a run
+    // of a few hundred files, start-up is a third of the wall time.
+    let files: Vec<(String, String)> = files.collect();
+    let loaded: Vec<Result<Rule, LoadError>> =
+        files.par_iter().map(|(origin, text)| load_rule_with(origin, text, when)).collect();
     let mut rules = Vec::new();
     let mut errors = Vec::new();
-    for (origin, text) in files {
-        match load_rule_with(&origin, &text, when) {
+    for result in loaded {
+        match result {
             Ok(r) => rules.push(r),
             Err(e) => errors.push(e),
         }

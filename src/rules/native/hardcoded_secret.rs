@@ -85,19 +85,44 @@ pub fn check(file: &FileView<'_>) -> Vec<RawFinding> {
         file.kind != FileKind::Terraform
             || file.text.get(node.span.range()).is_some_and(|src| src.starts_with(['"', '<']))
     };
+    // Keys repeat within a file (`name`, `image`, `value` in every container): whether a key can
+    // name a secret is decided once per key, not once per entry.
+    let mut keys = KeyMemo::default();
     for doc in documents(file) {
-        doc.walk(&mut |node| check_node(p, file.text, node, &written_here, &mut out));
+        doc.walk(&mut |node| check_node(p, file.text, node, &written_here, &mut keys, &mut out));
     }
     out.sort_by_key(|f| f.span);
     out.dedup_by_key(|f| f.span);
     out
 }
 
-fn check_node(
+/// Keys already seen in a file that name no secret (neither strongly nor weakly).
+#[derive(Default)]
+struct KeyMemo<'a> {
+    plain: std::collections::HashSet<&'a str>,
+}
+
+impl<'a> KeyMemo<'a> {
+    /// Whether a literal under `key` may be a secret: false for a key that names none.
+    fn may_name_secret(&mut self, p: &Patterns, key: &'a str) -> bool {
+        if self.plain.contains(key) {
+            return false;
+        }
+        let key_snake = snake_case(key);
+        let names = p.strong_key.is_match(&key_snake) || p.weak_key.is_match(&key_snake);
+        if !names {
+            self.plain.insert(key);
+        }
+        names
+    }
+}
+
+fn check_node<'a>(
     p: &Patterns,
     text: &str,
-    node: &Node,
+    node: &'a Node,
     written_here: &dyn Fn(&Node) -> bool,
+    keys: &mut KeyMemo<'a>,
     out: &mut Vec<RawFinding>,
 ) {
     // Token formats, in any literal string: point at the token itself when the source spells it out
@@ -122,7 +147,10 @@ fn check_node(
     {
         out.push(found(value.span, Some(name), what));
     }
-    for e in entries.iter().filter(|e| written_here(&e.value)) {
+    for e in entries.iter().filter(|e| matches!(e.value.value, Value::Str(_)) && written_here(&e.value)) {
+        if !keys.may_name_secret(p, &e.key) {
+            continue;
+        }
         if let Some(what) = secret_in(p, &e.key, &e.value) {
             out.push(found(e.value.span, Some(&e.key), what));
         }
