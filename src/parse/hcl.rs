@@ -135,14 +135,7 @@ fn parse_sliced(text: &str, limits: &Limits, slice_bytes: usize) -> Option<Parse
         // A slice is whole top-level blocks, so the fast path can take it alone (its spans shifted
         // to the file's); hcl-edit's tree, like tree-sitter's, then lives only while its slice does.
         if let Some(part) = text.get(slice.start..slice.end).and_then(|t| fast::lower(t, limits)) {
-            for mut doc in part.docs {
-                doc.shift(slice.start);
-                if let Value::Map(found) = doc.value {
-                    entries.extend(found);
-                }
-            }
-            let at = |s: Span| Span::new(s.start as usize + slice.start, s.end as usize + slice.start);
-            comments.extend(part.comments.into_iter().map(|c| Comment { span: at(c.span), ..c }));
+            add_slice(part, slice.start, &mut entries, &mut comments, &mut issues);
             continue;
         }
         let range = tree_sitter::Range {
@@ -165,15 +158,7 @@ fn parse_sliced(text: &str, limits: &Limits, slice_bytes: usize) -> Option<Parse
             _ => {
                 drop(tree);
                 let part = parse_whole(text.get(slice.start..slice.end)?, limits, slice.start_point.row);
-                for mut doc in part.docs {
-                    doc.shift(slice.start);
-                    if let Value::Map(found) = doc.value {
-                        entries.extend(found);
-                    }
-                }
-                let at = |s: Span| Span::new(s.start as usize + slice.start, s.end as usize + slice.start);
-                comments.extend(part.comments.into_iter().map(|c| Comment { span: at(c.span), ..c }));
-                issues.extend(part.issues.into_iter().map(|i| ParseIssue { span: at(i.span), ..i }));
+                add_slice(part, slice.start, &mut entries, &mut comments, &mut issues);
             }
         }
     }
@@ -189,6 +174,26 @@ fn parse_sliced(text: &str, limits: &Limits, slice_bytes: usize) -> Option<Parse
     }
     let whole = Span::new(0, text.len());
     Some(ParsedFile { docs: vec![Node::new(whole, Value::Map(entries))], comments, issues })
+}
+
+/// A slice parsed on its own (spans from its start) added to the file's parts, spans shifted by
+/// `start`.
+fn add_slice(
+    part: ParsedFile,
+    start: usize,
+    entries: &mut Vec<Entry>,
+    comments: &mut Vec<Comment>,
+    issues: &mut Vec<ParseIssue>,
+) {
+    for mut doc in part.docs {
+        doc.shift(start);
+        if let Value::Map(found) = doc.value {
+            entries.extend(found);
+        }
+    }
+    let at = |s: Span| Span::new(s.start as usize + start, s.end as usize + start);
+    comments.extend(part.comments.into_iter().map(|c| Comment { span: at(c.span), ..c }));
+    issues.extend(part.issues.into_iter().map(|i| ParseIssue { span: at(i.span), ..i }));
 }
 
 /// `text` read as a template — a `templatefile` file, a string in Terraform's JSON syntax: literal
@@ -570,12 +575,7 @@ impl Lowerer<'_> {
         let (first, rest) = children.split_first()?;
         let steps = self.steps(rest, depth)?;
         let mut parts = vec![self.src(*first).to_string()];
-        let mut steps = steps.into_iter().peekable();
-        while let Some(text) = steps.peek().and_then(simple_step) {
-            parts.push(text);
-            steps.next();
-        }
-        let steps: Vec<Step> = steps.collect();
+        let steps = take_simple_steps(&mut parts, steps);
         if steps.is_empty() {
             return Some(Node::new(span_of(node), reference(parts)));
         }
@@ -1107,12 +1107,7 @@ fn extend_rightmost(node: &mut Node, steps: Vec<Step>, end: u32, depth: usize) -
             None => false,
         },
         Expr::Reference(parts) => {
-            let mut steps = steps.into_iter().peekable();
-            while let Some(text) = steps.peek().and_then(simple_step) {
-                parts.push(text);
-                steps.next();
-            }
-            let steps: Vec<Step> = steps.collect();
+            let steps = take_simple_steps(parts, steps);
             if !steps.is_empty() {
                 let base = Node::new(node.span, Value::Expr(expr.clone()));
                 **expr = Expr::Traverse { base, steps };
@@ -1125,6 +1120,17 @@ fn extend_rightmost(node: &mut Node, steps: Vec<Step>, end: u32, depth: usize) -
         node.span.end = end;
     }
     done
+}
+
+/// Moves the leading steps a reference can hold as text (see [`simple_step`]) onto `parts`; the
+/// rest, from the first splat or computed index on, are returned.
+fn take_simple_steps(parts: &mut Vec<String>, steps: Vec<Step>) -> Vec<Step> {
+    let mut steps = steps.into_iter().peekable();
+    while let Some(text) = steps.peek().and_then(simple_step) {
+        parts.push(text);
+        steps.next();
+    }
+    steps.collect()
 }
 
 /// The text a step keeps inside a [`Expr::Reference`]: a name, a whole number or a plain string

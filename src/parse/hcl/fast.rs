@@ -14,7 +14,7 @@ use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 use hcl_edit::template::{Directive, Element, Template};
 
 use super::template::{self, Edges, PartAt};
-use super::{parse_number, reference, simple_step, text};
+use super::{parse_number, reference, take_simple_steps, text};
 use crate::model::{Comment, Entry, Expr, ForExpr, Node, ParsedFile, Step, Value};
 use crate::parse::Limits;
 use crate::span::Span;
@@ -293,12 +293,7 @@ impl Fast<'_> {
         };
         let base_span = span_of(name)?;
         let mut parts = vec![name.value().as_str().to_string()];
-        let mut steps = steps.into_iter().peekable();
-        while let Some(text) = steps.peek().and_then(simple_step) {
-            parts.push(text);
-            steps.next();
-        }
-        let steps: Vec<Step> = steps.collect();
+        let steps = take_simple_steps(&mut parts, steps);
         if steps.is_empty() {
             return Some(Node::new(span, reference(parts)));
         }
