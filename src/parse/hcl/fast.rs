@@ -539,8 +539,8 @@ fn leaf_parts(body: &Template, out: &mut Vec<(usize, usize)>) -> Option<()> {
 }
 
 /// `#`, `//` and `/* */` comments: outside string literals, these characters start nothing else
-/// in HCL. `None` if a comment would start inside a span of literal text the lowering saw
-/// overlapping another (it cannot, but then the tree-sitter path decides).
+/// in HCL. `None` (the tree-sitter path decides) for a `/*` that never closes, which hcl-edit
+/// would have rejected already.
 fn comments(text: &str, literals: &mut [(usize, usize)]) -> Option<Vec<Comment>> {
     literals.sort_unstable();
     let bytes = text.as_bytes();
