@@ -145,6 +145,8 @@ const CASES: &[&str] = &[
     "a = \"one\ntwo\"\nb = \"x${y}\nz\"\n",
     "terro =\" =\">= 1.q% random",
     "a = b == f(x).y\nc = !f(x).y\nd = x > [1][0]\n",
+    "torfffff=  -\">= \">--0",
+    "a = --1\nb = - -2\nc = -(-3)\n",
 ];
 
 #[test]

@@ -223,11 +223,14 @@ impl Fast<'_> {
             }
             Expression::UnaryOp(op) => {
                 let operand = self.operand(&op.expr, depth + 1)?;
+                // `-1` is how Terraform spells a negative number: rules need its value. Only a
+                // literal as written folds (`--1` is the tree-sitter path's `-(-1)` too).
+                let literal = self.src(operand.span).is_some_and(|src| !src.starts_with('-'));
                 if *op.operator.value() == UnaryOperator::Neg
                     && let Expression::Number(_) = op.expr
+                    && literal
                     && let Some(n) = operand.as_number()
                 {
-                    // `-1` is how Terraform spells a negative number: rules need its value.
                     Value::Number(-n)
                 } else {
                     let op = op.operator.value().as_str().to_string();
