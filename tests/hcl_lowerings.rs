@@ -147,6 +147,7 @@ const CASES: &[&str] = &[
     "a = b == f(x).y\nc = !f(x).y\nd = x > [1][0]\n",
     "torfffff=  -\">= \">--0",
     "a = --1\nb = - -2\nc = -(-3)\n",
+    "tf=-0.eeeeeeeeeeee",
 ];
 
 #[test]
@@ -161,9 +162,9 @@ fn tricky_spellings_lower_the_same_both_ways() {
         }
     }
     // Deliberate fallbacks: a traversal step on the next line (tree-sitter-hcl accepts more than
-    // HCL), a namespaced provider function, a `.tfvars` file written as one object, and steps on
-    // a value inside an operation (the last two cases).
-    assert!(fell_back.len() <= 5, "valid cases that fell back: {fell_back:#?}");
+    // HCL), a namespaced provider function, a `.tfvars` file written as one object, and traversal
+    // steps on a literal or inside an operation (three cases among the fuzz finds).
+    assert!(fell_back.len() <= 6, "valid cases that fell back: {fell_back:#?}");
 }
 
 #[test]

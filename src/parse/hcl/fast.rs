@@ -290,6 +290,18 @@ impl Fast<'_> {
             starts.push(self.step_start(op)?);
         }
         let steps = self.steps(operators, &starts, depth)?;
+        // Steps on a literal (`-0.e`, `"s".x`) are nonsense the two grammars read apart.
+        if !matches!(
+            base,
+            Expression::Variable(_)
+                | Expression::FuncCall(_)
+                | Expression::Parenthesis(_)
+                | Expression::Array(_)
+                | Expression::Object(_)
+                | Expression::ForExpr(_)
+        ) {
+            return None;
+        }
         let Expression::Variable(name) = base else {
             let base = self.expr(base, depth + 1)?;
             return Some(Node::new(span, Value::Expr(Box::new(Expr::Traverse { base, steps }))));
