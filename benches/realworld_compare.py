@@ -21,7 +21,7 @@ import time
 from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(__file__))
-from zizmor_compare import CLASSES, ZIZMOR  # noqa: E402
+from zizmor_compare import CLASSES, zizmor_primary  # noqa: E402
 
 
 def run_smelt(binary, root):
@@ -40,16 +40,9 @@ def run_zizmor(root):
         capture_output=True, text=True, check=False,
     )
     found = defaultdict(dict)
-    for f in json.loads(out.stdout):
-        cls = ZIZMOR.get(f["ident"])
-        if cls is None:
-            continue
-        for loc in f["locations"]:
-            if loc["symbolic"]["kind"] != "Primary":
-                continue
-            path = os.path.relpath(loc["symbolic"]["key"]["Local"]["verbatim_path"], root)
-            key = (path, loc["concrete"]["location"]["start_point"]["row"] + 1)
-            found[cls].setdefault(key, []).append(f"{f['ident']}: {f['desc']} ({loc['symbolic']['annotation']})")
+    for cls, f, loc, path, line in zizmor_primary(out.stdout):
+        key = (os.path.relpath(path, root), line)
+        found[cls].setdefault(key, []).append(f"{f['ident']}: {f['desc']} ({loc['symbolic']['annotation']})")
     return found
 
 

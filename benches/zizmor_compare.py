@@ -82,12 +82,10 @@ def smelt(binary, config):
     return found
 
 
-def zizmor():
-    out = subprocess.run(
-        ["zizmor", "--offline", "--format", "json", CORPUS], capture_output=True, text=True, check=False
-    )
-    found = defaultdict(set)
-    for f in json.loads(out.stdout):
+def zizmor_primary(stdout):
+    """(class, finding, location, path, line) for each primary location of zizmor's JSON findings in
+    the classes compared; `path` as zizmor printed it, `line` 1-based."""
+    for f in json.loads(stdout):
         cls = ZIZMOR.get(f["ident"])
         if cls is None:
             continue
@@ -95,7 +93,16 @@ def zizmor():
             if loc["symbolic"]["kind"] != "Primary":
                 continue
             path = loc["symbolic"]["key"]["Local"]["verbatim_path"]
-            found[cls].add((os.path.normpath(path), loc["concrete"]["location"]["start_point"]["row"] + 1))
+            yield cls, f, loc, path, loc["concrete"]["location"]["start_point"]["row"] + 1
+
+
+def zizmor():
+    out = subprocess.run(
+        ["zizmor", "--offline", "--format", "json", CORPUS], capture_output=True, text=True, check=False
+    )
+    found = defaultdict(set)
+    for cls, _, _, path, line in zizmor_primary(out.stdout):
+        found[cls].add((os.path.normpath(path), line))
     return found
 
 
