@@ -14,6 +14,10 @@ use smelt::rules::registry;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+// The allocator the `smelt` binary uses (src/main.rs), so the bench measures what users run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let edits = args

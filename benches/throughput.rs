@@ -12,6 +12,10 @@
 
 mod corpus;
 
+// The allocator the `smelt` binary uses (src/main.rs), so the bench measures what users run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use rayon::prelude::*;
 use smelt::discover::{DiscoverOptions, Input, discover};
 use smelt::engine::timings::{Phase as CheckPhase, Timings};
