@@ -241,6 +241,18 @@ fn known(b: bool) -> Truth<'static> {
 }
 
 impl Test {
+    /// Whether the test reads its hit's keys above its own (see [`Condition::reads_subject_keys`]).
+    /// A finding reads only its witness's own key; the subject's keys, which name it, come from a
+    /// rule's `select`, which keeps them.
+    pub fn reads_keys(&self) -> bool {
+        match self {
+            Test::AddressMatches(_) | Test::ReferencedBy { .. } => true,
+            Test::Where(cond) | Test::Json(cond) => cond.reads_subject_keys(),
+            Test::Capture(_, tests) => tests.iter().any(Test::reads_keys),
+            _ => false,
+        }
+    }
+
     fn eval<'a>(&self, hit: &Hit<'a>, scope: &Scope<'a>) -> Truth<'a> {
         let node = hit.node;
         match self {
@@ -323,6 +335,18 @@ impl Test {
 }
 
 impl Condition {
+    /// Whether evaluating the condition on a subject reads the subject's keys above its own (a
+    /// block's address, through a nested path's hits): if not, the path that reaches the subject can
+    /// leave them out ([`Path::without_keys`]).
+    pub fn reads_subject_keys(&self) -> bool {
+        match self {
+            Condition::All(items) | Condition::Any(items) => items.iter().any(Condition::reads_subject_keys),
+            Condition::Not(inner) => inner.reads_subject_keys(),
+            Condition::Leaf { tests, .. } => tests.iter().any(Test::reads_keys),
+            Condition::Absent { .. } => false,
+        }
+    }
+
     /// Every regex pattern in the condition, nested ones included.
     pub fn patterns<'a>(&'a self, out: &mut Vec<&'a Pattern>) {
         match self {
@@ -761,6 +785,32 @@ mod tests {
                 Truth::Unknown => "unknown",
             })
             .collect()
+    }
+
+    /// A path whose tests never read keys drops them (`Path::without_keys`); one whose tests, or
+    /// a nested condition's, ask for a block's address keeps them all the way down.
+    #[test]
+    fn paths_keep_keys_when_a_nested_test_reads_an_address() {
+        let tf = r#"
+resource "aws_s3_bucket" "logs" { tags = { team = "a" } }
+resource "aws_s3_bucket" "data" { tags = { team = "a" } }
+"#;
+        let select = "resource.aws_s3_bucket.*";
+        let direct = r#"path = "tags"
+address_matches = "\\.logs$""#;
+        assert_eq!(verdicts(tf, select, direct), ["true", "false"]);
+        let nested = r#"path = "tags"
+where = { path = "team", address_matches = "\\.logs$" }"#;
+        assert_eq!(verdicts(tf, select, nested), ["true", "false"]);
+        let below = r#"path = "**"
+where = { path = "team", equals = "a", address_matches = "\\.data$" }"#;
+        assert_eq!(verdicts(tf, select, below), ["false", "true"]);
+        let keyless = r#"path = "**"
+where = { path = "team", equals = "a" }"#;
+        assert_eq!(verdicts(tf, select, keyless), ["true", "true"]);
+        let reads = |c: &str| compile_condition(c).unwrap().reads_subject_keys();
+        assert!(reads(nested) && reads(direct) && reads(below));
+        assert!(!reads(keyless));
     }
 
     #[test]

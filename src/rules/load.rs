@@ -292,7 +292,7 @@ pub(super) fn condition(v: &Toml, when: Compile) -> Result<Condition, String> {
         if t.len() > 2 || !t.contains_key("path") {
             return Err("`exists = false` takes a `path` and no other test".to_string());
         }
-        return Ok(Condition::Absent { path });
+        return Ok(Condition::Absent { path: path.without_keys() });
     }
     let mut tests = Vec::new();
     for (key, value) in t.iter().filter(|(k, _)| *k != "path" && *k != "capture") {
@@ -308,6 +308,7 @@ pub(super) fn condition(v: &Toml, when: Compile) -> Result<Condition, String> {
             LEAF_TESTS.join(", ")
         ));
     }
+    let path = if tests.iter().any(Test::reads_keys) { path } else { path.without_keys() };
     Ok(Condition::Leaf { path, tests })
 }
 

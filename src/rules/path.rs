@@ -23,6 +23,8 @@ pub enum Step {
 pub struct Path {
     pub steps: Vec<Step>,
     source: String,
+    /// The hits' key lists are never read (see [`Path::without_keys`]): each hit keeps only its own key.
+    keyless: bool,
 }
 
 /// One node a path reached, with the key it sits under and the keys its wildcards matched.
@@ -102,7 +104,7 @@ impl Path {
         let mut steps = Vec::new();
         let mut rest = source;
         if rest == "." || rest.is_empty() {
-            return Ok(Path { steps, source: source.to_string() });
+            return Ok(Path { steps, source: source.to_string(), keyless: false });
         }
         while !rest.is_empty() {
             if let Some(r) = rest.strip_prefix('"') {
@@ -133,7 +135,15 @@ impl Path {
             }
             rest = rest.strip_prefix('.').unwrap_or(rest);
         }
-        Ok(Path { steps, source: source.to_string() })
+        Ok(Path { steps, source: source.to_string(), keyless: false })
+    }
+
+    /// This path, for a condition whose tests never read a hit's keys above its own (only a subject's
+    /// name and a block's address do): its hits then skip the shared key list, one allocation per map
+    /// on the way, which is most of what a `**` over a whole document cost.
+    pub fn without_keys(mut self) -> Path {
+        self.keyless = true;
+        self
     }
 
     pub fn as_str(&self) -> &str {
@@ -157,54 +167,66 @@ impl Path {
         // The first step reads `start` itself: a condition resolves a path on every subject, and a
         // vector for the one hit it starts from was an allocation each time.
         let mut start = Some(start);
+        if self.keyless {
+            start = start.map(|h| Hit { keys: Keys::default(), ..h });
+        }
+        let keyed = !self.keyless;
         let mut after_descendants = false;
         let mut steps = self.steps.iter().peekable();
         while let Some(step) = steps.next() {
             let mut next = Vec::new();
             let from = std::mem::take(&mut res.hits);
             let hits = start.take().into_iter().chain(from);
+            let mut key_after_descendants = false;
             match (step, steps.peek()) {
                 // `**.key`: the entries named `key` anywhere below, found without making a hit of
                 // every node on the way (`**.containers` on a whole manifest).
                 (Step::Descendants, Some(Step::Key(key))) => {
                     steps.next();
+                    key_after_descendants = true;
                     for hit in hits {
-                        descend_to_key(hit, key, &mut next, &mut res.unknown);
+                        descend_to_key(hit, key, keyed, &mut next, &mut res.unknown);
                     }
                 }
                 _ => {
                     for hit in hits {
-                        apply(step, hit, &mut next, &mut res.unknown);
+                        apply(step, hit, keyed, &mut next, &mut res.unknown);
                     }
                 }
             }
-            // `**` reaches a list and its items; a key step then flattens the list into the same items.
-            // Without a `**` before, every hit is a distinct node, so the check is skipped.
-            after_descendants |= *step == Step::Descendants;
-            if after_descendants && next.len() > 1 {
+            // `**` reaches a list and its items; a key step after it then flattens the list into the
+            // same items. Before any `**`, the hits of a step are distinct nodes none of which holds
+            // another, so a `**` alone gives each node once and needs no check.
+            if (after_descendants || key_after_descendants) && next.len() > 1 {
                 let mut seen = std::collections::HashSet::with_capacity(next.len());
                 next.retain(|h| seen.insert(std::ptr::from_ref(h.node) as usize));
             }
+            after_descendants |= *step == Step::Descendants;
             res.hits = next;
         }
         res
     }
 }
 
-fn apply<'a>(step: &Step, hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
+/// The shared key list for a map's entries: [`Keys::sealed`], or nothing for a keyless path.
+fn seal<'a>(keys: &Keys<'a>, keyed: bool) -> Option<std::rc::Rc<KeyLink<'a>>> {
+    if keyed { keys.sealed() } else { None }
+}
+
+fn apply<'a>(step: &Step, hit: Hit<'a>, keyed: bool, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
     let node = hit.node;
     match (&node.value, step) {
         (Value::Expr(_), _) => *unknown = true,
         (Value::List(items), Step::Key(_)) => {
             for item in items {
-                apply(step, Hit { node: item, ..hit.clone() }, out, unknown);
+                apply(step, Hit { node: item, ..hit.clone() }, keyed, out, unknown);
             }
         }
         (Value::Map(entries), Step::Key(k)) => {
             let before = out.len();
             let mut up = None;
             for e in entries.iter().filter(|e| e.key == *k) {
-                let up = up.get_or_insert_with(|| hit.keys.sealed());
+                let up = up.get_or_insert_with(|| seal(&hit.keys, keyed));
                 out.push(child(up, e.key.as_str(), e.key_span, &e.value));
             }
             // A Terraform `dynamic "k"` block generates `k` blocks we cannot count.
@@ -213,7 +235,7 @@ fn apply<'a>(step: &Step, hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bo
             }
         }
         (Value::Map(entries), Step::AnyKey) => {
-            let up = hit.keys.sealed();
+            let up = seal(&hit.keys, keyed);
             for e in entries {
                 out.push(child(&up, e.key.as_str(), e.key_span, &e.value));
             }
@@ -226,7 +248,7 @@ fn apply<'a>(step: &Step, hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bo
                 out.push(Hit { node: n, ..hit.clone() });
             }
         }
-        (_, Step::Descendants) => descend(hit, out, unknown),
+        (_, Step::Descendants) => descend(hit, keyed, out, unknown),
         _ => {}
     }
 }
@@ -241,12 +263,12 @@ fn dynamic_block(entries: &[crate::model::Entry], key: &str) -> bool {
 }
 
 /// The node and all below it, iteratively so deep input cannot exhaust the stack.
-fn descend<'a>(hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
+fn descend<'a>(hit: Hit<'a>, keyed: bool, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
     let mut stack = vec![hit];
     while let Some(h) = stack.pop() {
         match &h.node.value {
             Value::Map(entries) => {
-                let up = h.keys.sealed();
+                let up = seal(&h.keys, keyed);
                 stack.extend(entries.iter().rev().map(|e| child(&up, &e.key, e.key_span, &e.value)));
             }
             Value::List(items) => {
@@ -264,7 +286,7 @@ fn descend<'a>(hit: Hit<'a>, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
 /// entries; a list's items' entries, flattened). Keys are kept as a stack of names during the walk
 /// and turned into a hit's shared key list only for the entries that match. The caller removes the
 /// repeats (a list's items are reached through the list and again on their own).
-fn descend_to_key<'a>(hit: Hit<'a>, key: &str, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
+fn descend_to_key<'a>(hit: Hit<'a>, key: &str, keyed: bool, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
     /// A node still to visit: how many names of `names` lead to its parent, and its own entry's.
     struct Visit<'a> {
         node: &'a Node,
@@ -277,7 +299,9 @@ fn descend_to_key<'a>(hit: Hit<'a>, key: &str, out: &mut Vec<Hit<'a>>, unknown: 
     while let Some(v) = stack.pop() {
         names.truncate(v.depth);
         names.extend(v.name);
-        let keys_here = || names.iter().fold(base.clone(), |keys, n| keys.push(n));
+        let keys_here = || {
+            if keyed { names.iter().fold(base.clone(), |keys, n| keys.push(n)) } else { Keys::default() }
+        };
         matches_of(v.node, key, &keys_here, out, unknown);
         match &v.node.value {
             Value::Map(entries) => {
@@ -441,6 +465,36 @@ mod tests {
         }
         // The root's own entries first: each node gives its matches before its children are walked.
         assert_eq!(texts("**.containers.image", &root).0, ["b", "c", "a", "d"]);
+    }
+
+    /// A keyless path reaches the same nodes, keys and spans in the same order; only the keys above
+    /// each hit's own are left out. And a `**` alone gives each node once.
+    #[test]
+    fn keyless_paths_reach_the_same_hits() {
+        let root = map(vec![
+            ("spec", map(vec![("containers", list(vec![map(vec![("image", s("a"))]), list(vec![s("b")])]))])),
+            ("items", list(vec![map(vec![("containers", list(vec![map(vec![("image", s("c"))])]))])])),
+        ]);
+        for p in ["**", "**.image", "**.containers[*].image", "spec.*", "*[*].containers", "items[0].**"] {
+            let keyed = Path::parse(p).unwrap().resolve(Hit::root(&root));
+            let keyless = Path::parse(p).unwrap().without_keys().resolve(Hit::root(&root));
+            let shape = |r: &Resolution<'_>| {
+                r.hits
+                    .iter()
+                    .map(|h| (std::ptr::from_ref(h.node) as usize, h.key.map(str::to_string), h.key_span))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(shape(&keyed), shape(&keyless), "{p}");
+            assert_eq!(keyed.unknown, keyless.unknown, "{p}");
+            for (k, l) in keyed.hits.iter().zip(&keyless.hits) {
+                assert_eq!(l.keys.to_vec(), k.keys.to_vec().last().copied().into_iter().collect::<Vec<_>>());
+            }
+        }
+        let all = Path::parse("**").unwrap().resolve(Hit::root(&root)).hits;
+        let distinct: std::collections::HashSet<usize> =
+            all.iter().map(|h| std::ptr::from_ref(h.node) as usize).collect();
+        assert_eq!(distinct.len(), all.len());
+        assert_eq!(all.len(), 12);
     }
 
     #[test]
