@@ -166,6 +166,18 @@ impl Node {
         }
     }
 
+    /// [`Node::scalar_text`] without a copy of a string's text: rules test the text of nearly every
+    /// scalar they reach.
+    pub fn scalar_str(&self) -> Option<std::borrow::Cow<'_, str>> {
+        use std::borrow::Cow;
+        match &self.value {
+            Value::Str(s) => Some(Cow::Borrowed(s)),
+            Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+            Value::Null => Some(Cow::Borrowed("null")),
+            _ => self.scalar_text().map(Cow::Owned),
+        }
+    }
+
     /// Calls `f` on this node and every node below it, depth first, in source order.
     pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Node)) {
         f(self);

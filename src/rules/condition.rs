@@ -310,18 +310,16 @@ impl Test {
             Test::Equals(lit) => known(lit.matches(node)),
             Test::OneOf(lits) => known(lits.iter().any(|l| l.matches(node))),
             Test::Matches(re) | Test::ReferenceMatches(re) => {
-                known(node.scalar_text().is_some_and(|s| re.is_match(&s)))
+                known(node.scalar_str().is_some_and(|s| re.is_match(&s)))
             }
             Test::Compare(cmp, n) => known(number_of(node).is_some_and(|v| cmp.holds(v, *n))),
             Test::Version(cmp, want) => known(
-                node.scalar_text()
-                    .and_then(|s| parse_version(&s))
-                    .is_some_and(|v| cmp.holds_ord(v.cmp(want))),
+                node.scalar_str().and_then(|s| parse_version(&s)).is_some_and(|v| cmp.holds_ord(v.cmp(want))),
             ),
             Test::CidrPrefixMax(max) => known(cidr_of(node).is_some_and(|n| n.prefix_len() <= *max)),
             Test::CidrContains(net) => known(cidr_of(node).is_some_and(|n| n.contains(net))),
             Test::Capture(re, tests) => {
-                let Some(text) = node.scalar_text() else { return Truth::False };
+                let Some(text) = node.scalar_str() else { return Truth::False };
                 let Some(part) = re.regex().and_then(|r| r.captures(&text)).and_then(|c| c.get(1)) else {
                     return Truth::False;
                 };
@@ -394,7 +392,7 @@ impl Literal {
             (Literal::Str(a), Value::Str(b)) => a == b,
             (Literal::Bool(a), Value::Str(s)) => s.eq_ignore_ascii_case(if *a { "true" } else { "false" }),
             (Literal::Number(a), Value::Str(s)) => s.trim().parse::<f64>().is_ok_and(|b| b == *a),
-            (Literal::Str(a), Value::Number(_) | Value::Bool(_)) => node.scalar_text().as_deref() == Some(a),
+            (Literal::Str(a), Value::Number(_) | Value::Bool(_)) => node.scalar_str().as_deref() == Some(a),
             _ => false,
         }
     }
@@ -472,9 +470,9 @@ impl Target<'_, '_> {
     /// Whether `node` (a literal) names this block: `Some(true)` it equals the block's name,
     /// `None` the name cannot be known, `Some(false)` otherwise.
     fn named_by(&self, node: &Node) -> Option<bool> {
-        let (Some(name), Some(text)) = (self.name, node.scalar_text()) else { return Some(false) };
+        let (Some(name), Some(text)) = (self.name, node.scalar_str()) else { return Some(false) };
         let res = name.resolve(self.hit.clone());
-        if res.hits.iter().any(|h| h.node.scalar_text().as_deref() == Some(text.as_str())) {
+        if res.hits.iter().any(|h| h.node.scalar_str().as_deref() == Some(&*text)) {
             Some(true)
         } else if res.unknown || res.hits.iter().any(|h| h.node.is_unknown()) {
             None

@@ -265,14 +265,14 @@ pub fn is_manifest(doc: &Node) -> bool {
 
 fn raw_finding(subject: &Hit<'_>, witness: Option<&Hit<'_>>) -> RawFinding {
     let at = witness.unwrap_or(subject);
-    let span = match (at.node.scalar_text(), at.key_span) {
+    let span = match (at.node.scalar_str(), at.key_span) {
         (Some(_), _) | (None, None) => at.node.span,
         (None, Some(k)) => k.cover(at.node.span),
     };
     RawFinding {
         span,
         key: at.key.map(str::to_string),
-        value: at.node.scalar_text().map(|v| truncate(&v, 80)),
+        value: at.node.scalar_str().map(|v| truncate(&v, 80)),
         subject: Some(subject_name(subject)),
         detail: None,
         file: None,
