@@ -5,7 +5,7 @@
 //!
 //! The language is documented for users in `docs/rule-language.md`.
 
-use super::path::{Hit, Path, Resolution};
+use super::path::{Hit, Path};
 use super::pattern::Pattern;
 use crate::model::{Expr, Node, Value};
 use ipnet::IpNet;
@@ -143,29 +143,43 @@ impl Condition {
                 let mut witnesses = Vec::new();
                 let mut any_true = false;
                 let mut unknown = false;
-                // Alternatives on the same path (`empty-password`'s two `**` tests) share one walk.
-                let mut shared: Option<Resolution<'a>> = None;
-                for (i, c) in items.iter().enumerate() {
-                    let truth = match c {
-                        Condition::Leaf { path, tests } => {
-                            let res = shared.take().unwrap_or_else(|| path.resolve(subject.clone()));
-                            if let Some(Condition::Leaf { path: next, .. }) = items.get(i + 1)
-                                && next == path
-                            {
-                                shared = Some(Resolution { hits: res.hits.clone(), unknown: res.unknown });
-                            }
-                            eval_leaf(res, tests, scope)
-                        }
-                        _ => c.eval(subject, scope),
-                    };
-                    match truth {
-                        Truth::True(w) => {
-                            any_true = true;
-                            witnesses.extend(w);
-                        }
-                        Truth::Unknown => unknown = true,
-                        Truth::False => {}
+                let mut add = |truth| match truth {
+                    Truth::True(w) => {
+                        any_true = true;
+                        witnesses.extend(w);
                     }
+                    Truth::Unknown => unknown = true,
+                    Truth::False => {}
+                };
+                let mut rest = &items[..];
+                while let Some(first) = rest.first() {
+                    let Condition::Leaf { path, .. } = first else {
+                        add(first.eval(subject, scope));
+                        rest = &rest[1..];
+                        continue;
+                    };
+                    // Alternatives on the same path (`empty-password`'s two `**` tests) share one walk.
+                    let same = rest
+                        .iter()
+                        .take_while(|c| matches!(c, Condition::Leaf { path: p, .. } if p == path))
+                        .count();
+                    let (run, after) = rest.split_at(same);
+                    let mut leaves: Vec<Leaf<'_, 'a>> = run
+                        .iter()
+                        .filter_map(|c| match c {
+                            Condition::Leaf { tests, .. } => Some(Leaf::new(tests)),
+                            _ => None,
+                        })
+                        .collect();
+                    let walk_unknown = path.each_hit(subject.clone(), &mut |hit| {
+                        for leaf in &mut leaves {
+                            leaf.add(hit.clone(), scope);
+                        }
+                    });
+                    for leaf in leaves {
+                        add(leaf.finish(walk_unknown));
+                    }
+                    rest = after;
                 }
                 match (any_true, unknown) {
                     (true, _) => Truth::True(witnesses),
@@ -179,38 +193,46 @@ impl Condition {
                 Truth::Unknown => Truth::Unknown,
             },
             Condition::Absent { path } => {
-                let res = path.resolve(subject.clone());
-                if !res.hits.is_empty() {
+                let mut found = false;
+                let unknown = path.each_hit(subject.clone(), &mut |_| found = true);
+                if found {
                     Truth::False
-                } else if res.unknown {
+                } else if unknown {
                     Truth::Unknown
                 } else {
                     Truth::True(Vec::new())
                 }
             }
-            Condition::Leaf { path, tests } => eval_leaf(path.resolve(subject.clone()), tests, scope),
+            Condition::Leaf { path, tests } => {
+                let mut leaf = Leaf::new(tests);
+                let unknown = path.each_hit(subject.clone(), &mut |hit| leaf.add(hit, scope));
+                leaf.finish(unknown)
+            }
         }
     }
 }
 
-fn eval_leaf<'a>(res: Resolution<'a>, tests: &[Test], scope: &Scope<'a>) -> Truth<'a> {
-    let mut unknown = res.unknown;
-    let mut witnesses = Vec::new();
-    let mut any_true = false;
-    // A key test is a pure filter (true or false, never witnesses or unknown), and a regex on
-    // every key of a document (`**` with `key_matches`) costs more than the value tests it guards:
-    // it runs last, which cannot change the outcome.
-    let is_key_test = |t: &&Test| matches!(t, Test::KeyMatches(_));
-    let ordered = || tests.iter().filter(|t| !is_key_test(t)).chain(tests.iter().filter(is_key_test));
-    for hit in res.hits {
+/// A leaf's tests applied to the hits of its path one by one, as the walk reaches them: a `**` over
+/// a whole document then needs no vector of every node. True when one hit passes every test.
+struct Leaf<'t, 'a> {
+    tests: &'t [Test],
+    witnesses: Vec<Hit<'a>>,
+    any_true: bool,
+    unknown: bool,
+}
+
+impl<'t, 'a> Leaf<'t, 'a> {
+    fn new(tests: &'t [Test]) -> Leaf<'t, 'a> {
+        Leaf { tests, witnesses: Vec::new(), any_true: false, unknown: false }
+    }
+
+    /// Tests are in the order the rule compiler left them: a key regex last (see `load::condition`).
+    fn add(&mut self, hit: Hit<'a>, scope: &Scope<'a>) {
         let mut all = Some(true);
         let mut inner = Vec::new();
-        for t in ordered() {
+        for t in self.tests {
             match t.eval(&hit, scope) {
-                Truth::False => {
-                    all = Some(false);
-                    break;
-                }
+                Truth::False => return,
                 Truth::Unknown => all = None,
                 Truth::True(w) if !w.is_empty() => inner = w,
                 Truth::True(_) => {}
@@ -218,21 +240,24 @@ fn eval_leaf<'a>(res: Resolution<'a>, tests: &[Test], scope: &Scope<'a>) -> Trut
         }
         match all {
             Some(true) => {
-                any_true = true;
+                self.any_true = true;
                 if inner.is_empty() {
-                    witnesses.push(hit);
+                    self.witnesses.push(hit);
                 } else {
-                    witnesses.extend(inner);
+                    self.witnesses.extend(inner);
                 }
             }
-            None => unknown = true,
-            Some(false) => {}
+            _ => self.unknown = true,
         }
     }
-    match (any_true, unknown) {
-        (true, _) => Truth::True(witnesses),
-        (false, true) => Truth::Unknown,
-        (false, false) => Truth::False,
+
+    /// `walk_unknown`: the path crossed a value that cannot be known.
+    fn finish(self, walk_unknown: bool) -> Truth<'a> {
+        match (self.any_true, self.unknown || walk_unknown) {
+            (true, _) => Truth::True(self.witnesses),
+            (false, true) => Truth::Unknown,
+            (false, false) => Truth::False,
+        }
     }
 }
 

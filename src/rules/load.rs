@@ -301,6 +301,10 @@ pub(super) fn condition(v: &Toml, when: Compile) -> Result<Condition, String> {
     if let Some(capture) = t.get("capture") {
         tests = vec![capture_test(capture, tests, when)?];
     }
+    // A key test is a pure filter (true or false, never witnesses or unknown), and a regex on every
+    // key of a document (`**` with `key_matches`) costs more than the value tests it guards: it runs
+    // last, which cannot change the outcome.
+    tests.sort_by_key(|t| matches!(t, Test::KeyMatches(_)));
     if tests.is_empty() {
         return Err(format!(
             "condition on `{}` has no test (one of: {})",

@@ -190,7 +190,7 @@ impl Path {
                 }
                 _ => {
                     for hit in hits {
-                        apply(step, hit, keyed, &mut next, &mut res.unknown);
+                        apply(step, hit, keyed, &mut |h| next.push(h), &mut res.unknown);
                     }
                 }
             }
@@ -213,7 +213,52 @@ fn seal<'a>(keys: &Keys<'a>, keyed: bool) -> Option<std::rc::Rc<KeyLink<'a>>> {
     if keyed { keys.sealed() } else { None }
 }
 
-fn apply<'a>(step: &Step, hit: Hit<'a>, keyed: bool, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
+impl Path {
+    /// Calls `f` on every hit [`Path::resolve`] gives, in the same order; returns whether the path
+    /// crossed a value that cannot be known. A lone `**` hands each node over as the walk reaches it,
+    /// without a vector of every node of the document.
+    pub fn each_hit<'a>(&self, start: Hit<'a>, f: &mut dyn FnMut(Hit<'a>)) -> bool {
+        let mut unknown = false;
+        if self.steps.is_empty() {
+            f(start);
+            return unknown;
+        }
+        let start = if self.keyless { Hit { keys: Keys::default(), ..start } } else { start };
+        match self.steps.as_slice() {
+            [Step::Descendants] => walk(start, !self.keyless, f, &mut unknown),
+            // Without a `**`, hits never repeat, and resolving step by step gives them in the order
+            // of a depth-first chain of the steps: no vector per step.
+            steps if !steps.contains(&Step::Descendants) => {
+                chain(steps, start, !self.keyless, f, &mut unknown)
+            }
+            _ => {
+                let res = self.resolve(start);
+                res.hits.into_iter().for_each(f);
+                unknown = res.unknown;
+            }
+        }
+        unknown
+    }
+}
+
+/// The hits of `steps` from `hit`, each handed to `f` as soon as the last step reaches it.
+fn chain<'a>(steps: &[Step], hit: Hit<'a>, keyed: bool, f: &mut dyn FnMut(Hit<'a>), unknown: &mut bool) {
+    let Some((step, rest)) = steps.split_first() else {
+        f(hit);
+        return;
+    };
+    if rest.is_empty() {
+        apply(step, hit, keyed, f, unknown);
+        return;
+    }
+    let mut below = false;
+    apply(step, hit, keyed, &mut |h| chain(rest, h, keyed, f, &mut below), unknown);
+    *unknown |= below;
+}
+
+impl Path {}
+
+fn apply<'a>(step: &Step, hit: Hit<'a>, keyed: bool, out: &mut dyn FnMut(Hit<'a>), unknown: &mut bool) {
     let node = hit.node;
     match (&node.value, step) {
         (Value::Expr(_), _) => *unknown = true,
@@ -223,32 +268,31 @@ fn apply<'a>(step: &Step, hit: Hit<'a>, keyed: bool, out: &mut Vec<Hit<'a>>, unk
             }
         }
         (Value::Map(entries), Step::Key(k)) => {
-            let before = out.len();
             let mut up = None;
             for e in entries.iter().filter(|e| e.key == *k) {
                 let up = up.get_or_insert_with(|| seal(&hit.keys, keyed));
-                out.push(child(up, e.key.as_str(), e.key_span, &e.value));
+                out(child(up, e.key.as_str(), e.key_span, &e.value));
             }
             // A Terraform `dynamic "k"` block generates `k` blocks we cannot count.
-            if out.len() == before && dynamic_block(entries, k) {
+            if up.is_none() && dynamic_block(entries, k) {
                 *unknown = true;
             }
         }
         (Value::Map(entries), Step::AnyKey) => {
             let up = seal(&hit.keys, keyed);
             for e in entries {
-                out.push(child(&up, e.key.as_str(), e.key_span, &e.value));
+                out(child(&up, e.key.as_str(), e.key_span, &e.value));
             }
         }
         (Value::List(items), Step::AnyKey | Step::AnyItem) => {
-            out.extend(items.iter().map(|n| Hit { node: n, ..hit.clone() }));
+            items.iter().for_each(|n| out(Hit { node: n, ..hit.clone() }));
         }
         (Value::List(items), Step::Index(i)) => {
             if let Some(n) = items.get(*i) {
-                out.push(Hit { node: n, ..hit.clone() });
+                out(Hit { node: n, ..hit.clone() });
             }
         }
-        (_, Step::Descendants) => descend(hit, keyed, out, unknown),
+        (_, Step::Descendants) => walk(hit, keyed, out, unknown),
         _ => {}
     }
 }
@@ -262,8 +306,9 @@ fn dynamic_block(entries: &[crate::model::Entry], key: &str) -> bool {
     entries.iter().any(|e| e.key == "dynamic" && e.value.entries().iter().any(|d| d.key == key))
 }
 
-/// The node and all below it, iteratively so deep input cannot exhaust the stack.
-fn descend<'a>(hit: Hit<'a>, keyed: bool, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
+/// The node and all below it, handed to `f` in document order; iteratively, so deep input cannot
+/// exhaust the stack.
+fn walk<'a>(hit: Hit<'a>, keyed: bool, f: &mut dyn FnMut(Hit<'a>), unknown: &mut bool) {
     let mut stack = vec![hit];
     while let Some(h) = stack.pop() {
         match &h.node.value {
@@ -277,7 +322,7 @@ fn descend<'a>(hit: Hit<'a>, keyed: bool, out: &mut Vec<Hit<'a>>, unknown: &mut 
             Value::Expr(_) => *unknown = true,
             _ => {}
         }
-        out.push(h);
+        f(h);
     }
 }
 
@@ -495,6 +540,62 @@ mod tests {
             all.iter().map(|h| std::ptr::from_ref(h.node) as usize).collect();
         assert_eq!(distinct.len(), all.len());
         assert_eq!(all.len(), 12);
+    }
+
+    /// `each_hit` (a walk or a chain of steps, no vector) hands over exactly what `resolve` gives, in
+    /// the same order, and the same unknown flag.
+    #[test]
+    fn each_hit_gives_what_resolve_gives() {
+        let expr =
+            || Node::new(Span::default(), Value::Expr(Box::new(crate::model::Expr::Other("x".into()))));
+        let root = map(vec![
+            ("spec", map(vec![("containers", list(vec![map(vec![("image", s("a"))]), list(vec![s("b")])]))])),
+            (
+                "items",
+                list(vec![map(vec![("containers", list(vec![map(vec![("image", s("c"))])]))]), expr()]),
+            ),
+            ("ingress", map(vec![("cidr", s("d"))])),
+            ("ingress", map(vec![("cidr", expr())])),
+            ("dynamic", map(vec![("egress", map(vec![]))])),
+        ]);
+        let paths = [
+            "",
+            "**",
+            "spec",
+            "spec.containers",
+            "spec.containers.image",
+            "spec.containers[*].image",
+            "*[*].containers",
+            "items[0].**",
+            "items.containers.image",
+            "ingress.cidr",
+            "egress",
+            "egress.cidr",
+            "**.image",
+            "**.containers[*].image",
+            "*.*",
+            "items[1].x",
+            "**.**",
+        ];
+        for p in paths {
+            for keyless in [false, true] {
+                let path = Path::parse(p).unwrap();
+                let path = if keyless { path.without_keys() } else { path };
+                let resolved = path.resolve(Hit::root(&root));
+                let mut handed = Vec::new();
+                let unknown = path.each_hit(Hit::root(&root), &mut |h| handed.push(h));
+                let shape = |hits: &[Hit<'_>]| {
+                    hits.iter()
+                        .map(|h| {
+                            let keys: Vec<String> = h.keys.to_vec().iter().map(|k| k.to_string()).collect();
+                            (std::ptr::from_ref(h.node) as usize, h.key.map(str::to_string), h.key_span, keys)
+                        })
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(shape(&handed), shape(&resolved.hits), "`{p}` keyless: {keyless}");
+                assert_eq!(unknown, resolved.unknown, "`{p}` keyless: {keyless}");
+            }
+        }
     }
 
     #[test]
