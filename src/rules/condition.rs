@@ -35,6 +35,9 @@ pub enum Test {
     Matches(Pattern),
     KeyMatches(Pattern),
     Compare(Cmp, f64),
+    /// Compared with the numbers another path reaches from the same subject (the node the leaf's
+    /// own path starts from): `maxUnavailable` against `spec.replicas`.
+    ComparePath(Cmp, Path),
     Version(Cmp, Vec<u64>),
     CidrPrefixMax(u8),
     CidrContains(IpNet),
@@ -167,7 +170,7 @@ impl Condition {
                     let mut leaves: Vec<Leaf<'_, 'a>> = run
                         .iter()
                         .filter_map(|c| match c {
-                            Condition::Leaf { tests, .. } => Some(Leaf::new(tests)),
+                            Condition::Leaf { tests, .. } => Some(Leaf::new(tests, subject)),
                             _ => None,
                         })
                         .collect();
@@ -204,7 +207,7 @@ impl Condition {
                 }
             }
             Condition::Leaf { path, tests } => {
-                let mut leaf = Leaf::new(tests);
+                let mut leaf = Leaf::new(tests, subject);
                 let unknown = path.each_hit(subject.clone(), &mut |hit| leaf.add(hit, scope));
                 leaf.finish(unknown)
             }
@@ -216,14 +219,16 @@ impl Condition {
 /// a whole document then needs no vector of every node. True when one hit passes every test.
 struct Leaf<'t, 'a> {
     tests: &'t [Test],
+    /// The node the leaf's path starts from, for tests that read another path of it.
+    subject: &'t Hit<'a>,
     witnesses: Vec<Hit<'a>>,
     any_true: bool,
     unknown: bool,
 }
 
 impl<'t, 'a> Leaf<'t, 'a> {
-    fn new(tests: &'t [Test]) -> Leaf<'t, 'a> {
-        Leaf { tests, witnesses: Vec::new(), any_true: false, unknown: false }
+    fn new(tests: &'t [Test], subject: &'t Hit<'a>) -> Leaf<'t, 'a> {
+        Leaf { tests, subject, witnesses: Vec::new(), any_true: false, unknown: false }
     }
 
     /// Tests are in the order the rule compiler left them: a key regex last (see `load::condition`).
@@ -231,7 +236,7 @@ impl<'t, 'a> Leaf<'t, 'a> {
         let mut all = Some(true);
         let mut inner = Vec::new();
         for t in self.tests {
-            match t.eval(&hit, scope) {
+            match t.eval(&hit, self.subject, scope) {
                 Truth::False => return,
                 Truth::Unknown => all = None,
                 Truth::True(w) if !w.is_empty() => inner = w,
@@ -278,7 +283,8 @@ impl Test {
         }
     }
 
-    fn eval<'a>(&self, hit: &Hit<'a>, scope: &Scope<'a>) -> Truth<'a> {
+    /// `from`: the subject the leaf's path started from (see [`Test::ComparePath`]).
+    fn eval<'a>(&self, hit: &Hit<'a>, from: &Hit<'a>, scope: &Scope<'a>) -> Truth<'a> {
         let node = hit.node;
         match self {
             Test::KeyMatches(re) => return known(hit.key.is_some_and(|k| re.is_match(k))),
@@ -319,7 +325,7 @@ impl Test {
             let mut witnesses = Vec::new();
             for item in items {
                 let item_hit = Hit { node: item, ..hit.clone() };
-                match self.eval(&item_hit, scope) {
+                match self.eval(&item_hit, from, scope) {
                     Truth::True(_) => witnesses.push(item_hit),
                     Truth::Unknown => unknown = true,
                     Truth::False => {}
@@ -338,6 +344,25 @@ impl Test {
                 known(node.scalar_str().is_some_and(|s| re.is_match(&s)))
             }
             Test::Compare(cmp, n) => known(number_of(node).is_some_and(|v| cmp.holds(v, *n))),
+            Test::ComparePath(cmp, other) => {
+                let Some(v) = number_of(node) else { return Truth::False };
+                let mut unknown = false;
+                let mut holds = false;
+                // A list at the other path is read item by item, as value tests read lists.
+                let mut compare = |n: &Node| match number_of(n) {
+                    Some(n) => holds |= cmp.holds(v, n),
+                    None => unknown |= n.is_unknown(),
+                };
+                unknown |= other.each_hit(from.clone(), &mut |h| match &h.node.value {
+                    Value::List(items) => items.iter().for_each(&mut compare),
+                    _ => compare(h.node),
+                });
+                match (holds, unknown) {
+                    (true, _) => Truth::True(Vec::new()),
+                    (false, true) => Truth::Unknown,
+                    (false, false) => Truth::False,
+                }
+            }
             Test::Version(cmp, want) => known(
                 node.scalar_str().and_then(|s| parse_version(&s)).is_some_and(|v| cmp.holds_ord(v.cmp(want))),
             ),
@@ -350,7 +375,7 @@ impl Test {
                 };
                 let part = Node { value: Value::Str(part.as_str().to_string()), ..node.clone() };
                 let part_hit = Hit { node: &part, ..hit.clone() };
-                known(tests.iter().all(|t| t.eval(&part_hit, scope).is_true()))
+                known(tests.iter().all(|t| t.eval(&part_hit, from, scope).is_true()))
             }
             _ => Truth::False,
         }
@@ -399,6 +424,7 @@ impl Test {
             | Test::Equals(_)
             | Test::OneOf(_)
             | Test::Compare(..)
+            | Test::ComparePath(..)
             | Test::Version(..)
             | Test::CidrPrefixMax(_)
             | Test::CidrContains(_)
@@ -834,6 +860,43 @@ where = { path = "team", equals = "a" }"#;
         let reads = |c: &str| compile_condition(c).unwrap().reads_subject_keys();
         assert!(reads(nested) && reads(direct) && reads(below));
         assert!(!reads(keyless));
+    }
+
+    /// `ge = { path = … }` compares with another path of the same subject, at any size, and stays
+    /// unknown when that other value cannot be known.
+    #[test]
+    fn comparisons_with_another_path() {
+        let tf = r#"
+resource "x" "equal" {
+  max = 40
+  size = 40
+}
+resource "x" "below" {
+  max = 39
+  size = 40
+}
+resource "x" "text" {
+  max = "7"
+  size = 7
+}
+resource "x" "var" {
+  max = 3
+  size = var.size
+}
+resource "x" "none" { max = 3 }
+resource "x" "many" {
+  max = 3
+  size = [9, 2]
+}
+"#;
+        let ge = "path = \"max\"\nge = { path = \"size\" }";
+        assert_eq!(verdicts(tf, "resource.x.*", ge), ["true", "false", "true", "unknown", "false", "true"]);
+        let nested = "path = \".\"\nwhere = { path = \"max\", lt = { path = \"size\" } }";
+        assert_eq!(
+            verdicts(tf, "resource.x.*", nested),
+            ["false", "true", "false", "unknown", "false", "true"]
+        );
+        assert!(compile_condition("path = \"max\"\nge = { path = \"size\", x = 1 }").is_err());
     }
 
     #[test]

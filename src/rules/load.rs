@@ -347,6 +347,14 @@ fn test(key: &str, v: &Toml, when: Compile) -> Result<Test, String> {
         _ => Err(format!("expected a number, found `{v}`")),
     };
     let string = || v.as_str().ok_or_else(|| format!("expected a string, found `{v}`"));
+    // `ge = 3`, or `ge = { path = "spec.replicas" }`: the number at another path of the same subject.
+    let compare = |cmp| match v {
+        Toml::Table(t) => match (t.get("path"), t.len()) {
+            (Some(Toml::String(p)), 1) => Ok(Test::ComparePath(cmp, Path::parse(p)?)),
+            _ => Err(format!("expected a number or `{{ path = \"…\" }}`, found `{v}`")),
+        },
+        _ => num().map(|n| Test::Compare(cmp, n)),
+    };
     let version = |cmp| {
         let s = string()?;
         super::condition::parse_version(s)
@@ -365,10 +373,10 @@ fn test(key: &str, v: &Toml, when: Compile) -> Result<Test, String> {
         },
         "matches" => Test::Matches(Pattern::new(string()?, when)?),
         "key_matches" => Test::KeyMatches(Pattern::new(string()?, when)?),
-        "lt" => Test::Compare(Cmp::Lt, num()?),
-        "le" => Test::Compare(Cmp::Le, num()?),
-        "gt" => Test::Compare(Cmp::Gt, num()?),
-        "ge" => Test::Compare(Cmp::Ge, num()?),
+        "lt" => compare(Cmp::Lt)?,
+        "le" => compare(Cmp::Le)?,
+        "gt" => compare(Cmp::Gt)?,
+        "ge" => compare(Cmp::Ge)?,
         "version_lt" => version(Cmp::Lt)?,
         "version_le" => version(Cmp::Le)?,
         "version_gt" => version(Cmp::Gt)?,
