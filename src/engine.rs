@@ -435,9 +435,10 @@ fn check_unit(
         let view = FileView::new(&file.path, file.kind, &file.text, parsed, workspace);
         let origins = evaluated.get(i).map_or(&[][..], |e| &e.1[..]);
         let mut file_findings = Vec::new();
-        for rule in rules.rules.iter().filter(|r| r.applies_to(file.kind)) {
+        let routed = rules.router().candidates(view.index());
+        for rule in routed.iter().filter_map(|&i| rules.rules.get(i)).filter(|r| r.applies_to(file.kind)) {
             let running = clock.map(|_| std::time::Instant::now());
-            let raws = rule.run(&view, &docs);
+            let raws = rule.run_routed(&view, &docs);
             in_rules += running.map_or(std::time::Duration::ZERO, |r| r.elapsed());
             for raw in raws {
                 others.extend(raw.file.clone());
@@ -769,7 +770,7 @@ mod tests {
             options: Vec::new(),
             source: Default::default(),
         };
-        RuleSet { rules: vec![Arc::new(rule)], known: vec!["T1".into(), "test-rule".into()] }
+        RuleSet::new(vec![Arc::new(rule)], vec!["T1".into(), "test-rule".into()])
     }
 
     /// A panic inside a rule costs the unit it was checking an internal-error diagnostic; every other

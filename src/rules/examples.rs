@@ -111,7 +111,7 @@ pub fn check_examples(rule: &Arc<Rule>, known: &[String]) -> Vec<ExampleOutcome>
             outcomes.push(outcome);
             continue;
         }
-        let set = RuleSet { rules: vec![rule.clone()], known: known.to_vec() };
+        let set = RuleSet::new(vec![rule.clone()], known.to_vec());
         let mut inputs = vec![Input::from_memory(&example.path, code.into_bytes())];
         inputs.extend(
             example.also.iter().map(|(path, code)| Input::from_memory(path, code.as_bytes().to_vec())),

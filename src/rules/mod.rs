@@ -182,11 +182,26 @@ impl Rule {
     /// Runs the rule on one file. `unit` holds every document of the file's unit (its Terraform module),
     /// for references between blocks.
     pub fn run(&self, file: &FileView<'_>, unit: &[&Node]) -> Vec<RawFinding> {
+        self.run_if(file, unit, Rule::may_match)
+    }
+
+    /// [`Rule::run`] for a rule a [`dispatch::Router`] picked for the file: its `select` is known to
+    /// reach something there, so only the `kind` filter is left to check.
+    pub fn run_routed(&self, file: &FileView<'_>, unit: &[&Node]) -> Vec<RawFinding> {
+        self.run_if(file, unit, Rule::kind_may_match)
+    }
+
+    fn run_if(
+        &self,
+        file: &FileView<'_>,
+        unit: &[&Node],
+        may_match: fn(&Rule, &FileView<'_>) -> bool,
+    ) -> Vec<RawFinding> {
         match &self.check {
             Check::Native(f) => f(file),
             // Not a per-file check: the engine's cross-unit pass runs it.
             Check::Environments(_) => Vec::new(),
-            Check::Condition(_) if !self.may_match(file) => Vec::new(),
+            Check::Condition(_) if !may_match(self, file) => Vec::new(),
             Check::Condition(cond) => {
                 let scope = Scope { docs: unit };
                 let mut out = Vec::new();
@@ -229,6 +244,12 @@ impl Rule {
         if !self.select.is_empty() && !self.select.iter().any(|p| index.path_may_match(p)) {
             return false;
         }
+        self.kind_may_match(file)
+    }
+
+    /// The `kind` half of [`Rule::may_match`].
+    fn kind_may_match(&self, file: &FileView<'_>) -> bool {
+        let index = file.index();
         match self.filter.as_ref().and_then(dispatch::required_kinds) {
             Some(kinds) if dispatch::selects_objects(&self.select) => index.kind_may_match(kinds),
             _ => true,

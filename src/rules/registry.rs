@@ -130,6 +130,19 @@ pub struct RuleSet {
     pub rules: Vec<Arc<Rule>>,
     /// Names and codes of every loaded rule, enabled or not (suppressions may name disabled rules).
     pub known: Vec<String>,
+    /// `rules` by what they select, built on first use (see [`RuleSet::router`]).
+    router: std::sync::OnceLock<super::dispatch::Router>,
+}
+
+impl RuleSet {
+    pub fn new(rules: Vec<Arc<Rule>>, known: Vec<String>) -> RuleSet {
+        RuleSet { rules, known, router: Default::default() }
+    }
+
+    /// Which of `rules` can match a file, by the keys it holds.
+    pub fn router(&self) -> &super::dispatch::Router {
+        self.router.get_or_init(|| super::dispatch::Router::new(&self.rules))
+    }
 }
 
 /// Picks rules by `--select`/`--ignore` selectors (rule name, code, family or smell; `all`) and by
@@ -161,7 +174,7 @@ pub fn select(
         .filter(|r| r.severity >= min_severity)
         .map(Arc::new)
         .collect();
-    Ok(RuleSet { rules, known })
+    Ok(RuleSet::new(rules, known))
 }
 
 /// Whether a selector (`all`, a rule name or code, a family or a smell) picks the rule.
