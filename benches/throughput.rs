@@ -146,7 +146,7 @@ fn check_phase_label(p: CheckPhase) -> &'static str {
         CheckPhase::Helm => "Helm: render + parse output + its rules",
         CheckPhase::Rules => "rules",
         CheckPhase::Findings => "findings: locations, suppressions, fingerprints",
-        CheckPhase::Assemble => "group units, collect, sort (one thread)",
+        CheckPhase::Assemble => "group units, compare environments, collect, sort",
         CheckPhase::Free => "free the parsed files",
     }
 }

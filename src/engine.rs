@@ -128,30 +128,41 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
     let units = group_units(&files);
     let run_files = terraform::RunFiles::new(&files);
     let mut assembled = assembling.elapsed();
-    let checked: Vec<UnitResult> = units
-        .par_iter()
-        .map(|unit| {
-            catch_unwind(AssertUnwindSafe(|| {
-                check_unit(unit, &run_files, rules, &tf, &var_files, opts, &workspace)
-            }))
-            .unwrap_or_else(|_| {
-                let diags = unit
-                    .iter()
-                    .filter_map(|&i| files.get(i))
-                    .map(|f| {
-                        diag(
-                            DiagnosticCode::InternalError,
-                            Level::Error,
-                            &f.path,
-                            None,
-                            internal_message("checking"),
-                        )
-                    })
-                    .collect();
-                (Vec::new(), diags, Vec::new(), BTreeMap::new())
+    // The cross-unit pass (environments compared with each other) needs only the loaded files, not
+    // the units' findings: it runs beside the units rather than after them, so no core waits for it
+    // (it was ~4% of a 10,000-file check, on one thread).
+    let cross_unit = || {
+        let started = std::time::Instant::now();
+        (environments::pass(&inputs, &files, rules, opts), started.elapsed())
+    };
+    let units_checked = || {
+        units
+            .par_iter()
+            .map(|unit| {
+                catch_unwind(AssertUnwindSafe(|| {
+                    check_unit(unit, &run_files, rules, &tf, &var_files, opts, &workspace)
+                }))
+                .unwrap_or_else(|_| {
+                    let diags = unit
+                        .iter()
+                        .filter_map(|&i| files.get(i))
+                        .map(|f| {
+                            diag(
+                                DiagnosticCode::InternalError,
+                                Level::Error,
+                                &f.path,
+                                None,
+                                internal_message("checking"),
+                            )
+                        })
+                        .collect();
+                    (Vec::new(), diags, Vec::new(), BTreeMap::new())
+                })
             })
-        })
-        .collect();
+            .collect::<Vec<UnitResult>>()
+    };
+    let (checked, (cross, compared)) = rayon::join(units_checked, cross_unit);
+    assembled += compared;
     let assembling = std::time::Instant::now();
     let mut findings = Vec::new();
     let mut others = Vec::new();
@@ -166,8 +177,7 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
     for f in files.iter().chain(&var_files) {
         diagnostics.extend(parse_diagnostics(f));
     }
-    // The cross-unit pass: environments compared with each other.
-    let (f, d, o, _) = environments::pass(&inputs, &files, rules, opts);
+    let (f, d, o, _) = cross;
     findings.extend(f);
     diagnostics.extend(d);
     others.extend(o);
