@@ -63,7 +63,9 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
-        starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| clamp_u32(i + 1)));
+        // memchr's vectorised search: every file of a run gets an index, and a byte-by-byte scan was
+        // 1.4% of a check's instructions.
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| clamp_u32(i + 1)));
         LineIndex { starts }
     }
 
@@ -126,6 +128,22 @@ mod tests {
         assert_eq!((p.line, p.column, p.utf16_column), (2, 7, 8));
         assert_eq!(&text[idx.line_span(text, 1).range()], "bé: \"𝄞x\"");
         assert_eq!(idx.position(text, text.len() as u32).line, 3);
+    }
+
+    /// Line starts from the vectorised search are those of a byte-by-byte scan, edges included.
+    #[test]
+    fn line_starts_match_a_plain_scan() {
+        let long = "x".repeat(100) + "\n" + &"y\n".repeat(40) + "é\r\n\n";
+        for text in ["", "\n", "a", "a\n", "\n\nb", "a\r\nb\r\n", long.as_str()] {
+            let idx = LineIndex::new(text);
+            let plain: Vec<usize> = std::iter::once(0)
+                .chain(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1))
+                .collect();
+            assert_eq!(idx.line_count(), plain.len(), "{text:?}");
+            for (line, start) in plain.iter().enumerate() {
+                assert_eq!(idx.line_start(line) as usize, *start, "{text:?} line {line}");
+            }
+        }
     }
 
     #[test]
