@@ -5,7 +5,7 @@
 //!
 //! The language is documented for users in `docs/rule-language.md`.
 
-use super::path::{Hit, Path};
+use super::path::{Hit, Path, Step};
 use super::pattern::Pattern;
 use crate::model::{Expr, Node, Value};
 use ipnet::IpNet;
@@ -293,6 +293,9 @@ impl Test {
             }
             Test::Exists => return Truth::True(Vec::new()),
             Test::Type(t) => return known(type_of(node) == *t),
+            // Most nodes a `**` reaches are scalars, where a condition that needs a key or an item
+            // of its subject is false without evaluating it.
+            Test::Where(cond) if is_plain_scalar(node) && cond.false_on_scalars() => return Truth::False,
             Test::Where(cond) => return cond.eval(hit, scope),
             Test::ReferencedBy { select, attribute, name, filter } => {
                 let target = Target { hit, name: name.as_ref() };
@@ -382,7 +385,27 @@ impl Test {
     }
 }
 
+fn is_plain_scalar(node: &Node) -> bool {
+    matches!(node.value, Value::Str(_) | Value::Number(_) | Value::Bool(_) | Value::Null)
+}
+
 impl Condition {
+    /// Whether the condition is false on any subject that is a plain scalar (not a map, a list or an
+    /// unknown value): it needs a key or an item of it, as `name` or `[*]` do.
+    fn false_on_scalars(&self) -> bool {
+        match self {
+            Condition::All(items) => items.iter().any(Condition::false_on_scalars),
+            Condition::Any(items) => items.iter().all(Condition::false_on_scalars),
+            Condition::Leaf { path, .. } => {
+                matches!(
+                    path.steps.first(),
+                    Some(Step::Key(_) | Step::AnyKey | Step::AnyItem | Step::Index(_))
+                )
+            }
+            Condition::Not(_) | Condition::Absent { .. } => false,
+        }
+    }
+
     /// Whether evaluating the condition on a subject reads the subject's keys above its own (a
     /// block's address, through a nested path's hits): if not, the path that reaches the subject can
     /// leave them out ([`Path::without_keys`]).
@@ -897,6 +920,32 @@ resource "x" "many" {
             ["false", "true", "false", "unknown", "false", "true"]
         );
         assert!(compile_condition("path = \"max\"\nge = { path = \"size\", x = 1 }").is_err());
+    }
+
+    /// A condition said to be false on plain scalars is false on each of them when evaluated.
+    #[test]
+    fn conditions_false_on_scalars_are_false_when_evaluated() {
+        let scalars = [Value::Str("x".into()), Value::Number(1.0), Value::Bool(true), Value::Null];
+        let conds = [
+            ("path = \"name\"\nexists = true", true),
+            ("all = [{ path = \"name\", exists = true }, { path = \".\", equals = \"x\" }]", true),
+            ("any = [{ path = \"[*]\", exists = true }, { path = \"*\", exists = true }]", true),
+            ("any = [{ path = \"name\", exists = true }, { path = \".\", equals = \"x\" }]", false),
+            ("path = \"**\"\nequals = \"x\"", false),
+            ("path = \"name\"\nexists = false", false),
+            ("not = { path = \"name\", exists = true }", false),
+        ];
+        for (text, expected) in conds {
+            let cond = compile_condition(text).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(cond.false_on_scalars(), expected, "{text}");
+            if expected {
+                for v in &scalars {
+                    let node = Node::new(crate::span::Span::default(), v.clone());
+                    let truth = cond.eval(&Hit::root(&node), &Scope { docs: &[] });
+                    assert!(matches!(truth, Truth::False), "{text} on {v:?}: {truth:?}");
+                }
+            }
+        }
     }
 
     #[test]
