@@ -10,7 +10,7 @@ use crate::model::{Expr, Node, ParseIssueKind, ParsedFile, Value};
 use crate::parse::{self, Limits};
 use crate::rules::registry::RuleSet;
 use crate::rules::{FileView, OtherFile, RawFinding, RawRelated};
-use crate::source::{Classified, Decoded, FileKind, Syntax, decode, looks_like_kubernetes};
+use crate::source::{Classified, Decoded, FileKind, Syntax, decode, decode_owned, looks_like_kubernetes};
 use crate::span::{LineIndex, Span};
 use crate::suppress;
 use crate::workspace::Workspace;
@@ -268,7 +268,11 @@ fn load(input: &Input, opts: &CheckOptions) -> (Option<Loaded>, Vec<Diagnostic>)
         Ok(b) => b,
         Err((code, level, message)) => return (None, note(code, level, message)),
     };
-    let (text, invalid_at) = match decode(&bytes) {
+    let decoded = match bytes {
+        std::borrow::Cow::Owned(b) => decode_owned(b),
+        std::borrow::Cow::Borrowed(b) => decode(b),
+    };
+    let (text, invalid_at) = match decoded {
         Decoded::Binary if kind.is_none() => return (None, Vec::new()),
         Decoded::Binary => {
             return (
@@ -321,15 +325,16 @@ fn load(input: &Input, opts: &CheckOptions) -> (Option<Loaded>, Vec<Diagnostic>)
 
 /// The input's bytes, or why they were not read: a size over `max` (checked before reading when the
 /// file is on disk) or an I/O error.
-fn read(input: &Input, max: u64) -> Result<Arc<[u8]>, (DiagnosticCode, Level, String)> {
+fn read(input: &Input, max: u64) -> Result<std::borrow::Cow<'_, [u8]>, (DiagnosticCode, Level, String)> {
     let too_large = |len: u64| {
         let message = format!("skipped: {len} bytes is over the {max}-byte limit (--max-file-size)");
         (DiagnosticCode::FileTooLarge, Level::Note, message)
     };
     let unreadable =
         |e: std::io::Error| (DiagnosticCode::ReadError, Level::Error, format!("cannot read: {e}"));
-    let bytes: Arc<[u8]> = match &input.origin {
-        Origin::Memory(b) => b.clone(),
+    // Bytes from disk are handed over as read: decoding then takes them without a copy.
+    let bytes: std::borrow::Cow<'_, [u8]> = match &input.origin {
+        Origin::Memory(b) => std::borrow::Cow::Borrowed(b),
         Origin::Disk(p) => {
             let meta = std::fs::metadata(p).map_err(unreadable)?;
             // Never open a FIFO or device (it can block forever), even one swapped in after the walk.
@@ -341,7 +346,7 @@ fn read(input: &Input, max: u64) -> Result<Arc<[u8]>, (DiagnosticCode, Level, St
             if len > max {
                 return Err(too_large(len));
             }
-            std::fs::read(p).map_err(unreadable)?.into()
+            std::borrow::Cow::Owned(std::fs::read(p).map_err(unreadable)?)
         }
     };
     // A file can grow between the look and the read; memory inputs are only checked here.

@@ -109,7 +109,7 @@ pub fn looks_like_kubernetes(text: &str) -> bool {
 }
 
 /// Text decoded from a file's bytes, and what had to be done to it.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub enum Decoded {
     Text {
         text: String,
@@ -126,9 +126,28 @@ pub fn decode(bytes: &[u8]) -> Decoded {
     if bytes.contains(&0) {
         return Decoded::Binary;
     }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Decoded::Text { text: text.to_string(), invalid_utf8_at: None };
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Decoded::Text { text: text.to_string(), invalid_utf8_at: None },
+        Err(_) => lossy(bytes),
     }
+}
+
+/// [`decode`], taking the bytes: valid UTF-8 (nearly every file) becomes the text without a copy.
+pub fn decode_owned(mut bytes: Vec<u8>) -> Decoded {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    if memchr::memchr(0, &bytes).is_some() {
+        return Decoded::Binary;
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Decoded::Text { text, invalid_utf8_at: None },
+        Err(e) => lossy(e.as_bytes()),
+    }
+}
+
+/// Invalid UTF-8 read as `?`, with the offset of the first invalid byte.
+fn lossy(bytes: &[u8]) -> Decoded {
     let mut text = String::with_capacity(bytes.len());
     let mut first_invalid = None;
     for chunk in bytes.utf8_chunks() {
@@ -144,6 +163,23 @@ pub fn decode(bytes: &[u8]) -> Decoded {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Decoding the bytes read from disk (taken, not copied) gives what decoding a borrowed copy does.
+    #[test]
+    fn owned_bytes_decode_like_borrowed_ones() {
+        let samples: [&[u8]; 7] = [
+            b"",
+            b"a = 1\n",
+            b"\xEF\xBB\xBFa = 1\n",
+            b"\xEF\xBB\xBF",
+            b"a = \"\xff\xfe\"\nb = 2",
+            b"\x00\x01",
+            b"x\xEF\xBB\xBF",
+        ];
+        for bytes in samples {
+            assert_eq!(decode_owned(bytes.to_vec()), decode(bytes), "{bytes:?}");
+        }
+    }
 
     #[test]
     fn classifies_by_name_and_place() {
