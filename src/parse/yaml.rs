@@ -160,29 +160,33 @@ fn doc_chunks(text: &str) -> Vec<(usize, usize)> {
 fn deep_block_line(text: &str) -> Option<usize> {
     let mut pos = 0;
     for line in text.split_inclusive('\n') {
-        let b = line.as_bytes();
-        let mut i = 0;
-        loop {
-            while matches!(b.get(i), Some(b' ' | b'\t')) {
-                i += 1;
-            }
-            let next_ws = |j: usize| matches!(b.get(j), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
-            match b.get(i) {
-                Some(b'-' | b'?' | b':') if next_ws(i + 1) => i += 1,
-                Some(b'&' | b'!') => {
-                    while !next_ws(i) {
-                        i += 1;
-                    }
-                }
-                _ => break,
-            }
-        }
-        if i > MAX_BLOCK_COLUMN {
+        if block_column(line.as_bytes()) > MAX_BLOCK_COLUMN {
             return Some(pos);
         }
         pos += line.len();
     }
     None
+}
+
+/// The column where a line's content starts after its indentation and block structure (`- `,
+/// `? `, `: `, anchors, tags).
+fn block_column(b: &[u8]) -> usize {
+    let mut i = 0;
+    loop {
+        while matches!(b.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+        let next_ws = |j: usize| matches!(b.get(j), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
+        match b.get(i) {
+            Some(b'-' | b'?' | b':') if next_ws(i + 1) => i += 1,
+            Some(b'&' | b'!') => {
+                while !next_ws(i) {
+                    i += 1;
+                }
+            }
+            _ => return i,
+        }
+    }
 }
 
 fn line_end(text: &str, at: usize) -> usize {
