@@ -210,7 +210,11 @@ impl Rule {
                     let subjects = if self.select.is_empty() {
                         vec![root]
                     } else {
-                        self.select.iter().flat_map(|p| p.resolve(root.clone()).hits).collect()
+                        let mut subjects = Vec::new();
+                        for p in &self.select {
+                            p.each_hit(root.clone(), &mut |h| subjects.push(h));
+                        }
+                        subjects
                     };
                     // A block whose `count` is 0 (or `for_each` empty) creates nothing to report on.
                     for subject in subjects.into_iter().filter(condition::may_exist) {
