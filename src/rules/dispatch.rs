@@ -105,15 +105,19 @@ impl<'a> Index<'a> {
                     .extend(inner.iter().flat_map(|m| m.entries()).map(|i| (e.key.as_str(), i.key.as_str())));
             }
         }
-        let subjects = [".", "items[*]"].map(Path::parse);
-        let kind = Path::parse("kind");
+        // Parsed once per process, walked without a vector per step: every file builds an index.
+        static SUBJECTS: std::sync::LazyLock<[Option<Path>; 2]> = std::sync::LazyLock::new(|| {
+            [".", "items[*]"].map(|p| Path::parse(p).ok().map(Path::without_keys))
+        });
+        static KIND: std::sync::LazyLock<Option<Path>> =
+            std::sync::LazyLock::new(|| Path::parse("kind").ok().map(Path::without_keys));
         for doc in docs {
-            for path in subjects.iter().flatten() {
-                for subject in path.resolve(Hit::root(doc)).hits {
-                    for hit in kind.iter().flat_map(|k| k.resolve(subject.clone()).hits) {
-                        kind_strings(hit.node, &mut index.kinds);
+            for path in SUBJECTS.iter().flatten() {
+                path.each_hit(Hit::root(doc), &mut |subject| {
+                    if let Some(kind) = KIND.as_ref() {
+                        kind.each_hit(subject, &mut |hit| kind_strings(hit.node, &mut index.kinds));
                     }
-                }
+                });
             }
         }
         index.first.sort_unstable();
