@@ -161,6 +161,33 @@ impl Condition {
                         rest = &rest[1..];
                         continue;
                     };
+                    // Alternatives that each start `**.key` (`**.containers…`, `**.initContainers…`)
+                    // share one walk of the subject.
+                    let below = rest
+                        .iter()
+                        .take_while(
+                            |c| matches!(c, Condition::Leaf { path: p, .. } if p.descendant_key().is_some()),
+                        )
+                        .count();
+                    if below > 1 {
+                        let (run, after) = rest.split_at(below);
+                        let leaves: Vec<(&Path, &[Test])> = run
+                            .iter()
+                            .filter_map(|c| match c {
+                                Condition::Leaf { path, tests } => Some((path, tests.as_slice())),
+                                _ => None,
+                            })
+                            .collect();
+                        let paths: Vec<&Path> = leaves.iter().map(|(p, _)| *p).collect();
+                        let resolved = Path::resolve_shared(&paths, subject.clone());
+                        for ((_, tests), res) in leaves.iter().zip(resolved) {
+                            let mut leaf = Leaf::new(tests, subject);
+                            res.hits.into_iter().for_each(|h| leaf.add(h, scope));
+                            add(leaf.finish(res.unknown));
+                        }
+                        rest = after;
+                        continue;
+                    }
                     // Alternatives on the same path (`empty-password`'s two `**` tests) share one walk.
                     let same = rest
                         .iter()

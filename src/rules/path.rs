@@ -170,9 +170,52 @@ impl Path {
         if self.keyless {
             start = start.map(|h| Hit { keys: Keys::default(), ..h });
         }
-        let keyed = !self.keyless;
-        let mut after_descendants = false;
-        let mut steps = self.steps.iter().peekable();
+        self.run_steps(0, start, res, false, !self.keyless)
+    }
+
+    /// The key after a leading `**` (`**.containers[*].image`), for [`Path::resolve_shared`].
+    pub fn descendant_key(&self) -> Option<&str> {
+        match self.steps.as_slice() {
+            [Step::Descendants, Step::Key(k), ..] => Some(k),
+            _ => None,
+        }
+    }
+
+    /// [`Path::resolve`] of several paths that start `**.key` (keys may differ) from one start, with
+    /// one walk of the nodes below it for all of them (`image-unpinned`'s `**.containers…`,
+    /// `**.initContainers…` and `**.ephemeralContainers…`). Paths without such a start get nothing.
+    pub fn resolve_shared<'a>(paths: &[&Path], start: Hit<'a>) -> Vec<Resolution<'a>> {
+        let keys: Vec<&str> = paths.iter().map(|p| p.descendant_key().unwrap_or_default()).collect();
+        // Keys the keyless ones do not need cost nothing but time.
+        let keyed = paths.iter().any(|p| !p.keyless);
+        let start = if keyed { start } else { Hit { keys: Keys::default(), ..start } };
+        let mut outs: Vec<Vec<Hit<'a>>> = vec![Vec::new(); paths.len()];
+        let mut unknowns = vec![false; paths.len()];
+        descend_to_keys(start, &keys, keyed, &mut outs, &mut unknowns);
+        paths
+            .iter()
+            .zip(outs.into_iter().zip(unknowns))
+            .map(|(p, (hits, unknown))| match p.descendant_key() {
+                Some(_) => {
+                    let mut hits = hits;
+                    dedup_nodes(&mut hits);
+                    p.run_steps(2, None, Resolution { hits, unknown }, true, keyed)
+                }
+                None => Resolution::default(),
+            })
+            .collect()
+    }
+
+    /// Resolves `self.steps[from..]` on `start` and the hits already in `res`.
+    fn run_steps<'a>(
+        &self,
+        from: usize,
+        mut start: Option<Hit<'a>>,
+        mut res: Resolution<'a>,
+        mut after_descendants: bool,
+        keyed: bool,
+    ) -> Resolution<'a> {
+        let mut steps = self.steps.get(from..).unwrap_or_default().iter().peekable();
         while let Some(step) = steps.next() {
             let mut next = Vec::new();
             let from = std::mem::take(&mut res.hits);
@@ -197,9 +240,8 @@ impl Path {
             // `**` reaches a list and its items; a key step after it then flattens the list into the
             // same items. Before any `**`, the hits of a step are distinct nodes none of which holds
             // another, so a `**` alone gives each node once and needs no check.
-            if (after_descendants || key_after_descendants) && next.len() > 1 {
-                let mut seen = std::collections::HashSet::with_capacity(next.len());
-                next.retain(|h| seen.insert(std::ptr::from_ref(h.node) as usize));
+            if after_descendants || key_after_descendants {
+                dedup_nodes(&mut next);
             }
             after_descendants |= *step == Step::Descendants;
             res.hits = next;
@@ -331,7 +373,31 @@ fn walk<'a>(hit: Hit<'a>, keyed: bool, f: &mut dyn FnMut(Hit<'a>), unknown: &mut
 /// entries; a list's items' entries, flattened). Keys are kept as a stack of names during the walk
 /// and turned into a hit's shared key list only for the entries that match. The caller removes the
 /// repeats (a list's items are reached through the list and again on their own).
+/// Keeps the first hit of each node.
+fn dedup_nodes(hits: &mut Vec<Hit<'_>>) {
+    if hits.len() > 1 {
+        let mut seen = std::collections::HashSet::with_capacity(hits.len());
+        hits.retain(|h| seen.insert(std::ptr::from_ref(h.node) as usize));
+    }
+}
+
 fn descend_to_key<'a>(hit: Hit<'a>, key: &str, keyed: bool, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
+    let mut outs = [std::mem::take(out)];
+    let mut unknowns = [*unknown];
+    descend_to_keys(hit, &[key], keyed, &mut outs, &mut unknowns);
+    let [o] = outs;
+    *out = o;
+    *unknown = unknowns[0];
+}
+
+/// [`descend_to_key`] for several keys in one walk: `outs[i]` and `unknowns[i]` are key `i`'s.
+fn descend_to_keys<'a>(
+    hit: Hit<'a>,
+    keys: &[&str],
+    keyed: bool,
+    outs: &mut [Vec<Hit<'a>>],
+    unknowns: &mut [bool],
+) {
     /// A node still to visit: how many names of `names` lead to its parent, and its own entry's.
     struct Visit<'a> {
         node: &'a Node,
@@ -347,7 +413,9 @@ fn descend_to_key<'a>(hit: Hit<'a>, key: &str, keyed: bool, out: &mut Vec<Hit<'a
         let keys_here = || {
             if keyed { names.iter().fold(base.clone(), |keys, n| keys.push(n)) } else { Keys::default() }
         };
-        matches_of(v.node, key, &keys_here, out, unknown);
+        for ((key, out), unknown) in keys.iter().zip(outs.iter_mut()).zip(unknowns.iter_mut()) {
+            matches_of(v.node, key, &keys_here, out, unknown);
+        }
         match &v.node.value {
             Value::Map(entries) => {
                 let depth = names.len();
@@ -361,7 +429,7 @@ fn descend_to_key<'a>(hit: Hit<'a>, key: &str, keyed: bool, out: &mut Vec<Hit<'a
                 let depth = names.len();
                 stack.extend(items.iter().rev().map(|n| Visit { node: n, depth, name: None }));
             }
-            Value::Expr(_) => *unknown = true,
+            Value::Expr(_) => unknowns.iter_mut().for_each(|u| *u = true),
             _ => {}
         }
     }
@@ -594,6 +662,64 @@ mod tests {
                 };
                 assert_eq!(shape(&handed), shape(&resolved.hits), "`{p}` keyless: {keyless}");
                 assert_eq!(unknown, resolved.unknown, "`{p}` keyless: {keyless}");
+            }
+        }
+    }
+
+    /// One shared walk for several `**.key` paths gives each what its own `resolve` gives.
+    #[test]
+    fn shared_descendant_walks_match_separate_ones() {
+        let expr =
+            || Node::new(Span::default(), Value::Expr(Box::new(crate::model::Expr::Other("x".into()))));
+        let pod = |image: &str| map(vec![("containers", list(vec![map(vec![("image", s(image))])]))]);
+        let root = map(vec![
+            ("spec", map(vec![("template", map(vec![("spec", pod("a"))]))])),
+            (
+                "containers",
+                list(vec![map(vec![("image", s("b"))]), list(vec![map(vec![("image", s("c"))])])]),
+            ),
+            ("items", list(vec![pod("d"), map(vec![("initContainers", expr())]), expr()])),
+            ("dynamic", map(vec![("initContainers", map(vec![]))])),
+            ("nested", map(vec![("containers", map(vec![("containers", s("f"))]))])),
+        ]);
+        let shape = |r: &Resolution<'_>| {
+            let hits: Vec<_> = r
+                .hits
+                .iter()
+                .map(|h| {
+                    let keys: Vec<String> = h.keys.to_vec().iter().map(|k| k.to_string()).collect();
+                    (std::ptr::from_ref(h.node) as usize, h.key.map(str::to_string), keys)
+                })
+                .collect();
+            (hits, r.unknown)
+        };
+        let sets: [&[&str]; 3] = [
+            &["**.containers[*].image", "**.initContainers[*].image", "**.image"],
+            &["**.containers", "**.containers.image", "**.absent", "**.initContainers"],
+            &["**.image", "**.image"],
+        ];
+        for set in sets {
+            for keyless in [false, true] {
+                let paths: Vec<Path> = set
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| {
+                        let p = Path::parse(p).unwrap();
+                        // Mixed: every other path keyless.
+                        if keyless && i % 2 == 0 { p.without_keys() } else { p }
+                    })
+                    .collect();
+                let refs: Vec<&Path> = paths.iter().collect();
+                let shared = Path::resolve_shared(&refs, Hit::root(&root));
+                for (p, got) in paths.iter().zip(&shared) {
+                    let alone = p.resolve(Hit::root(&root));
+                    let (mut a, b) = (shape(got), shape(&alone));
+                    // A keyless path walked with keyed ones may carry keys it never reads.
+                    if p.keyless {
+                        a.0.iter_mut().zip(&b.0).for_each(|(x, y)| x.2 = y.2.clone());
+                    }
+                    assert_eq!(a, b, "{} in {set:?}", p.as_str());
+                }
             }
         }
     }
