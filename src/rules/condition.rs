@@ -323,6 +323,9 @@ impl Test {
             // Most nodes a `**` reaches are scalars, where a condition that needs a key or an item
             // of its subject is false without evaluating it.
             Test::Where(cond) if is_plain_scalar(node) && cond.false_on_scalars() => return Truth::False,
+            Test::Where(cond) if matches!(&node.value, Value::Map(e) if cond.false_on_map(e)) => {
+                return Truth::False;
+            }
             Test::Where(cond) => return cond.eval(hit, scope),
             Test::ReferencedBy { select, attribute, name, filter } => {
                 let target = Target { hit, name: name.as_ref() };
@@ -429,6 +432,21 @@ impl Condition {
                     Some(Step::Key(_) | Step::AnyKey | Step::AnyItem | Step::Index(_))
                 )
             }
+            Condition::Not(_) | Condition::Absent { .. } => false,
+        }
+    }
+
+    /// Whether the condition is false on a map with these entries because a key one of its parts
+    /// needs is missing (`all = [{ path = "name", … }, …]` on a map without `name`), without
+    /// evaluating it. A `dynamic` block may generate the key, so a map with one is left alone.
+    fn false_on_map(&self, entries: &[crate::model::Entry]) -> bool {
+        match self {
+            Condition::All(items) => items.iter().any(|c| c.false_on_map(entries)),
+            Condition::Any(items) => items.iter().all(|c| c.false_on_map(entries)),
+            Condition::Leaf { path, .. } => match path.steps.as_slice() {
+                [Step::Key(k), ..] => entries.iter().all(|e| e.key != *k && e.key != "dynamic"),
+                _ => false,
+            },
             Condition::Not(_) | Condition::Absent { .. } => false,
         }
     }
@@ -973,6 +991,33 @@ resource "x" "many" {
                 }
             }
         }
+    }
+
+    /// A condition said to be false on a map for a missing key is false when evaluated on it; one
+    /// whose key a `dynamic` block may generate is not ruled out.
+    #[test]
+    fn conditions_false_on_maps_are_false_when_evaluated() {
+        let entry = |k: &str, v: Value| crate::model::Entry {
+            key: k.into(),
+            key_span: crate::span::Span::default(),
+            value: Node::new(crate::span::Span::default(), v),
+        };
+        let map =
+            |entries: Vec<crate::model::Entry>| Node::new(crate::span::Span::default(), Value::Map(entries));
+        let plain = map(vec![entry("value", Value::Str(String::new())), entry("other", Value::Null)]);
+        let dynamic = map(vec![entry("dynamic", Value::Map(vec![entry("name", Value::Map(Vec::new()))]))]);
+        let cond = |t: &str| compile_condition(t).unwrap_or_else(|e| panic!("{e}"));
+        let missing =
+            cond("all = [{ path = \"name\", matches = \"x\" }, { path = \"value\", equals = \"\" }]");
+        let Condition::All(items) = &missing else { panic!("not an all") };
+        let entries = |n: &Node| n.entries().to_vec();
+        assert!(missing.false_on_map(&entries(&plain)));
+        assert!(matches!(missing.eval(&Hit::root(&plain), &Scope { docs: &[] }), Truth::False));
+        assert!(!missing.false_on_map(&entries(&dynamic)));
+        assert!(!items[1].false_on_map(&entries(&plain)));
+        let either = cond("any = [{ path = \"name\", exists = true }, { path = \"other\", exists = true }]");
+        assert!(!either.false_on_map(&entries(&plain)));
+        assert!(!cond("path = \"name\"\nexists = false").false_on_map(&entries(&plain)));
     }
 
     #[test]
