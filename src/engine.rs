@@ -17,6 +17,7 @@ use crate::workspace::Workspace;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
@@ -739,7 +740,7 @@ pub(crate) fn fingerprint(file: &Loaded, findings: &mut [Finding]) {
 
 /// [`fingerprint`] over a file's text, for files read without being checked.
 fn fingerprint_in(file: &SuppressTarget<'_>, findings: &mut [Finding]) {
-    findings.sort_by_key(|f| (f.location.span, f.rule.name.clone()));
+    findings.sort_by(|a, b| (a.location.span, &a.rule.name).cmp(&(b.location.span, &b.rule.name)));
     let mut seen: HashMap<String, usize> = HashMap::new();
     for f in findings.iter_mut() {
         let line_no = f.location.start.line as usize - 1;
@@ -747,16 +748,40 @@ fn fingerprint_in(file: &SuppressTarget<'_>, findings: &mut [Finding]) {
         let line = if own { file.text.get(file.index.line_span(file.text, line_no).range()) } else { None };
         let line = line.unwrap_or("");
         let snippet = if own { file.text.get(f.location.span.range()).unwrap_or("") } else { &f.message };
-        let key = format!("{}\0{}\0{}", f.rule.name, normalise(line), normalise(snippet));
-        let n = seen.entry(key.clone()).or_insert(0);
-        *n += 1;
-        let digest = Sha256::digest(format!("{key}\0{n}").as_bytes());
-        f.fingerprint = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        let mut key = String::with_capacity(f.rule.name.len() + line.len() + snippet.len() + 2);
+        key.push_str(&f.rule.name);
+        key.push('\0');
+        normalise_into(line, &mut key);
+        key.push('\0');
+        normalise_into(snippet, &mut key);
+        let n = match seen.get_mut(&key) {
+            Some(n) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                seen.insert(key.clone(), 1);
+                1
+            }
+        };
+        // The bytes of `{key}\0{n}`, hashed as before: fingerprints are kept in baselines.
+        let digest = Sha256::new().chain_update(&key).chain_update(format!("\0{n}")).finalize();
+        let mut hex = String::with_capacity(32);
+        for b in digest.iter().take(16) {
+            let _ = write!(hex, "{b:02x}");
+        }
+        f.fingerprint = hex;
     }
 }
 
-fn normalise(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+/// `s` with each run of whitespace as one space and none at either end, appended to `out`.
+fn normalise_into(s: &str, out: &mut String) {
+    for (i, word) in s.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
 }
 
 #[cfg(test)]
