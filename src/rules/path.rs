@@ -527,23 +527,36 @@ mod tests {
         assert!(!texts("egress", &root).1);
     }
 
-    /// `**.k` walks once; it must give what `**` then `k` give, hit for hit, in the same order.
-    #[test]
-    fn descendants_then_key_in_one_walk_match_the_two_steps() {
+    /// Container lists at every depth, in lists of lists, behind unknown values and `dynamic` blocks.
+    fn workloads() -> Node {
         let expr =
             || Node::new(Span::default(), Value::Expr(Box::new(crate::model::Expr::Other("x".into()))));
         let pod = |image: &str| map(vec![("containers", list(vec![map(vec![("image", s(image))])]))]);
-        let root = map(vec![
+        map(vec![
             ("spec", map(vec![("template", map(vec![("spec", pod("a"))]))])),
             (
                 "containers",
                 list(vec![map(vec![("image", s("b"))]), list(vec![map(vec![("image", s("c"))])])]),
             ),
-            ("items", list(vec![pod("d"), map(vec![("containers", expr())]), expr()])),
+            (
+                "items",
+                list(vec![
+                    pod("d"),
+                    map(vec![("containers", expr())]),
+                    map(vec![("initContainers", expr())]),
+                    expr(),
+                ]),
+            ),
             ("containers", s("e")),
-            ("dynamic", map(vec![("containers", map(vec![]))])),
+            ("dynamic", map(vec![("containers", map(vec![])), ("initContainers", map(vec![]))])),
             ("nested", map(vec![("containers", map(vec![("containers", s("f"))]))])),
-        ]);
+        ])
+    }
+
+    /// `**.k` walks once; it must give what `**` then `k` give, hit for hit, in the same order.
+    #[test]
+    fn descendants_then_key_in_one_walk_match_the_two_steps() {
+        let root = workloads();
         let seen = |hits: &[Hit<'_>]| {
             hits.iter()
                 .map(|h| {
@@ -669,19 +682,7 @@ mod tests {
     /// One shared walk for several `**.key` paths gives each what its own `resolve` gives.
     #[test]
     fn shared_descendant_walks_match_separate_ones() {
-        let expr =
-            || Node::new(Span::default(), Value::Expr(Box::new(crate::model::Expr::Other("x".into()))));
-        let pod = |image: &str| map(vec![("containers", list(vec![map(vec![("image", s(image))])]))]);
-        let root = map(vec![
-            ("spec", map(vec![("template", map(vec![("spec", pod("a"))]))])),
-            (
-                "containers",
-                list(vec![map(vec![("image", s("b"))]), list(vec![map(vec![("image", s("c"))])])]),
-            ),
-            ("items", list(vec![pod("d"), map(vec![("initContainers", expr())]), expr()])),
-            ("dynamic", map(vec![("initContainers", map(vec![]))])),
-            ("nested", map(vec![("containers", map(vec![("containers", s("f"))]))])),
-        ]);
+        let root = workloads();
         let shape = |r: &Resolution<'_>| {
             let hits: Vec<_> = r
                 .hits
