@@ -228,7 +228,9 @@ impl Path {
                     steps.next();
                     key_after_descendants = true;
                     for hit in hits {
-                        descend_to_key(hit, key, keyed, &mut next, &mut res.unknown);
+                        let (out, unknown) =
+                            (std::slice::from_mut(&mut next), std::slice::from_mut(&mut res.unknown));
+                        descend_to_keys(hit, &[key.as_str()], keyed, out, unknown);
                     }
                 }
                 _ => {
@@ -368,11 +370,6 @@ fn walk<'a>(hit: Hit<'a>, keyed: bool, f: &mut dyn FnMut(Hit<'a>), unknown: &mut
     }
 }
 
-/// `**` then `key` in one walk, with the hits (and their order) the two steps give: every node
-/// below `hit` in document order, each contributing what a `key` step gives on it (its `key`
-/// entries; a list's items' entries, flattened). Keys are kept as a stack of names during the walk
-/// and turned into a hit's shared key list only for the entries that match. The caller removes the
-/// repeats (a list's items are reached through the list and again on their own).
 /// Keeps the first hit of each node.
 fn dedup_nodes(hits: &mut Vec<Hit<'_>>) {
     if hits.len() > 1 {
@@ -381,16 +378,13 @@ fn dedup_nodes(hits: &mut Vec<Hit<'_>>) {
     }
 }
 
-fn descend_to_key<'a>(hit: Hit<'a>, key: &str, keyed: bool, out: &mut Vec<Hit<'a>>, unknown: &mut bool) {
-    let mut outs = [std::mem::take(out)];
-    let mut unknowns = [*unknown];
-    descend_to_keys(hit, &[key], keyed, &mut outs, &mut unknowns);
-    let [o] = outs;
-    *out = o;
-    *unknown = unknowns[0];
-}
-
-/// [`descend_to_key`] for several keys in one walk: `outs[i]` and `unknowns[i]` are key `i`'s.
+/// `**` then a `key` step in one walk, for each of `keys` at once, with the hits (and their order)
+/// the two steps give: every node below `hit` in document order, each contributing what a `key`
+/// step gives on it (its `key` entries; a list's items' entries, flattened) to `outs[i]`, and
+/// `unknowns[i]` set where the walk crosses a value that cannot be known. Keys are kept as a stack of
+/// names during the walk and turned into a hit's shared key list only for the entries that match.
+/// The caller removes the repeats (a list's items are reached through the list and again on their
+/// own).
 fn descend_to_keys<'a>(
     hit: Hit<'a>,
     keys: &[&str],
@@ -435,7 +429,7 @@ fn descend_to_keys<'a>(
     }
 }
 
-/// What a `key` step gives on one node (see [`apply`]), for [`descend_to_key`]: `keys` builds the
+/// What a `key` step gives on one node (see [`apply`]), for [`descend_to_keys`]: `keys` builds the
 /// node's key list when an entry matches.
 fn matches_of<'a>(
     node: &'a Node,
