@@ -141,82 +141,7 @@ impl Condition {
                 }
                 if unknown { Truth::Unknown } else { Truth::True(witnesses) }
             }
-            // Every true alternative contributes its witnesses, so two bad containers are two findings.
-            Condition::Any(items) => {
-                let mut witnesses = Vec::new();
-                let mut any_true = false;
-                let mut unknown = false;
-                let mut add = |truth| match truth {
-                    Truth::True(w) => {
-                        any_true = true;
-                        witnesses.extend(w);
-                    }
-                    Truth::Unknown => unknown = true,
-                    Truth::False => {}
-                };
-                let mut rest = &items[..];
-                while let Some(first) = rest.first() {
-                    let Condition::Leaf { path, .. } = first else {
-                        add(first.eval(subject, scope));
-                        rest = &rest[1..];
-                        continue;
-                    };
-                    // Alternatives that each start `**.key` (`**.containers…`, `**.initContainers…`)
-                    // share one walk of the subject.
-                    let below = rest
-                        .iter()
-                        .take_while(
-                            |c| matches!(c, Condition::Leaf { path: p, .. } if p.descendant_key().is_some()),
-                        )
-                        .count();
-                    if below > 1 {
-                        let (run, after) = rest.split_at(below);
-                        let leaves: Vec<(&Path, &[Test])> = run
-                            .iter()
-                            .filter_map(|c| match c {
-                                Condition::Leaf { path, tests } => Some((path, tests.as_slice())),
-                                _ => None,
-                            })
-                            .collect();
-                        let paths: Vec<&Path> = leaves.iter().map(|(p, _)| *p).collect();
-                        let resolved = Path::resolve_shared(&paths, subject.clone());
-                        for ((_, tests), res) in leaves.iter().zip(resolved) {
-                            let mut leaf = Leaf::new(tests, subject);
-                            res.hits.into_iter().for_each(|h| leaf.add(h, scope));
-                            add(leaf.finish(res.unknown));
-                        }
-                        rest = after;
-                        continue;
-                    }
-                    // Alternatives on the same path (`empty-password`'s two `**` tests) share one walk.
-                    let same = rest
-                        .iter()
-                        .take_while(|c| matches!(c, Condition::Leaf { path: p, .. } if p == path))
-                        .count();
-                    let (run, after) = rest.split_at(same);
-                    let mut leaves: Vec<Leaf<'_, 'a>> = run
-                        .iter()
-                        .filter_map(|c| match c {
-                            Condition::Leaf { tests, .. } => Some(Leaf::new(tests, subject)),
-                            _ => None,
-                        })
-                        .collect();
-                    let walk_unknown = path.each_hit(subject.clone(), &mut |hit| {
-                        for leaf in &mut leaves {
-                            leaf.add(hit.clone(), scope);
-                        }
-                    });
-                    for leaf in leaves {
-                        add(leaf.finish(walk_unknown));
-                    }
-                    rest = after;
-                }
-                match (any_true, unknown) {
-                    (true, _) => Truth::True(witnesses),
-                    (false, true) => Truth::Unknown,
-                    (false, false) => Truth::False,
-                }
-            }
+            Condition::Any(items) => any(items, subject, scope),
             Condition::Not(inner) => match inner.eval(subject, scope) {
                 Truth::True(_) => Truth::False,
                 Truth::False => Truth::True(Vec::new()),
@@ -239,6 +164,80 @@ impl Condition {
                 leaf.finish(unknown)
             }
         }
+    }
+}
+
+/// Every true alternative contributes its witnesses, so two bad containers are two findings.
+/// Alternatives that read the same nodes share the walk that reaches them.
+fn any<'a>(items: &[Condition], subject: &Hit<'a>, scope: &Scope<'a>) -> Truth<'a> {
+    let mut witnesses = Vec::new();
+    let mut any_true = false;
+    let mut unknown = false;
+    let mut add = |truth| match truth {
+        Truth::True(w) => {
+            any_true = true;
+            witnesses.extend(w);
+        }
+        Truth::Unknown => unknown = true,
+        Truth::False => {}
+    };
+    let mut rest = items;
+    while let Some(first) = rest.first() {
+        let Condition::Leaf { path, .. } = first else {
+            add(first.eval(subject, scope));
+            rest = &rest[1..];
+            continue;
+        };
+        // Alternatives that each start `**.key` (`**.containers…`, `**.initContainers…`)
+        // share one walk of the subject.
+        let below = rest
+            .iter()
+            .take_while(|c| matches!(c, Condition::Leaf { path: p, .. } if p.descendant_key().is_some()))
+            .count();
+        if below > 1 {
+            let (run, after) = rest.split_at(below);
+            let leaves: Vec<(&Path, &[Test])> = run
+                .iter()
+                .filter_map(|c| match c {
+                    Condition::Leaf { path, tests } => Some((path, tests.as_slice())),
+                    _ => None,
+                })
+                .collect();
+            let paths: Vec<&Path> = leaves.iter().map(|(p, _)| *p).collect();
+            let resolved = Path::resolve_shared(&paths, subject.clone());
+            for ((_, tests), res) in leaves.iter().zip(resolved) {
+                let mut leaf = Leaf::new(tests, subject);
+                res.hits.into_iter().for_each(|h| leaf.add(h, scope));
+                add(leaf.finish(res.unknown));
+            }
+            rest = after;
+            continue;
+        }
+        // Alternatives on the same path (`empty-password`'s two `**` tests) share one walk.
+        let same =
+            rest.iter().take_while(|c| matches!(c, Condition::Leaf { path: p, .. } if p == path)).count();
+        let (run, after) = rest.split_at(same);
+        let mut leaves: Vec<Leaf<'_, 'a>> = run
+            .iter()
+            .filter_map(|c| match c {
+                Condition::Leaf { tests, .. } => Some(Leaf::new(tests, subject)),
+                _ => None,
+            })
+            .collect();
+        let walk_unknown = path.each_hit(subject.clone(), &mut |hit| {
+            for leaf in &mut leaves {
+                leaf.add(hit.clone(), scope);
+            }
+        });
+        for leaf in leaves {
+            add(leaf.finish(walk_unknown));
+        }
+        rest = after;
+    }
+    match (any_true, unknown) {
+        (true, _) => Truth::True(witnesses),
+        (false, true) => Truth::Unknown,
+        (false, false) => Truth::False,
     }
 }
 
