@@ -130,7 +130,8 @@ pub struct RuleSet {
     pub rules: Vec<Arc<Rule>>,
     /// Names and codes of every loaded rule, enabled or not (suppressions may name disabled rules).
     pub known: Vec<String>,
-    /// `rules` by what they select, built on first use (see [`RuleSet::router`]).
+    /// `rules` by what they select, built on first use (see [`RuleSet::router`]): change `rules`
+    /// before a set's first check, or build a new set, never after.
     router: std::sync::OnceLock<super::dispatch::Router>,
 }
 
