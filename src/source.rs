@@ -122,14 +122,7 @@ pub enum Decoded {
 /// Decodes bytes as UTF-8 text. A BOM is dropped (editors do not count it either). Each byte that is
 /// not valid UTF-8 becomes one `?`, so byte offsets still match the file and the rest is still checked.
 pub fn decode(bytes: &[u8]) -> Decoded {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.contains(&0) {
-        return Decoded::Binary;
-    }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Decoded::Text { text: text.to_string(), invalid_utf8_at: None },
-        Err(_) => lossy(bytes),
-    }
+    decode_owned(bytes.to_vec())
 }
 
 /// [`decode`], taking the bytes: valid UTF-8 (nearly every file) becomes the text without a copy.
