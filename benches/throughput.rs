@@ -365,6 +365,8 @@ fn run_size(args: &Args, files: usize, rules: &RuleSet) -> Summary {
 
     let mut samples: BTreeMap<Phase, Vec<Duration>> = BTreeMap::new();
     let mut check_samples: BTreeMap<usize, Vec<Duration>> = BTreeMap::new();
+    // Each rule's thread time per measured run, and the files it ran on, by index in `rules`.
+    let mut rule_samples: BTreeMap<usize, (Vec<Duration>, usize)> = BTreeMap::new();
     let mut findings: Option<usize> = None;
     let mut discovered: Option<usize> = None;
     let mut tally: Option<ParseTally> = None;
@@ -461,6 +463,11 @@ fn run_size(args: &Args, files: usize, rules: &RuleSet) -> Summary {
             for (i, p) in CheckPhase::ALL.iter().enumerate() {
                 check_samples.entry(i).or_default().push(timings.get(*p));
             }
+            for (i, (d, n)) in timings.rules().into_iter().enumerate().filter(|(_, (_, n))| *n > 0) {
+                let entry = rule_samples.entry(i).or_default();
+                entry.0.push(d);
+                entry.1 = n;
+            }
         }
     }
 
@@ -556,6 +563,36 @@ fn run_size(args: &Args, files: usize, rules: &RuleSet) -> Summary {
             fmt_duration(check_median.mul_f64(share))
         );
     }
+
+    // The rules phase, rule by rule: where a rule-level optimisation would pay.
+    let rules_median = medians.get(CheckPhase::Rules as usize).copied().unwrap_or_default();
+    let mut by_rule: Vec<(&str, Duration, usize)> = rule_samples
+        .iter()
+        .filter_map(|(&i, (d, n))| Some((rules.rules.get(i)?.meta.name.as_str(), median(d), *n)))
+        .collect();
+    by_rule.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let shown = 12.min(by_rule.len());
+    println!();
+    println!(
+        "| slowest rules ({shown} of {} that ran) | thread time (median) | share of rules | files | µs per file |",
+        by_rule.len()
+    );
+    println!("|---|---:|---:|---:|---:|");
+    for (name, d, n) in by_rule.iter().take(shown) {
+        println!(
+            "| `{name}` | {} | {:.1}% | {n} | {:.1} |",
+            fmt_duration(*d),
+            100.0 * d.as_secs_f64() / rules_median.as_secs_f64().max(1e-9),
+            d.as_secs_f64() * 1e6 / (*n).max(1) as f64
+        );
+    }
+    let rest: Duration = by_rule.iter().skip(shown).map(|r| r.1).sum();
+    println!(
+        "| the other {} | {} | {:.1}% | | |",
+        by_rule.len() - shown,
+        fmt_duration(rest),
+        100.0 * rest.as_secs_f64() / rules_median.as_secs_f64().max(1e-9)
+    );
 
     let mut peaks = [None; 3];
     if args.memory {

@@ -444,6 +444,7 @@ fn check_unit(
     let var_refs: Vec<&Loaded> = var_files.iter().collect();
     let mut findings = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut rule_runs = Vec::new();
     for (i, file) in members.into_iter().enumerate() {
         let started = std::time::Instant::now();
         let mut in_rules = std::time::Duration::ZERO;
@@ -452,10 +453,14 @@ fn check_unit(
         let origins = evaluated.get(i).map_or(&[][..], |e| &e.1[..]);
         let mut file_findings = Vec::new();
         let routed = rules.router().candidates(view.index());
-        for rule in routed.iter().filter_map(|&i| rules.rules.get(i)).filter(|r| r.applies_to(file.kind)) {
+        let picked = routed.iter().filter_map(|&r| Some(r).zip(rules.rules.get(r)));
+        for (r, rule) in picked.filter(|(_, rule)| rule.applies_to(file.kind)) {
             let running = clock.map(|_| std::time::Instant::now());
             let raws = rule.run_routed(&view, &docs);
-            in_rules += running.map_or(std::time::Duration::ZERO, |r| r.elapsed());
+            if let Some(took) = running.map(|r| r.elapsed()) {
+                in_rules += took;
+                rule_runs.push((r, took));
+            }
             for raw in raws {
                 others.extend(raw.file.clone());
                 others.extend(raw.related.iter().filter_map(|r| r.file.clone()));
@@ -488,6 +493,9 @@ fn check_unit(
             t.add(Phase::Rules, in_rules);
             t.add(Phase::Findings, started.elapsed().saturating_sub(in_rules));
         }
+    }
+    if let Some(t) = clock {
+        t.add_rules(&rule_runs);
     }
     (findings, diagnostics, others, reads.into_inner())
 }

@@ -40,6 +40,9 @@ impl Phase {
 #[derive(Debug, Default)]
 pub struct Timings {
     nanos: [AtomicU64; 8],
+    /// Each rule's time (a part of [`Phase::Rules`]) and how many files it ran on, by the rule's
+    /// index in the run's rule set.
+    rules: std::sync::Mutex<Vec<(Duration, usize)>>,
 }
 
 impl Timings {
@@ -52,8 +55,27 @@ impl Timings {
         Duration::from_nanos(self.nanos[phase as usize].load(Ordering::Relaxed))
     }
 
+    /// Adds rule runs, each `(index of the rule in its rule set, time of one run on one file)`:
+    /// a unit's runs at once, so the lock is taken once per unit, not once per rule and file.
+    pub fn add_rules(&self, runs: &[(usize, Duration)]) {
+        let mut rules = self.rules.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for &(rule, d) in runs {
+            if rules.len() <= rule {
+                rules.resize(rule + 1, (Duration::ZERO, 0));
+            }
+            rules[rule].0 += d;
+            rules[rule].1 += 1;
+        }
+    }
+
+    /// Each rule's summed time and number of runs (files it ran on), by its index in the rule set.
+    pub fn rules(&self) -> Vec<(Duration, usize)> {
+        self.rules.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
     pub fn reset(&self) {
         self.nanos.iter().for_each(|n| n.store(0, Ordering::Relaxed));
+        self.rules.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
     }
 }
 
