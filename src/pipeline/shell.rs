@@ -614,11 +614,24 @@ fn folded(region: &str, cursor: usize, line: &str) -> Option<(Vec<Piece>, usize)
 /// Where `line` appears in `region` as a whole line's content: followed by a line end, the end of
 /// the region, or a closing quote.
 fn find_line(region: &str, line: &str) -> Option<usize> {
-    let mut from = 0;
+    let ends_line = |at: usize| {
+        matches!(region.as_bytes().get(at + line.len()), None | Some(b'\n' | b'\r' | b'"' | b'\''))
+    };
+    // The line is nearly always the next one, after the indentation: try the starts up to there
+    // before a substring search (whose setup was most of this function's cost).
+    let gap = region.bytes().take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')).count();
+    for at in 0..=gap.min(region.len()) {
+        if region.get(at..).is_some_and(|r| r.starts_with(line)) && ends_line(at) {
+            return Some(at);
+        }
+    }
+    let mut from = gap + 1;
+    while from < region.len() && !region.is_char_boundary(from) {
+        from += 1;
+    }
     while let Some(i) = region.get(from..).and_then(|r| r.find(line)) {
         let at = from + i;
-        let after = region.as_bytes().get(at + line.len());
-        if matches!(after, None | Some(b'\n' | b'\r' | b'"' | b'\'')) {
+        if ends_line(at) {
             return Some(at);
         }
         from = at + 1;
@@ -632,6 +645,36 @@ fn find_line(region: &str, line: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `find_line` tries the starts up to the next line's text before searching: it must find what a
+    /// plain search for the first occurrence followed by an end of line finds.
+    #[test]
+    fn find_line_finds_the_first_occurrence_a_search_finds() {
+        fn searched(region: &str, line: &str) -> Option<usize> {
+            region.match_indices(line).map(|(at, _)| at).find(|&at| {
+                matches!(region.as_bytes().get(at + line.len()), None | Some(b'\n' | b'\r' | b'"' | b'\''))
+            })
+        }
+        let regions = [
+            "|\n  echo hi\n  echo hi\n",
+            "\n    echo hi\n",
+            "  echo hi there\n  echo hi\n",
+            "\n\t  indented\n  indented\n",
+            "\"echo hi\"",
+            "'échoé'\n  échoé\n",
+            "\r\n  a\r\n  ab\n  a\n",
+            "",
+            "   ",
+            "x\n  make deploy ENV=prod\n",
+        ];
+        let lines =
+            ["echo hi", "  indented", "indented", "a", "ab", "échoé", "missing", "make deploy ENV=prod", " "];
+        for region in regions {
+            for line in lines {
+                assert_eq!(find_line(region, line), searched(region, line), "{line:?} in {region:?}");
+            }
+        }
+    }
 
     fn words(s: &Script, i: usize) -> Vec<(String, WordKind)> {
         s.commands[i].args.iter().map(|w| (w.text().to_string(), w.kind)).collect()

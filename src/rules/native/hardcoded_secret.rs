@@ -21,6 +21,8 @@ struct Patterns {
     /// All of `tokens` in one: most strings hold none, and one pass with the literal prefilter this
     /// builds rules them out (eight separate searches were most of the rule's cost).
     any_token: Regex,
+    /// The fewest bytes any token can be: shorter strings (most of them) skip the search.
+    min_token_len: usize,
     strong_key: Regex,
     weak_key: Regex,
     not_secret_key: Regex,
@@ -38,8 +40,10 @@ static PATTERNS: LazyLock<Option<Patterns>> = LazyLock::new(|| {
         ("private key", r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----"),
         ("JSON Web Token", r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
     ];
-    let any_token =
-        Regex::new(&tokens.iter().map(|(_, re)| format!("(?:{re})")).collect::<Vec<_>>().join("|")).ok()?;
+    let any_token_source = tokens.iter().map(|(_, re)| format!("(?:{re})")).collect::<Vec<_>>().join("|");
+    let any_token = Regex::new(&any_token_source).ok()?;
+    let min_token_len =
+        regex_syntax::parse(&any_token_source).ok()?.properties().minimum_len().unwrap_or_default();
     let tokens = tokens
         .into_iter()
         .map(|(name, re)| Regex::new(re).ok().map(|r| (name, r)))
@@ -47,6 +51,7 @@ static PATTERNS: LazyLock<Option<Patterns>> = LazyLock::new(|| {
     Some(Patterns {
         tokens,
         any_token,
+        min_token_len,
         strong_key: Regex::new(
             r"(?i)(passw(or)?d|passwd|\bpwd\b|_pwd$|secret|private[_-]?key|api[_-]?key|access[_-]?key|client[_-]?secret|credentials?$|auth[_-]?token|access[_-]?token|bearer)",
         )
@@ -171,7 +176,7 @@ fn token_kind(p: &Patterns, s: &str) -> Option<&'static str> {
 
 /// The kind of the first known token in `s`, and the token's text.
 fn token_match<'s>(p: &Patterns, s: &'s str) -> Option<(&'static str, &'s str)> {
-    if !p.any_token.is_match(s) {
+    if s.len() < p.min_token_len || !p.any_token.is_match(s) {
         return None;
     }
     p.tokens.iter().find_map(|(name, re)| {
@@ -258,6 +263,23 @@ mod tests {
         assert_eq!(token_kind(p(), &format!("ghp_{}", "a1B2".repeat(9))), Some("GitHub token"));
         assert_eq!(token_kind(p(), "-----BEGIN RSA PRIVATE KEY-----\nMIIE"), Some("private key"));
         assert_eq!(token_kind(p(), "not a token"), None);
+    }
+
+    /// The length gate before the token search: the shortest token of each kind still gets through.
+    #[test]
+    fn shortest_tokens_pass_the_length_gate() {
+        let shortest = [
+            ("AKIA".to_string() + "ABCDEFGHIJKLMNOP", "AWS access key ID"),
+            ("xoxb-".to_string() + "0123456789", "Slack token"),
+            ("glpat-".to_string() + &"a".repeat(20), "GitLab token"),
+            ("sk_live_".to_string() + &"a".repeat(20), "Stripe secret key"),
+        ];
+        // `xox[baprs]-` and ten characters is the shortest of the eight formats.
+        assert_eq!(p().min_token_len, "xoxb-0123456789".len());
+        for (token, kind) in shortest {
+            assert!(token.len() >= p().min_token_len, "{token}");
+            assert_eq!(token_kind(p(), &token), Some(kind), "{token}");
+        }
     }
 
     #[test]
