@@ -245,6 +245,8 @@ fn any<'a>(items: &[Condition], subject: &Hit<'a>, scope: &Scope<'a>) -> Truth<'
 /// a whole document then needs no vector of every node. True when one hit passes every test.
 struct Leaf<'t, 'a> {
     tests: &'t [Test],
+    /// The nodes the first test is false on without evaluating it (see [`Reject`]).
+    reject: Reject<'t>,
     /// The node the leaf's path starts from, for tests that read another path of it.
     subject: &'t Hit<'a>,
     witnesses: Vec<Hit<'a>>,
@@ -254,11 +256,15 @@ struct Leaf<'t, 'a> {
 
 impl<'t, 'a> Leaf<'t, 'a> {
     fn new(tests: &'t [Test], subject: &'t Hit<'a>) -> Leaf<'t, 'a> {
-        Leaf { tests, subject, witnesses: Vec::new(), any_true: false, unknown: false }
+        let reject = tests.first().map_or(Reject::Nothing, Reject::of);
+        Leaf { tests, reject, subject, witnesses: Vec::new(), any_true: false, unknown: false }
     }
 
     /// Tests are in the order the rule compiler left them: a key regex last (see `load::condition`).
     fn add(&mut self, hit: Hit<'a>, scope: &Scope<'a>) {
+        if self.reject.rejects(hit.node) {
+            return;
+        }
         let mut all = Some(true);
         let mut inner = Vec::new();
         for t in self.tests {
@@ -288,6 +294,47 @@ impl<'t, 'a> Leaf<'t, 'a> {
             (true, _) => Truth::True(self.witnesses),
             (false, true) => Truth::Unknown,
             (false, false) => Truth::False,
+        }
+    }
+}
+
+/// What a `**` walk hands a leaf is mostly nodes its first test is false on by their shape alone: maps
+/// for a value test (`equals`, `matches`…), plain scalars and maps without the keys it needs for a
+/// `where`. Decided once per leaf, so those nodes cost a comparison rather than an evaluation.
+enum Reject<'t> {
+    Nothing,
+    /// A value test: false on a map.
+    Maps,
+    /// A `where`: false on a plain scalar when `on_scalars`, and on a map that lacks a key it needs.
+    Where {
+        cond: &'t Condition,
+        on_scalars: bool,
+    },
+}
+
+impl<'t> Reject<'t> {
+    fn of(test: &'t Test) -> Reject<'t> {
+        match test {
+            Test::Equals(_)
+            | Test::OneOf(_)
+            | Test::Matches(_)
+            | Test::Compare(..)
+            | Test::ComparePath(..)
+            | Test::Version(..)
+            | Test::CidrPrefixMax(_)
+            | Test::CidrContains(_)
+            | Test::Capture(..) => Reject::Maps,
+            Test::Where(cond) => Reject::Where { cond, on_scalars: cond.false_on_scalars() },
+            _ => Reject::Nothing,
+        }
+    }
+
+    fn rejects(&self, node: &Node) -> bool {
+        match (self, &node.value) {
+            (Reject::Maps, Value::Map(_)) => true,
+            (Reject::Where { on_scalars, .. }, _) if *on_scalars && is_plain_scalar(node) => true,
+            (Reject::Where { cond, .. }, Value::Map(entries)) => cond.false_on_map(entries),
+            _ => false,
         }
     }
 }
@@ -510,7 +557,10 @@ impl Literal {
             (Literal::Str(a), Value::Str(b)) => a == b,
             (Literal::Bool(a), Value::Str(s)) => s.eq_ignore_ascii_case(if *a { "true" } else { "false" }),
             (Literal::Number(a), Value::Str(s)) => s.trim().parse::<f64>().is_ok_and(|b| b == *a),
-            (Literal::Str(a), Value::Number(_) | Value::Bool(_)) => node.scalar_str().as_deref() == Some(a),
+            // A number or bool never reads as the empty string (`password = ""` on every node).
+            (Literal::Str(a), Value::Number(_) | Value::Bool(_)) => {
+                !a.is_empty() && node.scalar_str().as_deref() == Some(a)
+            }
             _ => false,
         }
     }
@@ -862,6 +912,47 @@ mod tests {
     use super::*;
     use crate::parse::{Limits, hcl};
     use crate::rules::load::compile_condition;
+
+    /// A leaf skips the nodes [`Reject`] names without evaluating its first test: the test must be
+    /// false on every one of them.
+    #[test]
+    fn rejected_nodes_are_false() {
+        let yaml = "a: {name: DB_PASSWORD, value: ''}\nb: [1, '', {x: 1}, [2]]\nc: null\nd: 10.0.0.0/8\ne: {}\nf: true\ng: '1.2.3'\n";
+        let parsed = crate::parse::yaml::parse(yaml, &Limits::default());
+        let tf = hcl::parse("x = var.y\nz = \"${var.w}-1\"\n", &Limits::default());
+        let docs: Vec<&Node> = parsed.docs.iter().chain(&tf.docs).collect();
+        let scope = Scope { docs: &docs };
+        let mut nodes = Vec::new();
+        docs.iter().for_each(|d| d.walk(&mut |n| nodes.push(n)));
+        let leaves = [
+            "equals = ''",
+            "equals = 1",
+            "one_of = ['', 'x']",
+            "matches = '.*'",
+            "gt = 0",
+            "version_lt = '2.0'",
+            "cidr_prefix_max = 16",
+            "where = { all = [{ path = 'name', matches = 'PASS' }, { path = 'value', equals = '' }] }",
+            "where = { any = [{ path = 'name', exists = true }, { path = '.', equals = 1 }] }",
+            "where = { path = '[0]', equals = 1 }",
+        ];
+        let mut rejected = 0;
+        for leaf in leaves {
+            let cond =
+                compile_condition(&format!("path = '.'\n{leaf}")).unwrap_or_else(|e| panic!("{leaf}: {e}"));
+            let Condition::Leaf { tests, .. } = &cond else { panic!("{leaf}: not a leaf") };
+            let reject = Reject::of(&tests[0]);
+            for node in &nodes {
+                if reject.rejects(node) {
+                    rejected += 1;
+                    let hit = Hit::root(node);
+                    let truth = tests[0].eval(&hit, &hit, &scope);
+                    assert!(matches!(truth, Truth::False), "{leaf} on {node:?}: {truth:?}");
+                }
+            }
+        }
+        assert!(rejected > 20, "the test must exercise the rejects: {rejected}");
+    }
 
     /// `any` alternatives on one path share its walk; each still gives its own witnesses, in order.
     #[test]

@@ -90,44 +90,46 @@ pub fn check(file: &FileView<'_>) -> Vec<RawFinding> {
         file.kind != FileKind::Terraform
             || file.text.get(node.span.range()).is_some_and(|src| src.starts_with(['"', '<']))
     };
-    // Keys repeat within a file (`name`, `image`, `value` in every container): whether a key can
-    // name a secret is decided once per key, not once per entry.
-    let mut keys = KeyMemo::default();
     for doc in documents(file) {
-        doc.walk(&mut |node| check_node(p, file.text, node, &written_here, &mut keys, &mut out));
+        doc.walk(&mut |node| check_node(p, file.text, node, &written_here, &mut out));
     }
     out.sort_by_key(|f| f.span);
     out.dedup_by_key(|f| f.span);
     out
 }
 
-/// Keys already seen in a file that name no secret (neither strongly nor weakly).
-#[derive(Default)]
-struct KeyMemo<'a> {
-    plain: std::collections::HashSet<&'a str>,
+thread_local! {
+    /// Whether a key can name a secret, by key. Keys repeat within a file (`name`, `image`, `value`
+    /// in every container) and across files: each is judged once per thread, not once per entry.
+    static KEY_NAMES_SECRET: std::cell::RefCell<foldhash::HashMap<Box<str>, bool>> =
+        std::cell::RefCell::new(foldhash::HashMap::default());
 }
 
-impl<'a> KeyMemo<'a> {
-    /// Whether a literal under `key` may be a secret: false for a key that names none.
-    fn may_name_secret(&mut self, p: &Patterns, key: &'a str) -> bool {
-        if self.plain.contains(key) {
-            return false;
+/// Distinct keys remembered per thread before the memo starts over (a bound on its memory).
+const KEY_MEMO_CAP: usize = 4096;
+
+/// Whether a literal under `key` may be a secret: false for a key named neither strongly nor weakly
+/// like one.
+fn may_name_secret(p: &Patterns, key: &str) -> bool {
+    KEY_NAMES_SECRET.with_borrow_mut(|memo| {
+        if let Some(&names) = memo.get(key) {
+            return names;
         }
         let key_snake = snake_case(key);
         let names = p.strong_key.is_match(&key_snake) || p.weak_key.is_match(&key_snake);
-        if !names {
-            self.plain.insert(key);
+        if memo.len() >= KEY_MEMO_CAP {
+            memo.clear();
         }
+        memo.insert(key.into(), names);
         names
-    }
+    })
 }
 
-fn check_node<'a>(
+fn check_node(
     p: &Patterns,
     text: &str,
-    node: &'a Node,
+    node: &Node,
     written_here: &dyn Fn(&Node) -> bool,
-    keys: &mut KeyMemo<'a>,
     out: &mut Vec<RawFinding>,
 ) {
     // Token formats, in any literal string: point at the token itself when the source spells it out
@@ -153,7 +155,7 @@ fn check_node<'a>(
         out.push(found(value.span, Some(name), what));
     }
     for e in entries.iter().filter(|e| matches!(e.value.value, Value::Str(_)) && written_here(&e.value)) {
-        if !keys.may_name_secret(p, &e.key) {
+        if !may_name_secret(p, &e.key) {
             continue;
         }
         if let Some(what) = secret_in(p, &e.key, &e.value) {
@@ -263,6 +265,24 @@ mod tests {
         assert_eq!(token_kind(p(), &format!("ghp_{}", "a1B2".repeat(9))), Some("GitHub token"));
         assert_eq!(token_kind(p(), "-----BEGIN RSA PRIVATE KEY-----\nMIIE"), Some("private key"));
         assert_eq!(token_kind(p(), "not a token"), None);
+    }
+
+    /// The per-thread key memo gives what judging the key afresh gives, before and after it fills.
+    #[test]
+    fn key_memo_agrees_with_the_patterns() {
+        let fresh =
+            |k: &str| p().strong_key.is_match(&snake_case(k)) || p().weak_key.is_match(&snake_case(k));
+        let keys =
+            ["password", "adminPassword", "image", "name", "api_key", "token", "replicas", "secretName"];
+        for round in 0..3 {
+            for k in keys {
+                assert_eq!(may_name_secret(p(), k), fresh(k), "{k} (round {round})");
+            }
+            // Fill the memo past its bound: it starts over and still answers the same.
+            (0..KEY_MEMO_CAP).for_each(|i| {
+                may_name_secret(p(), &format!("filler_{i}"));
+            });
+        }
     }
 
     /// The length gate before the token search: the shortest token of each kind still gets through.
