@@ -392,23 +392,34 @@ fn descend_to_keys<'a>(
     outs: &mut [Vec<Hit<'a>>],
     unknowns: &mut [bool],
 ) {
-    /// A node still to visit: how many names of `names` lead to its parent, and its own entry's.
+    /// A node still to visit: how many names of `names` lead to its parent, its own entry's, and
+    /// whether it is a list's item.
     struct Visit<'a> {
         node: &'a Node,
         depth: usize,
         name: Option<&'a str>,
+        in_list: bool,
     }
     let base = hit.keys.clone();
     let mut names: Vec<&'a str> = Vec::new();
-    let mut stack = vec![Visit { node: hit.node, depth: 0, name: None }];
+    let mut stack = vec![Visit { node: hit.node, depth: 0, name: None, in_list: false }];
     while let Some(v) = stack.pop() {
         names.truncate(v.depth);
         names.extend(v.name);
         let keys_here = || {
             if keyed { names.iter().fold(base.clone(), |keys, n| keys.push(n)) } else { Keys::default() }
         };
-        for ((key, out), unknown) in keys.iter().zip(outs.iter_mut()).zip(unknowns.iter_mut()) {
-            matches_of(v.node, key, &keys_here, out, unknown);
+        // A list's items gave their matches when the list was visited (a `key` step on a list reads
+        // its items, with the same keys): again here they would only be repeats for the caller to drop.
+        if !v.in_list {
+            match &v.node.value {
+                Value::Map(entries) => map_matches(entries, keys, &keys_here, outs, unknowns),
+                _ => {
+                    for ((key, out), unknown) in keys.iter().zip(outs.iter_mut()).zip(unknowns.iter_mut()) {
+                        matches_of(v.node, key, &keys_here, out, unknown);
+                    }
+                }
+            }
         }
         match &v.node.value {
             Value::Map(entries) => {
@@ -417,14 +428,46 @@ fn descend_to_keys<'a>(
                     node: &e.value,
                     depth,
                     name: Some(e.key.as_str()),
+                    in_list: false,
                 }));
             }
             Value::List(items) => {
                 let depth = names.len();
-                stack.extend(items.iter().rev().map(|n| Visit { node: n, depth, name: None }));
+                stack.extend(items.iter().rev().map(|n| Visit { node: n, depth, name: None, in_list: true }));
             }
             Value::Expr(_) => unknowns.iter_mut().for_each(|u| *u = true),
             _ => {}
+        }
+    }
+}
+
+/// [`matches_of`] on a map for each of `keys`, in one pass over its entries: each key's entries in
+/// order into `outs[i]`, and `unknowns[i]` set when a key is missing but a `dynamic` block may
+/// generate it.
+fn map_matches<'a>(
+    entries: &'a [crate::model::Entry],
+    keys: &[&str],
+    key_list: &dyn Fn() -> Keys<'a>,
+    outs: &mut [Vec<Hit<'a>>],
+    unknowns: &mut [bool],
+) {
+    let mut up = None;
+    let mut dynamic = false;
+    for e in entries {
+        dynamic |= e.key == "dynamic";
+        for (key, out) in keys.iter().zip(outs.iter_mut()) {
+            if e.key == *key {
+                let up = up.get_or_insert_with(|| key_list().sealed());
+                out.push(child(up, e.key.as_str(), e.key_span, &e.value));
+            }
+        }
+    }
+    // Rare (Terraform `dynamic` blocks): the keys are looked up again.
+    if dynamic {
+        for (key, unknown) in keys.iter().zip(unknowns.iter_mut()) {
+            if !entries.iter().any(|e| e.key == *key) && dynamic_block(entries, key) {
+                *unknown = true;
+            }
         }
     }
 }
