@@ -49,11 +49,14 @@ pub fn read_all(
     out: &mut Vec<Include>,
 ) -> Vec<Node> {
     let root = crate::workspace::parent(path);
-    let mut docs = Vec::new();
-    let mut queue = vec![doc.clone()];
+    let mut docs: Vec<Node> = Vec::new();
     let mut read_paths: Vec<String> = vec![path.to_string()];
-    while let Some(next) = (!queue.is_empty()).then(|| queue.remove(0)) {
-        for mut inc in entries(&next) {
+    // Breadth first: the main file's includes, then those of each included file in the order read.
+    // `docs` is the queue too (no copy of each document to hold in one).
+    let mut includes = entries(doc);
+    let mut next = 0;
+    loop {
+        for mut inc in std::mem::take(&mut includes) {
             if inc.kind == IncludeKind::Local {
                 for rel in local_targets(workspace, root, &inc.target) {
                     if read_paths.len() > MAX_INCLUDED_FILES {
@@ -69,13 +72,15 @@ pub fn read_all(
                     let parsed = yaml::parse(&text, &Limits::default());
                     for mut d in parsed.docs.into_iter().take(1) {
                         d.shift(base);
-                        queue.push(d.clone());
                         docs.push(d);
                     }
                 }
             }
             out.push(inc);
         }
+        let Some(d) = docs.get(next) else { break };
+        includes = entries(d);
+        next += 1;
     }
     docs
 }
