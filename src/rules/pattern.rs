@@ -77,8 +77,27 @@ impl std::fmt::Debug for Pattern {
     }
 }
 
+/// Compiled regexes by source, shared by every pattern that spells the same one: rules repeat theirs
+/// (`image-unpinned` has one regex on twelve paths), and a `Regex` is a handle to shared state.
+static COMPILED: std::sync::Mutex<Option<foldhash::HashMap<String, Regex>>> = std::sync::Mutex::new(None);
+
+/// Distinct sources kept before the cache starts over (configuration reloads in the language server
+/// can bring new ones).
+const CACHE_CAP: usize = 4096;
+
 fn compile(source: &str) -> Result<Regex, String> {
-    Regex::new(source).map_err(|e| format!("invalid regex: {e}"))
+    let cache = || COMPILED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(re) = cache().as_ref().and_then(|c| c.get(source)) {
+        return Ok(re.clone());
+    }
+    // Compiled outside the lock, so threads compiling different patterns do not wait for each other.
+    let re = Regex::new(source).map_err(|e| format!("invalid regex: {e}"))?;
+    let mut cache = cache();
+    let cache = cache.get_or_insert_with(Default::default);
+    if cache.len() >= CACHE_CAP {
+        cache.clear();
+    }
+    Ok(cache.entry(source.to_string()).or_insert(re).clone())
 }
 
 #[cfg(test)]
@@ -108,6 +127,26 @@ mod tests {
 
     fn eager_error(source: &str) -> Result<usize, String> {
         Pattern::new(source, Compile::Eager).map(|_| 0)
+    }
+
+    /// Patterns with the same source share one compiled regex; different sources do not.
+    #[test]
+    fn same_sources_share_a_compiled_regex() {
+        let a = Pattern::new("^shared-[0-9]+$", Compile::Lazy).unwrap_or_else(|e| panic!("{e}"));
+        let b = Pattern::new("^shared-[0-9]+$", Compile::Eager).unwrap_or_else(|e| panic!("{e}"));
+        let c = Pattern::new("^other-[0-9]+$", Compile::Eager).unwrap_or_else(|e| panic!("{e}"));
+        assert!(a.is_match("shared-1") && b.is_match("shared-22") && !a.is_match("other-1"));
+        assert!(c.is_match("other-1") && !c.is_match("shared-1"));
+        let cached = |source: &str| {
+            COMPILED
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .as_ref()
+                .is_some_and(|c| c.contains_key(source))
+        };
+        assert!(cached("^shared-[0-9]+$") && cached("^other-[0-9]+$"));
+        assert!(Pattern::new("(bad", Compile::Eager).is_err());
+        assert!(!cached("(bad"), "a pattern that does not compile is not cached");
     }
 
     #[test]
