@@ -412,14 +412,7 @@ fn descend_to_keys<'a>(
         // A list's items gave their matches when the list was visited (a `key` step on a list reads
         // its items, with the same keys): again here they would only be repeats for the caller to drop.
         if !v.in_list {
-            match &v.node.value {
-                Value::Map(entries) => map_matches(entries, keys, &keys_here, outs, unknowns),
-                _ => {
-                    for ((key, out), unknown) in keys.iter().zip(outs.iter_mut()).zip(unknowns.iter_mut()) {
-                        matches_of(v.node, key, &keys_here, out, unknown);
-                    }
-                }
-            }
+            matches_of(v.node, keys, &keys_here, outs, unknowns);
         }
         match &v.node.value {
             Value::Map(entries) => {
@@ -441,64 +434,40 @@ fn descend_to_keys<'a>(
     }
 }
 
-/// [`matches_of`] on a map for each of `keys`, in one pass over its entries: each key's entries in
-/// order into `outs[i]`, and `unknowns[i]` set when a key is missing but a `dynamic` block may
-/// generate it.
-fn map_matches<'a>(
-    entries: &'a [crate::model::Entry],
+/// What a `key` step gives on one node (see [`apply`]) for each of `keys` at once, for
+/// [`descend_to_keys`]: a map's entries with each key into `outs[i]`, in order; a list's items',
+/// flattened; `unknowns[i]` set where the key may hide in a value that cannot be known. `key_list`
+/// builds the node's key list when an entry matches.
+fn matches_of<'a>(
+    node: &'a Node,
     keys: &[&str],
     key_list: &dyn Fn() -> Keys<'a>,
     outs: &mut [Vec<Hit<'a>>],
     unknowns: &mut [bool],
 ) {
-    let mut up = None;
-    let mut dynamic = false;
-    for e in entries {
-        dynamic |= e.key == "dynamic";
-        for (key, out) in keys.iter().zip(outs.iter_mut()) {
-            if e.key == *key {
-                let up = up.get_or_insert_with(|| key_list().sealed());
-                out.push(child(up, e.key.as_str(), e.key_span, &e.value));
-            }
-        }
-    }
-    // Rare (Terraform `dynamic` blocks): the keys are looked up again.
-    if dynamic {
-        for (key, unknown) in keys.iter().zip(unknowns.iter_mut()) {
-            if !entries.iter().any(|e| e.key == *key) && dynamic_block(entries, key) {
-                *unknown = true;
-            }
-        }
-    }
-}
-
-/// What a `key` step gives on one node (see [`apply`]), for [`descend_to_keys`]: `keys` builds the
-/// node's key list when an entry matches.
-fn matches_of<'a>(
-    node: &'a Node,
-    key: &str,
-    keys: &dyn Fn() -> Keys<'a>,
-    out: &mut Vec<Hit<'a>>,
-    unknown: &mut bool,
-) {
     match &node.value {
-        Value::Expr(_) => *unknown = true,
-        Value::List(items) => {
-            for item in items {
-                matches_of(item, key, keys, out, unknown);
-            }
-        }
+        Value::Expr(_) => unknowns.iter_mut().for_each(|u| *u = true),
+        Value::List(items) => items.iter().for_each(|item| matches_of(item, keys, key_list, outs, unknowns)),
         Value::Map(entries) => {
-            let mut found = entries.iter().filter(|e| e.key == key).peekable();
-            if found.peek().is_none() {
-                if dynamic_block(entries, key) {
-                    *unknown = true;
+            // One pass over the entries for all the keys.
+            let mut up = None;
+            let mut dynamic = false;
+            for e in entries {
+                dynamic |= e.key == "dynamic";
+                for (key, out) in keys.iter().zip(outs.iter_mut()) {
+                    if e.key == *key {
+                        let up = up.get_or_insert_with(|| key_list().sealed());
+                        out.push(child(up, e.key.as_str(), e.key_span, &e.value));
+                    }
                 }
-                return;
             }
-            let up = keys().sealed();
-            for e in found {
-                out.push(child(&up, e.key.as_str(), e.key_span, &e.value));
+            // Rare (Terraform `dynamic` blocks): the keys are looked up again.
+            if dynamic {
+                for (key, unknown) in keys.iter().zip(unknowns.iter_mut()) {
+                    if !entries.iter().any(|e| e.key == *key) && dynamic_block(entries, key) {
+                        *unknown = true;
+                    }
+                }
             }
         }
         _ => {}
