@@ -11,7 +11,7 @@ use super::Rule;
 use super::condition::{Condition, Literal, Test};
 use super::path::{Hit, Path, Step};
 use crate::model::{Node, Value};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 /// A rule set's rules by the root keys their `select` paths start with, so the rules that can match a

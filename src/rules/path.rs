@@ -373,7 +373,7 @@ fn walk<'a>(hit: Hit<'a>, keyed: bool, f: &mut dyn FnMut(Hit<'a>), unknown: &mut
 /// Keeps the first hit of each node.
 fn dedup_nodes(hits: &mut Vec<Hit<'_>>) {
     if hits.len() > 1 {
-        let mut seen = std::collections::HashSet::with_capacity(hits.len());
+        let mut seen = foldhash::HashSet::with_capacity_and_hasher(hits.len(), Default::default());
         hits.retain(|h| seen.insert(std::ptr::from_ref(h.node) as usize));
     }
 }

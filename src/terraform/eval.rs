@@ -1,6 +1,6 @@
 //! The evaluator proper: variables, locals, references, templates, conditionals and operators.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use super::modules::ModuleInput;
@@ -203,8 +203,8 @@ impl<'a> Ctx<'a> {
         inputs: Option<&[ModuleInput<'a>]>,
         env: &'a Env<'a>,
     ) -> Ctx<'a> {
-        let mut vars: HashMap<&str, Option<Decl>> = HashMap::new();
-        let mut locals = HashMap::new();
+        let mut vars: HashMap<&str, Option<Decl>> = HashMap::default();
+        let mut locals = HashMap::default();
         for file in files {
             for doc in file.docs {
                 for (name, body) in blocks(doc, "variable") {
@@ -267,7 +267,7 @@ impl<'a> Ctx<'a> {
         Ctx {
             vars,
             locals,
-            local_state: HashMap::new(),
+            local_state: HashMap::default(),
             scopes: Vec::new(),
             isolated: false,
             env,
