@@ -932,6 +932,8 @@ mod tests {
             "gt = 0",
             "version_lt = '2.0'",
             "cidr_prefix_max = 16",
+            "ge = { path = 'x' }",
+            "capture = '^(\\d+)'\nle = 22",
             "where = { all = [{ path = 'name', matches = 'PASS' }, { path = 'value', equals = '' }] }",
             "where = { any = [{ path = 'name', exists = true }, { path = '.', equals = 1 }] }",
             "where = { path = '[0]', equals = 1 }",
