@@ -315,16 +315,8 @@ enum Reject<'t> {
 impl<'t> Reject<'t> {
     fn of(test: &'t Test) -> Reject<'t> {
         match test {
-            Test::Equals(_)
-            | Test::OneOf(_)
-            | Test::Matches(_)
-            | Test::Compare(..)
-            | Test::ComparePath(..)
-            | Test::Version(..)
-            | Test::CidrPrefixMax(_)
-            | Test::CidrContains(_)
-            | Test::Capture(..) => Reject::Maps,
             Test::Where(cond) => Reject::Where { cond, on_scalars: cond.false_on_scalars() },
+            t if t.is_value_test() => Reject::Maps,
             _ => Reject::Nothing,
         }
     }
@@ -344,6 +336,24 @@ fn known(b: bool) -> Truth<'static> {
 }
 
 impl Test {
+    /// A test of the node's value as a scalar (`equals`, `matches`, comparisons, CIDR and version
+    /// tests, `capture`, `reference_matches`): what `capture` may apply to the captured text, and
+    /// false on a map.
+    pub fn is_value_test(&self) -> bool {
+        !matches!(
+            self,
+            Test::Exists
+                | Test::KeyMatches(_)
+                | Test::Where(_)
+                | Test::Type(_)
+                | Test::ReferencedBy { .. }
+                | Test::ModuleHas { .. }
+                | Test::References { .. }
+                | Test::Json(_)
+                | Test::AddressMatches(_)
+        )
+    }
+
     /// Whether the test reads its hit's keys above its own (see [`Condition::reads_subject_keys`]).
     /// A finding reads only its witness's own key; the subject's keys, which name it, come from a
     /// rule's `select`, which keeps them.
@@ -934,6 +944,7 @@ mod tests {
             "cidr_prefix_max = 16",
             "ge = { path = 'x' }",
             "capture = '^(\\d+)'\nle = 22",
+            "reference_matches = '^var'",
             "where = { all = [{ path = 'name', matches = 'PASS' }, { path = 'value', equals = '' }] }",
             "where = { any = [{ path = 'name', exists = true }, { path = '.', equals = 1 }] }",
             "where = { path = '[0]', equals = 1 }",

@@ -467,21 +467,7 @@ fn capture_test(v: &Toml, tests: Vec<Test>, when: Compile) -> Result<Test, Strin
     if re.groups().map_err(|m| format!("`capture`: {m}"))? < 1 {
         return Err("`capture`: the regex needs a group, `(…)`, to capture".to_string());
     }
-    let value_test = |t: &Test| {
-        !matches!(
-            t,
-            Test::Exists
-                | Test::KeyMatches(_)
-                | Test::Where(_)
-                | Test::Type(_)
-                | Test::ReferencedBy { .. }
-                | Test::ModuleHas { .. }
-                | Test::References { .. }
-                | Test::Json(_)
-                | Test::AddressMatches(_)
-        )
-    };
-    if tests.is_empty() || !tests.iter().all(value_test) {
+    if tests.is_empty() || !tests.iter().all(Test::is_value_test) {
         return Err("`capture` takes value tests (`equals`, `one_of`, `matches`, comparisons) to apply to the captured text".to_string());
     }
     Ok(Test::Capture(re, tests))
