@@ -1,8 +1,10 @@
-//! The check pipeline: read and parse every input in parallel, run the rules over each unit (a
-//! Terraform module folder, or one file), apply suppressions, and return a sorted [`Report`].
+//! The check pipeline: read every input in parallel, then check each unit (a Terraform module
+//! folder, or one file) in parallel: parse its files, run the rules, apply suppressions. A unit's
+//! models are freed when it is done, unless a later reader needs them (see [`store`]). Then the
+//! environments are compared across units, and the findings returned in a sorted [`Report`].
 //!
-//! Each file is parsed, and each unit checked, inside `catch_unwind`: a bug in smelt costs that file an
-//! `internal-error` diagnostic, never the run.
+//! Each file is read and parsed, and each unit checked, inside `catch_unwind`: a bug in smelt costs
+//! that file an `internal-error` diagnostic, never the run.
 
 use crate::discover::{Input, Origin};
 use crate::finding::{Diagnostic, DiagnosticCode, Finding, Level, Location, Related, Report, Suppression};
@@ -23,6 +25,8 @@ use std::sync::Arc;
 
 mod environments;
 pub use environments::{check_environments, detect_environments};
+mod store;
+use store::Store;
 
 mod terraform;
 pub mod timings;
@@ -95,93 +99,93 @@ pub fn check_units(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> 
 }
 
 fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Report {
-    let loaded: Vec<(Option<Loaded>, Vec<Diagnostic>)> = inputs
+    let read: Vec<(Option<Read>, Vec<Diagnostic>)> = inputs
         .par_iter()
         .map(|input| {
-            catch_unwind(AssertUnwindSafe(|| load(input, opts))).unwrap_or_else(|_| {
-                (
-                    None,
-                    vec![diag(
-                        DiagnosticCode::InternalError,
-                        Level::Error,
-                        &input.path,
-                        None,
-                        internal_message("parsing"),
-                    )],
-                )
+            catch_unwind(AssertUnwindSafe(|| read_input(input, opts))).unwrap_or_else(|_| {
+                let message = internal_message("reading");
+                (None, vec![diag(DiagnosticCode::InternalError, Level::Error, &input.path, None, message)])
             })
         })
         .collect();
     let mut diagnostics = Vec::new();
-    let mut files = Vec::new();
-    for (file, diags) in loaded {
+    let mut read_files = Vec::new();
+    for (file, diags) in read {
         diagnostics.extend(diags);
-        files.extend(file);
+        read_files.extend(file);
     }
 
     let clock = opts.timings.as_deref();
     let assembling = std::time::Instant::now();
     let (tf, var_files) = terraform::TfRun::new(opts);
+    let store = Store::new(read_files);
     let mut workspace = Workspace::new(opts.buffers.clone(), opts.read_disk);
-    for f in &files {
-        workspace.insert(&f.path, f.text.clone());
+    for i in 0..store.len() {
+        if let Some(text) = store.text(i) {
+            workspace.insert(store.path(i), text.clone());
+        }
     }
-    let units = group_units(&files);
-    let run_files = terraform::RunFiles::new(&files);
+    let units = group_units(&store);
+    terraform::keep_called_folders(&store);
+    let layout = environments::keep_compared(&inputs, &store, rules, opts);
+    // The pipelines' jobs are read while their models are at hand, through a view of the workspace
+    // whose reads are not recorded (the per-unit rules record their own).
+    let jobs_workspace = layout.as_ref().map(|_| workspace.unrecorded());
     let mut assembled = assembling.elapsed();
-    // The cross-unit pass (environments compared with each other) needs only the loaded files, not
-    // the units' findings: it runs beside the units rather than after them, so no core waits for it
-    // (it was ~4% of a 10,000-file check, on one thread).
-    let cross_unit = || {
-        let started = std::time::Instant::now();
-        (environments::pass(&inputs, &files, rules, opts), started.elapsed())
-    };
-    let units_checked = || {
-        units
-            .par_iter()
-            .map(|unit| {
-                catch_unwind(AssertUnwindSafe(|| {
-                    check_unit(unit, &run_files, rules, &tf, &var_files, opts, &workspace)
-                }))
-                .unwrap_or_else(|_| {
-                    let diags = unit
-                        .iter()
-                        .filter_map(|&i| files.get(i))
-                        .map(|f| {
-                            diag(
-                                DiagnosticCode::InternalError,
-                                Level::Error,
-                                &f.path,
-                                None,
-                                internal_message("checking"),
-                            )
-                        })
-                        .collect();
-                    (Vec::new(), diags, Vec::new(), BTreeMap::new())
-                })
-            })
-            .collect::<Vec<UnitResult>>()
-    };
-    let (checked, (cross, compared)) = rayon::join(units_checked, cross_unit);
-    assembled += compared;
+
+    let checked: Vec<(UnitResult, Vec<environments::FileJobs>)> = units
+        .par_iter()
+        .map(|unit| {
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                let members: Vec<Arc<Loaded>> = unit.iter().filter_map(|&i| store.model(i, opts)).collect();
+                let result = check_unit(&members, &store, rules, &tf, &var_files, opts, &workspace);
+                let jobs = match &jobs_workspace {
+                    Some(ws) => members.iter().filter_map(|f| environments::pipeline_jobs(f, ws)).collect(),
+                    None => Vec::new(),
+                };
+                (result, jobs)
+            }))
+            .unwrap_or_else(|_| {
+                let diags = unit
+                    .iter()
+                    .map(|&i| {
+                        let message = internal_message("checking");
+                        diag(DiagnosticCode::InternalError, Level::Error, store.path(i), None, message)
+                    })
+                    .collect();
+                ((Vec::new(), diags, Vec::new(), BTreeMap::new()), Vec::new())
+            });
+            for &i in unit {
+                store.release(i, opts);
+            }
+            result
+        })
+        .collect();
+
     let assembling = std::time::Instant::now();
     let mut findings = Vec::new();
     let mut others = Vec::new();
     let mut reads = BTreeMap::new();
-    for (f, d, o, r) in checked {
+    let mut jobs = Vec::new();
+    for ((f, d, o, r), j) in checked {
         findings.extend(f);
         diagnostics.extend(d);
         others.extend(o);
         reads.extend(r);
+        jobs.extend(j);
     }
     reads.extend(workspace.take_reads());
-    for f in files.iter().chain(&var_files) {
+    let (files, failures) = store.finish();
+    diagnostics.extend(failures);
+    for f in files.iter().map(|f| &**f).chain(&var_files) {
         diagnostics.extend(parse_diagnostics(f));
     }
-    let (f, d, o, _) = cross;
-    findings.extend(f);
-    diagnostics.extend(d);
-    others.extend(o);
+    if let Some(layout) = layout {
+        let (f, d, o, _) = environments::pass(&inputs, &files, layout, jobs, rules, opts);
+        findings.extend(f);
+        diagnostics.extend(d);
+        others.extend(o);
+    }
 
     sort(&mut findings, &mut diagnostics);
     // Keep the text of the files that code frames will show, and only those.
@@ -192,7 +196,7 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
         .chain(diagnostics.iter().filter(|d| d.location.is_some()).map(|d| d.path.as_str()))
         .collect();
     let mut sources = BTreeMap::new();
-    for f in files.iter().chain(&var_files).filter(|f| shown.contains(f.path.as_str())) {
+    for f in files.iter().map(|f| &**f).chain(&var_files).filter(|f| shown.contains(f.path.as_str())) {
         sources.insert(f.path.clone(), f.text.clone());
     }
     // Files rules read themselves (GitLab local includes) that findings point into.
@@ -206,7 +210,8 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
     if let Some(t) = clock {
         t.add(Phase::Assemble, assembled);
     }
-    // The models are the bulk of the run's memory; free them on every thread, not one.
+    // What is left of the files (texts, line indexes, the models kept for later readers), freed on
+    // every thread.
     timed(clock, Phase::Free, || files.into_par_iter().for_each(drop));
     Report { findings, diagnostics, rules: rule_metas, sources, files_checked, reads, ..Report::default() }
 }
@@ -254,8 +259,44 @@ pub(crate) fn diag(
     Diagnostic { code, level, path: path.to_string(), location, message }
 }
 
+/// A file read, decoded and classified, not parsed yet.
+pub(crate) struct Read {
+    path: String,
+    kind: FileKind,
+    syntax: Syntax,
+    text: Arc<str>,
+    index: LineIndex,
+    disk: Option<std::path::PathBuf>,
+}
+
 /// Reads, decodes, classifies and parses one input.
 fn load(input: &Input, opts: &CheckOptions) -> (Option<Loaded>, Vec<Diagnostic>) {
+    let (read, diags) = read_input(input, opts);
+    (read.map(|r| parse_read(r, opts)), diags)
+}
+
+/// Parses a file read by [`read_input`].
+fn parse_read(read: Read, opts: &CheckOptions) -> Loaded {
+    let parsed = parse_text(&read.text, read.syntax, opts);
+    let Read { path, kind, text, index, disk, .. } = read;
+    Loaded { path, kind, text, index, parsed, disk }
+}
+
+fn parse_text(text: &str, syntax: Syntax, opts: &CheckOptions) -> ParsedFile {
+    timed(opts.timings.as_deref(), Phase::Parse, || match syntax {
+        Syntax::Hcl => parse::hcl::parse(text, &opts.limits),
+        Syntax::Yaml => parse::yaml::parse(text, &opts.limits),
+        Syntax::Json => {
+            let mut parsed = parse::yaml::parse(text, &opts.limits);
+            parsed.docs.iter_mut().for_each(json_templates);
+            parsed
+        }
+    })
+}
+
+/// Reads, decodes and classifies one input; `None` for a file no rule reads (or that cannot be read,
+/// with a diagnostic saying why).
+fn read_input(input: &Input, opts: &CheckOptions) -> (Option<Read>, Vec<Diagnostic>) {
     let path = input.path.as_str();
     let note = |code, level, message: String| vec![diag(code, level, path, None, message)];
     let (kind, syntax) = match input.class {
@@ -304,24 +345,15 @@ fn load(input: &Input, opts: &CheckOptions) -> (Option<Loaded>, Vec<Diagnostic>)
             "not valid UTF-8: invalid bytes were read as `?` and the file was still checked".into(),
         ));
     }
-    if let Some(t) = clock {
-        t.add(Phase::Read, reading.elapsed());
-    }
-    let parsed = timed(clock, Phase::Parse, || match syntax {
-        Syntax::Hcl => parse::hcl::parse(&text, &opts.limits),
-        Syntax::Yaml => parse::yaml::parse(&text, &opts.limits),
-        Syntax::Json => {
-            let mut parsed = parse::yaml::parse(&text, &opts.limits);
-            parsed.docs.iter_mut().for_each(json_templates);
-            parsed
-        }
-    });
     let text: Arc<str> = text.into();
     let disk = match &input.origin {
         Origin::Disk(p) => Some(p.clone()),
         Origin::Memory(_) => None,
     };
-    (Some(Loaded { path: path.to_string(), kind, text, index, parsed, disk }), diags)
+    if let Some(t) = clock {
+        t.add(Phase::Read, reading.elapsed());
+    }
+    (Some(Read { path: path.to_string(), kind, syntax, text, index, disk }), diags)
 }
 
 /// The input's bytes, or why they were not read: a size over `max` (checked before reading when the
@@ -390,13 +422,12 @@ fn parse_diagnostics(f: &Loaded) -> Vec<Diagnostic> {
 }
 
 /// Terraform files are checked together per folder (a module); every other file on its own.
-fn group_units(files: &[Loaded]) -> Vec<Vec<usize>> {
+fn group_units(files: &Store) -> Vec<Vec<usize>> {
     let mut modules: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     let mut units = Vec::new();
-    for (i, f) in files.iter().enumerate() {
-        if matches!(f.kind, FileKind::Terraform) {
-            let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-            modules.entry(dir).or_default().push(i);
+    for i in 0..files.len() {
+        if files.kind(i) == Some(FileKind::Terraform) {
+            modules.entry(store::dir_of(files.path(i))).or_default().push(i);
         } else {
             units.push(vec![i]);
         }
@@ -411,15 +442,15 @@ pub(crate) type UnitResult =
     (Vec<Finding>, Vec<Diagnostic>, Vec<Arc<OtherFile>>, BTreeMap<String, Option<String>>);
 
 fn check_unit(
-    unit: &[usize],
-    files: &terraform::RunFiles<'_>,
+    members: &[Arc<Loaded>],
+    files: &Store,
     rules: &RuleSet,
     tf: &terraform::TfRun,
     var_files: &[Loaded],
     opts: &CheckOptions,
     workspace: &Workspace,
 ) -> UnitResult {
-    let members: Vec<&Loaded> = unit.iter().filter_map(|&i| files.list.get(i)).collect();
+    let members: Vec<&Loaded> = members.iter().map(|f| &**f).collect();
     let reads = terraform::Reads::default();
     let clock = opts.timings.as_deref();
     if let [chart] = members[..]
@@ -427,7 +458,7 @@ fn check_unit(
     {
         return timed(clock, Phase::Helm, || check_chart(chart, rules, opts));
     }
-    let evaluated = timed(clock, Phase::Evaluate, || terraform::evaluate(&members, files, tf, &reads));
+    let evaluated = timed(clock, Phase::Evaluate, || terraform::evaluate(&members, files, tf, &reads, opts));
     let views: Vec<&ParsedFile> = members
         .iter()
         .enumerate()
@@ -465,7 +496,7 @@ fn check_unit(
                 others.extend(raw.file.clone());
                 others.extend(raw.related.iter().filter_map(|r| r.file.clone()));
                 let mut found = finding(rule, file, &raw);
-                terraform::value_origin(&mut found, &raw, origins, files, &var_refs);
+                terraform::value_origin(&mut found, &raw, origins, files, &var_refs, opts);
                 file_findings.push(found);
             }
         }

@@ -23,7 +23,8 @@ const SKIPPED_DIRS: [&str; 3] = [".git", "node_modules", ".terraform"];
 /// Texts by display path (forward slashes), read before the disk.
 #[derive(Clone, Debug)]
 pub struct Workspace {
-    memory: BTreeMap<String, Arc<str>>,
+    /// Shared, so a view that records nothing ([`Workspace::unrecorded`]) costs no copy.
+    memory: Arc<BTreeMap<String, Arc<str>>>,
     /// Whether files not in memory are read from disk (not for rule examples, which must not depend
     /// on the folder they run in).
     disk: bool,
@@ -40,7 +41,12 @@ impl Default for Workspace {
 
 impl Workspace {
     pub fn new(memory: BTreeMap<String, Arc<str>>, disk: bool) -> Workspace {
-        Workspace { memory, disk, reads: Arc::default() }
+        Workspace { memory: Arc::new(memory), disk, reads: Arc::default() }
+    }
+
+    /// The same files, with reads that go unrecorded: for a pass whose reads are not the unit's.
+    pub fn unrecorded(&self) -> Workspace {
+        Workspace { memory: self.memory.clone(), disk: self.disk, reads: Arc::default() }
     }
 
     /// The disk reads so far (see [`fact`]), emptied.
@@ -55,7 +61,7 @@ impl Workspace {
     }
 
     pub fn insert(&mut self, path: &str, text: Arc<str>) {
-        self.memory.insert(path.to_string(), text);
+        Arc::make_mut(&mut self.memory).insert(path.to_string(), text);
     }
 
     /// The file at `rel` (forward slashes, relative to the repository folder `root`; a leading `./`

@@ -104,6 +104,23 @@ fn a_local_module_is_checked_with_the_callers_arguments() {
     );
 }
 
+/// The check lets go of a file's model when its unit is done, keeping the folders local `module`
+/// blocks call, found by reading `source = "../…"` in the `.tf` texts. A call that reading misses (in
+/// JSON syntax here) still sees the called folder after its unit is done (`base/` is checked before
+/// `service/` on one thread): it is parsed again.
+#[test]
+fn a_module_call_in_json_syntax_reaches_a_folder_already_checked() {
+    let out = findings_with("fixtures/terraform-eval/modules-json", &["--jobs", "1"], &root());
+    assert_eq!(
+        out,
+        [(
+            "fixtures/terraform-eval/modules-json/base/main.tf:7".to_string(),
+            "tf-db-skip-final-snapshot".to_string(),
+            vec!["fixtures/terraform-eval/modules-json/service/main.tf.json:5".to_string()]
+        )]
+    );
+}
+
 fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }

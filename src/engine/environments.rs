@@ -7,11 +7,12 @@
 //! extra files are not reported: they are not checked files, only compared ones. Findings go through the
 //! same suppressions, fingerprints and report as every other.
 
+use super::store::Store;
 use super::{
     CheckOptions, Loaded, Pass, SuppressTarget, UnitResult, fingerprint_in, load, location, read, suppress_in,
 };
 use crate::discover::{Input, Origin};
-use crate::envs::detect::{Candidate, Detection, GroupKind, Kind};
+use crate::envs::detect::{Candidate, Detection, GroupKind, Kind, Layout};
 use crate::envs::pipeline::EnvJob;
 use crate::envs::{self, LOCK_FILE, Library, Source};
 use crate::finding::{Finding, Related, Report};
@@ -22,7 +23,7 @@ use crate::source::{Classified, Decoded, FileKind, decode};
 use crate::span::LineIndex;
 use crate::workspace::Workspace;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// A file read only for the comparison.
@@ -34,15 +35,15 @@ struct Extra {
 }
 
 /// Everything the comparison reads: the per-unit pass's files, and those loaded here.
-struct Prepared<'a> {
-    files: &'a [Loaded],
+struct Prepared {
+    files: Vec<Arc<Loaded>>,
     own: Vec<Loaded>,
     extra: Vec<Extra>,
     detection: Detection,
     jobs: Vec<EnvJob>,
 }
 
-impl Prepared<'_> {
+impl Prepared {
     fn texts(&self) -> BTreeMap<&str, SuppressTarget<'_>> {
         let extra = self.extra.iter().map(|e| SuppressTarget {
             path: &e.path,
@@ -50,7 +51,14 @@ impl Prepared<'_> {
             index: &e.index,
             parsed: &e.parsed,
         });
-        self.files.iter().chain(&self.own).map(Loaded::target).chain(extra).map(|t| (t.path, t)).collect()
+        self.files
+            .iter()
+            .map(|f| &**f)
+            .chain(&self.own)
+            .map(Loaded::target)
+            .chain(extra)
+            .map(|t| (t.path, t))
+            .collect()
     }
 
     fn library(&self) -> Library<'_> {
@@ -58,13 +66,68 @@ impl Prepared<'_> {
     }
 }
 
-/// Runs `environment-divergence` when it is enabled; `files` are those the per-unit pass loaded.
-/// It records no reads outside the inputs: the cache runs it on every run, never from an entry.
-pub(super) fn pass(inputs: &[Input], files: &[Loaded], rules: &RuleSet, opts: &CheckOptions) -> UnitResult {
+/// A pipeline's jobs that name an environment, and the GitLab includes read to find them, by the
+/// pipeline's path.
+pub(super) type FileJobs = (String, Vec<EnvJob>, Vec<(String, Arc<str>)>);
+
+/// The jobs of a pipeline (`None` for any other file), read from its model.
+pub(super) fn pipeline_jobs(f: &Loaded, workspace: &Workspace) -> Option<FileJobs> {
+    let (jobs, included) = match (f.kind, f.parsed.docs.first()) {
+        (FileKind::GithubWorkflow, Some(doc)) => (envs::pipeline::github(&f.path, &f.text, doc), Vec::new()),
+        (FileKind::GitlabCi, Some(doc)) => envs::pipeline::gitlab(&f.path, &f.text, doc, workspace),
+        (FileKind::GithubWorkflow | FileKind::GitlabCi, None) => (Vec::new(), Vec::new()),
+        _ => return None,
+    };
+    Some((f.path.clone(), jobs, included))
+}
+
+/// When the comparison runs, keeps the models of the files it compares until it has run, and returns
+/// how they group (see [`crate::envs::detect::Layout`]). `None` when it does not run.
+pub(super) fn keep_compared(
+    inputs: &[Input],
+    store: &Store,
+    rules: &RuleSet,
+    opts: &CheckOptions,
+) -> Option<Layout> {
+    let settings = opts.environments.as_ref()?;
+    let rule = rules.rules.iter().find(|r| r.is_cross_unit())?;
+    if !matches!(rule.check, Check::Environments(_)) {
+        return None;
+    }
+    let layout = Layout::new(&candidates(inputs), settings);
+    for path in layout.files() {
+        if let Some(i) = store.index_of(path) {
+            store.keep(i);
+        }
+    }
+    Some(layout)
+}
+
+/// Runs `environment-divergence` after the per-unit pass: `files` are the files it loaded, `jobs` the
+/// pipelines' jobs it read. It records no reads outside the inputs: the cache runs it on every run,
+/// never from an entry.
+pub(super) fn pass(
+    inputs: &[Input],
+    files: &[Arc<Loaded>],
+    layout: Layout,
+    jobs: Vec<FileJobs>,
+    rules: &RuleSet,
+    opts: &CheckOptions,
+) -> UnitResult {
     let Some(settings) = &opts.environments else { return Default::default() };
     let Some(rule) = rules.rules.iter().find(|r| r.is_cross_unit()) else { return Default::default() };
     let Check::Environments(keys) = &rule.check else { return Default::default() };
-    let prepared = prepare(inputs, files, settings, opts);
+    // Only the files the comparison reads: the compared ones (kept whole), and the pipelines whose
+    // jobs were read (what is left of them: their comments, for suppressions).
+    let compared = layout.files();
+    let read: BTreeSet<&str> = jobs.iter().map(|(path, _, _)| path.as_str()).collect();
+    let files: Vec<Arc<Loaded>> = files
+        .iter()
+        .filter(|f| compared.contains(f.path.as_str()) || read.contains(f.path.as_str()))
+        .cloned()
+        .collect();
+    drop((compared, read));
+    let prepared = prepare(inputs, files, jobs, Some(layout), settings, opts);
     let library = prepared.library();
     let found = envs::divergences(&prepared.detection, &prepared.jobs, &library, keys);
     let texts = prepared.texts();
@@ -101,7 +164,8 @@ pub(super) fn pass(inputs: &[Input], files: &[Loaded], rules: &RuleSet, opts: &C
     let mut shown = BTreeSet::new();
     // Files whose suppression comments no per-unit pass applies: those read here, and `Chart.yaml`
     // (its unit renders the chart, whose findings land in the templates).
-    let charts = prepared.files.iter().chain(&prepared.own).filter(|f| f.kind == FileKind::HelmChart);
+    let charts =
+        prepared.files.iter().map(|f| &**f).chain(&prepared.own).filter(|f| f.kind == FileKind::HelmChart);
     let read_here: BTreeSet<&str> =
         prepared.extra.iter().map(|e| e.path.as_str()).chain(charts.map(|f| f.path.as_str())).collect();
     for (path, mut list) in by_file {
@@ -125,7 +189,9 @@ pub(super) fn pass(inputs: &[Input], files: &[Loaded], rules: &RuleSet, opts: &C
 /// The cross-unit pass on its own, loading what it needs (for `--cache` and `--shard`, whose per-unit
 /// checks do not see every file).
 pub fn check_environments(inputs: &[Input], rules: &RuleSet, opts: &CheckOptions) -> Report {
-    let (findings, diagnostics, others, _) = pass(inputs, &[], rules, opts);
+    let Some(settings) = &opts.environments else { return Report::default() };
+    let layout = Layout::new(&candidates(inputs), settings);
+    let (findings, diagnostics, others, _) = pass(inputs, &[], layout, Vec::new(), rules, opts);
     let sources = others.iter().map(|o| (o.path.clone(), o.text.clone())).collect();
     Report { findings, diagnostics, sources, ..Report::default() }
 }
@@ -133,63 +199,70 @@ pub fn check_environments(inputs: &[Input], rules: &RuleSet, opts: &CheckOptions
 /// The environments `smelt envs` shows: what the comparison would compare, and the pipeline jobs.
 pub fn detect_environments(inputs: &[Input], opts: &CheckOptions) -> (Detection, Vec<EnvJob>) {
     let settings = opts.environments.clone().unwrap_or_default();
-    let p = prepare(inputs, &[], &settings, opts);
+    let p = prepare(inputs, Vec::new(), Vec::new(), None, &settings, opts);
     (p.detection, p.jobs)
 }
 
-fn prepare<'a>(
-    inputs: &[Input],
-    files: &'a [Loaded],
-    settings: &envs::Settings,
-    opts: &CheckOptions,
-) -> Prepared<'a> {
-    let loaded: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let candidates: Vec<Candidate> = inputs
+/// What every input is to the detection.
+fn candidates(inputs: &[Input]) -> Vec<Candidate> {
+    inputs
         .iter()
         .filter_map(|i| kind_of(i.class).map(|kind| Candidate { path: i.path.clone(), kind }))
-        .collect();
+        .collect()
+}
+
+/// Loads what the comparison reads beyond `files`, and reads the pipelines' jobs (those in `read`
+/// were read by the per-unit pass). `layout`, when given, is the detection's grouping of `inputs`.
+fn prepare(
+    inputs: &[Input],
+    files: Vec<Arc<Loaded>>,
+    read: Vec<FileJobs>,
+    layout: Option<Layout>,
+    settings: &envs::Settings,
+    opts: &CheckOptions,
+) -> Prepared {
+    let loaded: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     // Pipelines first: their jobs say which environments they deploy to.
     let pipelines: Vec<&Input> = inputs
         .iter()
         .filter(|i| kind_of(i.class) == Some(Kind::Pipeline) && !loaded.contains(i.path.as_str()))
         .collect();
     let mut own: Vec<Loaded> = pipelines.par_iter().filter_map(|i| load(i, opts).0).collect();
+    drop(loaded);
     // GitLab includes are read as the per-unit pass reads them.
     let mut workspace = Workspace::new(opts.buffers.clone(), opts.read_disk);
-    for f in files.iter().chain(&own) {
+    for f in files.iter().map(|f| &**f).chain(&own) {
         workspace.insert(&f.path, f.text.clone());
     }
     // Each pipeline's jobs on its own (a GitLab pipeline merges its includes again), in parallel;
     // collected in file order.
-    let pipelines: Vec<&Loaded> = files
+    let mut read: HashMap<String, FileJobs> = read.into_iter().map(|r| (r.0.clone(), r)).collect();
+    let pipelines: Vec<(&Loaded, Option<FileJobs>)> = files
         .iter()
+        .map(|f| &**f)
         .chain(&own)
         .filter(|f| matches!(f.kind, FileKind::GithubWorkflow | FileKind::GitlabCi))
+        .map(|f| (f, read.remove(&f.path)))
         .collect();
-    let per_file: Vec<_> = pipelines
-        .par_iter()
-        .filter_map(|f| {
-            let doc = f.parsed.docs.first()?;
-            Some(if f.kind == FileKind::GithubWorkflow {
-                (envs::pipeline::github(&f.path, &f.text, doc), Vec::new())
-            } else {
-                envs::pipeline::gitlab(&f.path, &f.text, doc, &workspace)
-            })
-        })
+    let per_file: Vec<FileJobs> = pipelines
+        .into_par_iter()
+        .filter_map(|(f, done)| done.or_else(|| pipeline_jobs(f, &workspace)))
         .collect();
     let mut jobs = Vec::new();
     let mut extra = Vec::new();
-    for (found, included) in per_file {
+    for (_, found, included) in per_file {
         jobs.extend(found);
         extra.extend(included.into_iter().map(|(path, text)| yaml_extra(path, text, opts)));
     }
     let refs: Vec<_> = jobs.iter().map(|j| j.job.clone()).collect();
-    let detection = crate::envs::detect::detect(&candidates, &refs, settings);
+    let layout = layout.unwrap_or_else(|| Layout::new(&candidates(inputs), settings));
+    let detection = layout.with_jobs(&refs, settings);
 
     // The other files the comparison reads.
     let needed = detection.files();
     let have: BTreeSet<String> = files
         .iter()
+        .map(|f| &**f)
         .chain(&own)
         .map(|f| f.path.clone())
         .chain(extra.iter().map(|e| e.path.clone()))

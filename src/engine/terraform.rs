@@ -7,6 +7,7 @@
 //! file `file()` names) are read from disk only inside the scanned roots, and every such read is
 //! recorded with a hash of what was read, so the cache can tell when a unit's result is stale.
 
+use super::store::{Store, dir_of, local_module_sources};
 use super::{Loaded, apply_suppressions, finding, fingerprint, load, location};
 use crate::discover::Input;
 use crate::finding::{Finding, Related};
@@ -216,54 +217,64 @@ impl FileReader for Disk<'_> {
 /// left out because they create nothing.
 pub(super) type Evaluated = (Option<ParsedFile>, Vec<(Span, Origin)>, Vec<Span>);
 
-fn dir_of(path: &str) -> &str {
-    path.rsplit_once('/').map_or("", |(d, _)| d)
-}
-
-/// The run's loaded files, indexed by path and by folder. Every unit looks up its folder's `.tfvars`,
-/// every module call the called folder, every finding its value's origin: a scan of all files each
-/// time made a run quadratic in its number of files.
-pub(super) struct RunFiles<'a> {
-    pub(super) list: &'a [Loaded],
-    /// The first file with each path (as a scan in order would find).
-    by_path: HashMap<&'a str, usize>,
-    /// Each folder's files, in run order.
-    by_dir: HashMap<&'a str, Vec<usize>>,
-}
-
-impl<'a> RunFiles<'a> {
-    pub(super) fn new(list: &'a [Loaded]) -> RunFiles<'a> {
-        let mut by_path = HashMap::with_capacity(list.len());
-        let mut by_dir: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, f) in list.iter().enumerate() {
-            by_path.entry(f.path.as_str()).or_insert(i);
-            by_dir.entry(dir_of(&f.path)).or_default().push(i);
+/// Keeps the models of the folders local `module` blocks call, and of the `.tfvars` files beside
+/// `.tf` files: units other than their own read them (see [`super::store`]).
+pub(super) fn keep_called_folders(store: &Store) {
+    let mut called: Vec<String> = Vec::new();
+    for i in 0..store.len() {
+        match store.kind(i) {
+            Some(FileKind::Terraform) => {
+                if let Some(text) = store.text(i) {
+                    called.extend(local_module_sources(dir_of(store.path(i)), text));
+                }
+            }
+            Some(FileKind::TerraformVars) => {
+                let beside_module = store
+                    .in_dir(dir_of(store.path(i)))
+                    .iter()
+                    .any(|&j| store.kind(j) == Some(FileKind::Terraform));
+                if beside_module {
+                    store.keep(i);
+                }
+            }
+            _ => {}
         }
-        RunFiles { list, by_path, by_dir }
     }
-
-    fn get(&self, path: &str) -> Option<&'a Loaded> {
-        self.by_path.get(path).and_then(|&i| self.list.get(i))
+    called.sort_unstable();
+    called.dedup();
+    for dir in &called {
+        keep_folder(store, dir);
     }
+}
 
-    fn in_dir(&self, dir: &str) -> impl Iterator<Item = &'a Loaded> + '_ {
-        let list = self.list;
-        self.by_dir.get(dir).into_iter().flatten().filter_map(move |&i| list.get(i))
+/// Keeps a folder's Terraform files and variable files.
+fn keep_folder(store: &Store, dir: &str) {
+    for &i in store.in_dir(dir) {
+        if matches!(store.kind(i), Some(FileKind::Terraform | FileKind::TerraformVars)) {
+            store.keep(i);
+        }
     }
 }
 
 /// A Terraform unit's files after partial evaluation, one entry per member (empty for other units).
 pub(super) fn evaluate(
     members: &[&Loaded],
-    files: &RunFiles<'_>,
+    files: &Store,
     run: &TfRun,
     reads: &Reads,
+    opts: &super::CheckOptions,
 ) -> Vec<Evaluated> {
     if members.is_empty() || !members.iter().all(|f| f.kind == FileKind::Terraform) {
         return Vec::new();
     }
     let folder = members.first().map_or("", |f| dir_of(&f.path));
-    let vars: Vec<&Loaded> = files.in_dir(folder).filter(|f| f.kind == FileKind::TerraformVars).collect();
+    let vars: Vec<Arc<Loaded>> = files
+        .in_dir(folder)
+        .iter()
+        .filter(|&&i| files.kind(i) == Some(FileKind::TerraformVars))
+        .filter_map(|&i| files.model(i, opts))
+        .collect();
+    let vars: Vec<&Loaded> = vars.iter().map(|f| &**f).collect();
     evaluate_folder(folder, members, &vars, run, reads)
 }
 
@@ -296,15 +307,16 @@ pub(super) fn value_origin(
     found: &mut Finding,
     raw: &RawFinding,
     origins: &[(Span, Origin)],
-    files: &RunFiles<'_>,
+    files: &Store,
     more: &[&Loaded],
+    opts: &super::CheckOptions,
 ) {
     if raw.file.is_some() {
         return;
     }
     let Some((_, origin)) = find_origin(origins, raw.span) else { return };
-    if let Some(f) = files.get(&origin.path).or_else(|| more.iter().copied().find(|f| f.path == origin.path))
-    {
+    let in_run = files.get(&origin.path, opts);
+    if let Some(f) = in_run.as_deref().or_else(|| more.iter().copied().find(|f| f.path == origin.path)) {
         let at = location(&f.path, &f.text, &f.index, origin.span);
         found.related.push(Related { location: at, message: "value set here".to_string() });
     }
@@ -325,17 +337,18 @@ pub(super) struct CallFinding {
 }
 
 /// A folder's files: from the run when it read them, else from disk.
-struct Folder<'a> {
-    tf: Vec<Src<'a>>,
-    vars: Vec<Src<'a>>,
+struct Folder {
+    tf: Vec<Src>,
+    vars: Vec<Src>,
 }
 
-enum Src<'a> {
-    Run(&'a Loaded),
+#[derive(Clone)]
+enum Src {
+    Run(Arc<Loaded>),
     Disk(Rc<Loaded>),
 }
 
-impl std::ops::Deref for Src<'_> {
+impl std::ops::Deref for Src {
     type Target = Loaded;
     fn deref(&self) -> &Loaded {
         match self {
@@ -354,7 +367,7 @@ struct Hop {
 type OwnSpans = Vec<Vec<(usize, Span)>>;
 
 struct Walk<'a> {
-    files: &'a RunFiles<'a>,
+    files: &'a Store,
     rules: &'a RuleSet,
     run: &'a TfRun,
     reads: &'a Reads,
@@ -363,7 +376,7 @@ struct Walk<'a> {
     root: String,
     /// `terraform init`'s record of module folders, by key.
     installed: Vec<(String, String)>,
-    folders: HashMap<String, Rc<Folder<'a>>>,
+    folders: HashMap<String, Rc<Folder>>,
     /// Per folder: the spans each rule flags when the folder is checked on its own.
     own: HashMap<String, Rc<OwnSpans>>,
     calls_left: usize,
@@ -379,7 +392,7 @@ pub(super) fn check_calls(
     members: &[&Loaded],
     views: &[&ParsedFile],
     evaluated: &[Evaluated],
-    files: &RunFiles<'_>,
+    files: &Store,
     rules: &RuleSet,
     run: &TfRun,
     reads: &Reads,
@@ -465,7 +478,7 @@ impl<'a> Walk<'a> {
             let here = match top {
                 Some(t) => t.clone(),
                 None => {
-                    let Some(file) = self.files.get(call.path) else { continue };
+                    let Some(file) = self.files.get(call.path, self.opts) else { continue };
                     TopCall { path: call.path.to_string(), block_line: file.index.line_of(call.span.start) }
                 }
             };
@@ -589,33 +602,30 @@ impl<'a> Walk<'a> {
         arg_line
     }
 
-    fn find_file(&self, path: &str) -> Option<Src<'a>> {
-        if let Some(f) = self.files.get(path) {
+    fn find_file(&self, path: &str) -> Option<Src> {
+        if let Some(f) = self.files.get(path, self.opts) {
             return Some(Src::Run(f));
         }
-        self.folders.get(dir_of(path)).and_then(|folder| {
-            folder.tf.iter().find(|f| f.path == path).map(|f| match f {
-                Src::Run(r) => Src::Run(r),
-                Src::Disk(d) => Src::Disk(d.clone()),
-            })
-        })
+        self.folders.get(dir_of(path)).and_then(|folder| folder.tf.iter().find(|f| f.path == path).cloned())
     }
 
     /// A folder's Terraform files: those the run loaded, else (inside the read roots) from disk.
-    fn folder(&mut self, dir: &str) -> Rc<Folder<'a>> {
+    fn folder(&mut self, dir: &str) -> Rc<Folder> {
         if let Some(f) = self.folders.get(dir) {
             return f.clone();
         }
-        let in_run: Vec<&'a Loaded> = self.files.in_dir(dir).collect();
-        let folder = if in_run.iter().any(|f| f.kind == FileKind::Terraform) {
-            Folder {
-                tf: in_run.iter().filter(|f| f.kind == FileKind::Terraform).map(|f| Src::Run(f)).collect(),
-                vars: in_run
-                    .iter()
-                    .filter(|f| f.kind == FileKind::TerraformVars)
-                    .map(|f| Src::Run(f))
-                    .collect(),
+        let files = self.files;
+        let in_run = files.in_dir(dir);
+        let of_kind = |kind: FileKind| -> Vec<Src> {
+            let mut out = Vec::new();
+            for &i in in_run.iter().filter(|&&i| files.kind(i) == Some(kind)) {
+                files.keep(i);
+                out.extend(files.model(i, self.opts).map(Src::Run));
             }
+            out
+        };
+        let folder = if in_run.iter().any(|&i| files.kind(i) == Some(FileKind::Terraform)) {
+            Folder { tf: of_kind(FileKind::Terraform), vars: of_kind(FileKind::TerraformVars) }
         } else {
             let disk = Disk { run: self.run, reads: self.reads };
             let mut folder = Folder { tf: Vec::new(), vars: Vec::new() };

@@ -20,7 +20,7 @@ pub enum Phase {
     Findings,
     /// Grouping units, collecting, sorting and assembling the report (one thread).
     Assemble,
-    /// Freeing the parsed files.
+    /// Freeing the models: each unit's when it is done, and what is left of every file at the end.
     Free,
 }
 

@@ -130,12 +130,7 @@ pub struct Detection {
 impl Detection {
     /// Every file the comparison reads.
     pub fn files(&self) -> BTreeSet<&str> {
-        self.groups
-            .iter()
-            .filter(|g| g.compared())
-            .flat_map(|g| g.shared.iter().chain(g.members.iter().flat_map(|m| m.files.iter())))
-            .map(String::as_str)
-            .collect()
+        compared_files(self.groups.iter())
     }
 }
 
@@ -159,6 +154,76 @@ struct Part {
 
 /// Finds the environments of `candidates` and `jobs` and groups their counterparts.
 pub fn detect(candidates: &[Candidate], jobs: &[JobRef], settings: &Settings) -> Detection {
+    Layout::new(candidates, settings).with_jobs(jobs, settings)
+}
+
+/// The groups of files, before pipeline jobs join them: which files the comparison reads does not
+/// depend on the jobs (pipeline groups hold only the jobs' own files), so a check can know them
+/// before it has parsed a pipeline.
+pub struct Layout {
+    groups: BTreeMap<(GroupKind, String), Group>,
+}
+
+impl Layout {
+    pub fn new(candidates: &[Candidate], settings: &Settings) -> Layout {
+        Layout { groups: file_groups(candidates, settings) }
+    }
+
+    /// Every file the comparison reads, besides the pipelines whose jobs it compares.
+    pub fn files(&self) -> BTreeSet<&str> {
+        compared_files(self.groups.values())
+    }
+
+    /// The detection, with `jobs` grouped by environment.
+    pub fn with_jobs(self, jobs: &[JobRef], settings: &Settings) -> Detection {
+        let mut groups = self.groups;
+        for (i, job) in jobs.iter().enumerate() {
+            let Some(a) = assign_name(&job.environment, settings) else { continue };
+            let label = by_convention(&job.file, true).map_or_else(|| job.file.clone(), |r| r.role);
+            let g = groups.entry((GroupKind::Pipeline, label.clone())).or_insert_with(|| Group {
+                kind: GroupKind::Pipeline,
+                label,
+                shared: Vec::new(),
+                members: Vec::new(),
+            });
+            let m = member_of(g, &a);
+            m.jobs.push(i);
+            if !m.files.contains(&job.file) {
+                m.files.push(job.file.clone());
+            }
+        }
+
+        let mut groups: Vec<Group> = groups.into_values().collect();
+        for g in &mut groups {
+            g.shared.sort();
+            g.members.sort_by(|a, b| (a.order, &a.env).cmp(&(b.order, &b.env)));
+        }
+        groups.sort_by_key(|g| !g.compared());
+        let mut environments: BTreeMap<String, Environment> = BTreeMap::new();
+        for m in groups.iter().flat_map(|g| &g.members) {
+            let line = settings.declared.iter().find(|d| d.name == m.env).map(|d| d.line);
+            environments.entry(m.env.clone()).or_insert(Environment {
+                name: m.env.clone(),
+                order: m.order,
+                line,
+            });
+        }
+        let mut environments: Vec<Environment> = environments.into_values().collect();
+        environments.sort_by(|a, b| (a.order, &a.name).cmp(&(b.order, &b.name)));
+        Detection { environments, groups, declared: !settings.declared.is_empty() }
+    }
+}
+
+fn compared_files<'g>(groups: impl Iterator<Item = &'g Group>) -> BTreeSet<&'g str> {
+    groups
+        .filter(|g| g.compared())
+        .flat_map(|g| g.shared.iter().chain(g.members.iter().flat_map(|m| m.files.iter())))
+        .map(String::as_str)
+        .collect()
+}
+
+/// The groups of Terraform folders, variable files and YAML, by kind and label.
+fn file_groups(candidates: &[Candidate], settings: &Settings) -> BTreeMap<(GroupKind, String), Group> {
     let declared = !settings.declared.is_empty();
     let assign = |path: &str, whole_name: bool| {
         if declared { by_declaration(path, settings) } else { by_convention(path, whole_name) }
@@ -284,42 +349,7 @@ pub fn detect(candidates: &[Candidate], jobs: &[JobRef], settings: &Settings) ->
         m.files.sort();
         m.folder = m.folder.take().or(part.folder);
     }
-
-    // Pipeline jobs by environment name.
-    for (i, job) in jobs.iter().enumerate() {
-        let Some(a) = assign_name(&job.environment, settings) else { continue };
-        let label = by_convention(&job.file, true).map_or_else(|| job.file.clone(), |r| r.role);
-        let g = groups.entry((GroupKind::Pipeline, label.clone())).or_insert_with(|| Group {
-            kind: GroupKind::Pipeline,
-            label,
-            shared: Vec::new(),
-            members: Vec::new(),
-        });
-        let m = member_of(g, &a);
-        m.jobs.push(i);
-        if !m.files.contains(&job.file) {
-            m.files.push(job.file.clone());
-        }
-    }
-
-    let mut groups: Vec<Group> = groups.into_values().collect();
-    for g in &mut groups {
-        g.shared.sort();
-        g.members.sort_by(|a, b| (a.order, &a.env).cmp(&(b.order, &b.env)));
-    }
-    groups.sort_by_key(|g| !g.compared());
-    let mut environments: BTreeMap<String, Environment> = BTreeMap::new();
-    for m in groups.iter().flat_map(|g| &g.members) {
-        let line = settings.declared.iter().find(|d| d.name == m.env).map(|d| d.line);
-        environments.entry(m.env.clone()).or_insert(Environment {
-            name: m.env.clone(),
-            order: m.order,
-            line,
-        });
-    }
-    let mut environments: Vec<Environment> = environments.into_values().collect();
-    environments.sort_by(|a, b| (a.order, &a.name).cmp(&(b.order, &b.name)));
-    Detection { environments, groups, declared }
+    groups
 }
 
 fn member_of<'g>(g: &'g mut Group, a: &Assigned) -> &'g mut Member {
