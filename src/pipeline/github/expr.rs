@@ -632,6 +632,13 @@ impl Occurrence {
     }
 }
 
+/// Whether `s` holds the start of an expression, `${{`: most strings hold no `$` at all, and a
+/// byte search finds that out fastest.
+pub fn has_expression(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    memchr::memchr_iter(b'$', bytes).any(|i| bytes.get(i + 1..i + 3) == Some(b"{{"))
+}
+
 /// Every `${{ … }}` in `s`, in order. `}}` inside a string literal does not close the expression.
 pub fn find(s: &str) -> Vec<Occurrence> {
     let mut out = Vec::new();
@@ -733,6 +740,13 @@ mod tests {
 
     fn ctx(src: &str) -> Vec<String> {
         parse(src).unwrap().dataflow_contexts().iter().map(|c| at(src, c.span).to_string()).collect()
+    }
+
+    #[test]
+    fn has_expression_agrees_with_a_substring_search() {
+        for s in ["", "$", "${", "${{", "a $ b ${ c ${{ d", "$$${{", "echo $HOME ${VAR}", "${{x}}", "é${{"] {
+            assert_eq!(has_expression(s), s.contains("${{"), "{s:?}");
+        }
     }
 
     #[test]

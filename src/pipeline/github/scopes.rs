@@ -153,13 +153,16 @@ fn steps_usage(
     depth: usize,
     usage: &mut Usage,
 ) {
+    // The job's and the workflow's `env:` are the same for every step: looked at once.
+    let mut outer_token = None;
     for step in steps {
         if let Some((uses, _)) = step.uses() {
             step_action(repo, step, uses, depth, usage);
         } else if let Some(node) = step.run()
             && let Some(run) = node.as_str()
         {
-            let token = hands_token(wf, job, step) || mentions_token(run);
+            let outer = *outer_token.get_or_insert_with(|| hands_token(wf, job));
+            let token = outer || step.env().is_some_and(node_mentions_token) || mentions_token(run);
             let parsed = repo.ci.and_then(|ci| ci.script_at(node.span));
             match parsed {
                 Some(script) => script_usage(run, script, token, usage),
@@ -455,10 +458,13 @@ fn gh_usage(cmd: &Command, shown: &str, usage: &mut Usage) {
 
 fn release_like(cmd: &Command) -> bool {
     let words = cmd.name.iter().chain(cmd.args());
-    words.take(4).any(|w| {
-        let t = w.text().to_ascii_lowercase();
-        RELEASE_WORDS.iter().any(|r| t.contains(r))
-    })
+    words.take(4).any(|w| RELEASE_WORDS.iter().any(|r| contains_ignore_ascii_case(&w.text(), r)))
+}
+
+/// Whether `haystack` holds `needle` (lower-case ASCII) in any case, without a lower-case copy.
+fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    haystack.len() >= needle.len()
+        && haystack.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// `npm test`, `git push`, `pytest`: the program and its subcommand, as written.
@@ -472,9 +478,9 @@ fn command_text(cmd: &Command) -> String {
     crate::rules::truncate(&words.join(" "), 40)
 }
 
-/// The step, its job or the workflow puts the token in the environment.
-fn hands_token(wf: &Workflow<'_>, job: Option<&Job<'_>>, step: &Step<'_>) -> bool {
-    let envs = [step.env(), job.and_then(Job::env), wf.env()];
+/// The job or the workflow puts the token in the environment (of every step).
+fn hands_token(wf: &Workflow<'_>, job: Option<&Job<'_>>) -> bool {
+    let envs = [job.and_then(Job::env), wf.env()];
     envs.into_iter().flatten().any(node_mentions_token)
 }
 
@@ -486,8 +492,11 @@ fn node_mentions_token(n: &Node) -> bool {
 
 /// `${{ github.token }}` or `${{ secrets.GITHUB_TOKEN }}` in a value.
 pub fn mentions_token(s: &str) -> bool {
-    let l = s.to_ascii_lowercase();
-    l.contains("${{") && (l.contains("github.token") || l.contains("secrets.github_token"))
+    // Most strings hold no expression: they cost one search, without a lower-case copy.
+    super::expr::has_expression(s) && {
+        let l = s.to_ascii_lowercase();
+        l.contains("github.token") || l.contains("secrets.github_token")
+    }
 }
 
 #[cfg(test)]
@@ -524,6 +533,26 @@ mod tests {
             "      - uses: aws-actions/configure-aws-credentials@v4\n        with:\n          role-to-assume: arn\n",
         ));
         assert!(u.writes.contains_key("id-token"));
+    }
+
+    /// The token in the workflow's or the job's `env:` reaches every script of the job, in any case
+    /// of spelling; a step's own `env:` only its script.
+    #[test]
+    fn the_token_in_an_outer_env_reaches_every_script() {
+        let in_wf = "on: push\nenv:\n  GH_TOKEN: ${{ github.token }}\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo hi\n      - run: gh pr comment 1 --body x\n";
+        assert_eq!(usage(in_wf).writes.keys().collect::<Vec<_>>(), ["pull-requests"]);
+        let in_job = "on: push\njobs:\n  a:\n    runs-on: x\n    env:\n      GH_TOKEN: ${{ GitHub.Token }}\n    steps:\n      - run: echo hi\n      - run: gh issue close 1\n";
+        assert_eq!(usage(in_job).writes.keys().collect::<Vec<_>>(), ["issues"]);
+        let in_first_step = job(
+            "      - run: echo hi\n        env:\n          T: ${{ secrets.GITHUB_TOKEN }}\n      - run: gh issue close 1\n",
+        );
+        assert!(usage(&in_first_step).writes.is_empty());
+        let u = usage(&job("      - run: ./Scripts/Deploy-Prod.sh\n"));
+        assert!(u.unknown.as_deref().is_some_and(|m| m.contains("release")), "{u:?}");
+        assert!(
+            contains_ignore_ascii_case("Deploy-Prod", "deploy") && !contains_ignore_ascii_case("tg", "tag")
+        );
+        assert!(mentions_token("${{ Secrets.GitHub_Token }}") && !mentions_token("github.token"));
     }
 
     #[test]

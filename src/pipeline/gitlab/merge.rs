@@ -44,6 +44,25 @@ pub fn deep_merge(base: &mut Node, over: &Node) {
     }
 }
 
+/// [`deep_merge`] of a node the caller owns: its entries move instead of being copied.
+fn deep_merge_owned(base: &mut Node, over: Node) {
+    let (Value::Map(dst), Value::Map(_)) = (&mut base.value, &over.value) else {
+        *base = over;
+        return;
+    };
+    let Value::Map(src) = over.value else { return };
+    for e in src {
+        match dst.iter_mut().find(|d| d.key == e.key) {
+            Some(d) if matches!(e.value.value, Value::Map(_)) && matches!(d.value.value, Value::Map(_)) => {
+                d.key_span = e.key_span;
+                deep_merge_owned(&mut d.value, e.value);
+            }
+            Some(d) => *d = e,
+            None => dst.push(e),
+        }
+    }
+}
+
 /// The visible jobs of a merged config, fully resolved, in source order.
 pub fn jobs(config: &Node) -> Vec<Job> {
     let default = default_map(config);
@@ -93,7 +112,7 @@ fn resolve_extends(config: &Node, name: &str, job: &Node, seen: &mut HashSet<Str
         }
         let Some(parent) = config.get(p) else { continue };
         let resolved = resolve_extends(config, p, parent, seen, depth + 1);
-        deep_merge(&mut merged, &resolved);
+        deep_merge_owned(&mut merged, resolved);
     }
     seen.remove(name);
     deep_merge(&mut merged, job);
@@ -151,4 +170,29 @@ fn lookup(config: &Node, path: &[&str]) -> Option<Node> {
         node = node.get(k)?.clone();
     }
     Some(node)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::{Limits, yaml};
+
+    fn doc(text: &str) -> Node {
+        yaml::parse(text, &Limits::default()).docs.into_iter().next().unwrap_or_else(|| panic!("a doc"))
+    }
+
+    /// Moving a resolved parent's entries gives what copying them gave, repeated keys included.
+    #[test]
+    fn an_owned_merge_equals_a_copying_one() {
+        let bases = ["{}", "a: {x: 1, y: [1]}\nb: 2\n", "[1, 2]", "plain"];
+        let overs = ["a: {y: [2], z: 3}\nc: 4\n", "a: 1\na: {x: 2}\n", "[3]", "{}"];
+        for base in bases {
+            for over in overs {
+                let (mut copied, mut moved) = (doc(base), doc(base));
+                deep_merge(&mut copied, &doc(over));
+                deep_merge_owned(&mut moved, doc(over));
+                assert_eq!(copied, moved, "{base} <- {over}");
+            }
+        }
+    }
 }
