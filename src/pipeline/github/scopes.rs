@@ -458,7 +458,7 @@ fn gh_usage(cmd: &Command, shown: &str, usage: &mut Usage) {
 
 fn release_like(cmd: &Command) -> bool {
     let words = cmd.name.iter().chain(cmd.args());
-    words.take(4).any(|w| RELEASE_WORDS.iter().any(|r| contains_ignore_ascii_case(&w.text(), r)))
+    words.take(4).any(|w| RELEASE_WORDS.iter().any(|r| contains_ignore_ascii_case(w.text(), r)))
 }
 
 /// Whether `haystack` holds `needle` (lower-case ASCII) in any case, without a lower-case copy.
