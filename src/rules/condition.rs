@@ -326,6 +326,7 @@ impl<'t> Reject<'t> {
             (Reject::Maps, Value::Map(_)) => true,
             (Reject::Where { on_scalars, .. }, _) if *on_scalars && is_plain_scalar(node) => true,
             (Reject::Where { cond, .. }, Value::Map(entries)) => cond.false_on_map(entries),
+            (Reject::Where { cond, .. }, Value::List(items)) => cond.false_on_list(items),
             _ => false,
         }
     }
@@ -471,6 +472,17 @@ impl Test {
     }
 }
 
+/// Whether a key step finds nothing on `node`, and knows it: a plain scalar, a map without the key
+/// (or a `dynamic` block that might make it), a list of such. Not an unknown value.
+fn lacks_key(node: &Node, key: &str) -> bool {
+    match &node.value {
+        Value::Map(entries) => entries.iter().all(|e| e.key != key && e.key != "dynamic"),
+        Value::List(items) => items.iter().all(|n| lacks_key(n, key)),
+        Value::Expr(_) => false,
+        Value::Str(_) | Value::Number(_) | Value::Bool(_) | Value::Null => true,
+    }
+}
+
 fn is_plain_scalar(node: &Node) -> bool {
     matches!(node.value, Value::Str(_) | Value::Number(_) | Value::Bool(_) | Value::Null)
 }
@@ -501,6 +513,21 @@ impl Condition {
             Condition::Any(items) => items.iter().all(|c| c.false_on_map(entries)),
             Condition::Leaf { path, .. } => match path.steps.as_slice() {
                 [Step::Key(k), ..] => entries.iter().all(|e| e.key != *k && e.key != "dynamic"),
+                _ => false,
+            },
+            Condition::Not(_) | Condition::Absent { .. } => false,
+        }
+    }
+
+    /// Whether the condition is false on a list with these items because a key one of its parts needs
+    /// is on none of them: a key step on a list reads its items' keys (through nested lists), and
+    /// most lists a `**` walk meets hold scalars, or maps without the key (containers, steps).
+    fn false_on_list(&self, items: &[Node]) -> bool {
+        match self {
+            Condition::All(parts) => parts.iter().any(|c| c.false_on_list(items)),
+            Condition::Any(parts) => parts.iter().all(|c| c.false_on_list(items)),
+            Condition::Leaf { path, .. } => match path.steps.first() {
+                Some(Step::Key(k)) => items.iter().all(|n| lacks_key(n, k)),
                 _ => false,
             },
             Condition::Not(_) | Condition::Absent { .. } => false,
@@ -927,9 +954,13 @@ mod tests {
     /// false on every one of them.
     #[test]
     fn rejected_nodes_are_false() {
-        let yaml = "a: {name: DB_PASSWORD, value: ''}\nb: [1, '', {x: 1}, [2]]\nc: null\nd: 10.0.0.0/8\ne: {}\nf: true\ng: '1.2.3'\n";
+        let yaml = "a: {name: DB_PASSWORD, value: ''}\nb: [1, '', {x: 1}, [2]]\nc: null\nd: 10.0.0.0/8\ne: {}\nf: true\ng: '1.2.3'\n\
+                    h: [{name: A_PASSWORD, value: ''}, {name: x}]\ni: [[{name: PASSWD, value: ''}]]\nj: [{value: ''}, [3]]\nk: []\n";
         let parsed = crate::parse::yaml::parse(yaml, &Limits::default());
-        let tf = hcl::parse("x = var.y\nz = \"${var.w}-1\"\n", &Limits::default());
+        let tf = hcl::parse(
+            "x = var.y\nz = \"${var.w}-1\"\nl = [var.v, 1]\nm = [{ name = \"PWD\", value = \"\" }]\nd {\n  dynamic \"name\" {}\n}\n",
+            &Limits::default(),
+        );
         let docs: Vec<&Node> = parsed.docs.iter().chain(&tf.docs).collect();
         let scope = Scope { docs: &docs };
         let mut nodes = Vec::new();
@@ -948,8 +979,10 @@ mod tests {
             "where = { all = [{ path = 'name', matches = 'PASS' }, { path = 'value', equals = '' }] }",
             "where = { any = [{ path = 'name', exists = true }, { path = '.', equals = 1 }] }",
             "where = { path = '[0]', equals = 1 }",
+            "where = { path = 'name', exists = true }",
+            "where = { any = [{ path = 'name', exists = true }, { path = '[*]', equals = 3 }] }",
         ];
-        let mut rejected = 0;
+        let (mut rejected, mut lists) = (0, 0);
         for leaf in leaves {
             let cond =
                 compile_condition(&format!("path = '.'\n{leaf}")).unwrap_or_else(|e| panic!("{leaf}: {e}"));
@@ -958,13 +991,14 @@ mod tests {
             for node in &nodes {
                 if reject.rejects(node) {
                     rejected += 1;
+                    lists += usize::from(matches!(node.value, Value::List(_)));
                     let hit = Hit::root(node);
                     let truth = tests[0].eval(&hit, &hit, &scope);
                     assert!(matches!(truth, Truth::False), "{leaf} on {node:?}: {truth:?}");
                 }
             }
         }
-        assert!(rejected > 20, "the test must exercise the rejects: {rejected}");
+        assert!(rejected > 20 && lists > 5, "the test must exercise the rejects: {rejected}, {lists} lists");
     }
 
     /// `any` alternatives on one path share its walk; each still gives its own witnesses, in order.
