@@ -118,6 +118,14 @@ impl TfRun {
             return false;
         }
         let p = Path::new(path);
+        // A path in a folder that does not exist (`.terraform/modules/modules.json` before `terraform
+        // init`, asked for every module folder) resolves to nothing: one look at the folder instead
+        // of resolving each part of both paths.
+        if let Some(folder) = p.parent().filter(|d| !d.as_os_str().is_empty())
+            && std::fs::metadata(folder).is_err()
+        {
+            return false;
+        }
         let resolved = std::fs::canonicalize(p)
             .or_else(|_| p.parent().map_or(Err(std::io::ErrorKind::NotFound.into()), std::fs::canonicalize));
         resolved.is_ok_and(|r| self.read_roots.iter().any(|root| r.starts_with(root)))
@@ -673,5 +681,34 @@ impl<'a> Walk<'a> {
         let own = Rc::new(out);
         self.own.insert(dir.to_string(), own.clone());
         own
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads stay inside the read roots: a file there, or one not there yet in a folder there; not a
+    /// path in a folder that does not exist, nor one a symbolic link takes outside.
+    #[test]
+    fn only_paths_inside_the_read_roots_are_allowed() {
+        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let outside = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let canonical = std::fs::canonicalize(root.path()).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(root.path().join("main.tf"), "x = 1\n").unwrap_or_else(|e| panic!("{e}"));
+        let run = TfRun { vars: Vec::new(), read_roots: vec![canonical], max_file_size: 1 << 20 };
+        let at = |rel: &str| root.path().join(rel).to_string_lossy().into_owned();
+        assert!(run.allowed(&at("main.tf")));
+        assert!(run.allowed(&at("not-yet.tf")));
+        assert!(!run.allowed(&at(".terraform/modules/modules.json")));
+        assert!(!run.allowed(&outside.path().join("main.tf").to_string_lossy()));
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(outside.path(), root.path().join("out"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(!run.allowed(&at("out/main.tf")));
+        }
+        let none = TfRun { vars: Vec::new(), read_roots: Vec::new(), max_file_size: 1 << 20 };
+        assert!(!none.allowed(&at("main.tf")));
     }
 }
