@@ -87,8 +87,12 @@ pub const TAINTED: &[(&str, &str)] = &[
 /// Who controls a context: exact matches, members (`…title.x`) and objects that hold one
 /// (`toJSON(github.event.pull_request)`).
 pub fn tainted(path: &[Segment]) -> Option<&'static str> {
-    TAINTED.iter().find_map(|(pattern, who)| {
-        let pat: Vec<&str> = pattern.split('.').collect();
+    // Split once per process: every context of every expression is matched against all of them.
+    static SPLIT: std::sync::LazyLock<Vec<(Vec<&'static str>, &'static str)>> =
+        std::sync::LazyLock::new(|| {
+            TAINTED.iter().map(|(pattern, who)| (pattern.split('.').collect(), *who)).collect()
+        });
+    SPLIT.iter().find_map(|(pat, who)| {
         let n = pat.len().min(path.len());
         let same = pat.iter().zip(path).take(n).all(|(p, s)| match s {
             Segment::Any => true,
