@@ -119,15 +119,25 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
     let assembling = std::time::Instant::now();
     let (tf, var_files) = terraform::TfRun::new(opts);
     let store = Store::new(read_files);
-    let mut workspace = Workspace::new(opts.buffers.clone(), opts.read_disk);
-    for i in 0..store.len() {
-        if let Some(text) = store.text(i) {
-            workspace.insert(store.path(i), text.clone());
-        }
-    }
-    let units = group_units(&store);
-    terraform::keep_called_folders(&store);
-    let layout = environments::keep_compared(&inputs, &store, rules, opts);
+    // Three independent looks at the run's paths and texts before the first unit: on every thread.
+    let ((workspace, units), layout) = rayon::join(
+        || {
+            let mut workspace = Workspace::new(opts.buffers.clone(), opts.read_disk);
+            for i in 0..store.len() {
+                if let Some(text) = store.text(i) {
+                    workspace.insert(store.path(i), text.clone());
+                }
+            }
+            (workspace, group_units(&store))
+        },
+        || {
+            rayon::join(
+                || terraform::keep_called_folders(&store),
+                || environments::keep_compared(&inputs, &store, rules, opts),
+            )
+            .1
+        },
+    );
     // The pipelines' jobs are read while their models are at hand, through a view of the workspace
     // whose reads are not recorded (the per-unit rules record their own).
     let jobs_workspace = layout.as_ref().map(|_| workspace.unrecorded());

@@ -229,11 +229,6 @@ fn prepare(
         .collect();
     let mut own: Vec<Loaded> = pipelines.par_iter().filter_map(|i| load(i, opts).0).collect();
     drop(loaded);
-    // GitLab includes are read as the per-unit pass reads them.
-    let mut workspace = Workspace::new(opts.buffers.clone(), opts.read_disk);
-    for f in files.iter().map(|f| &**f).chain(&own) {
-        workspace.insert(&f.path, f.text.clone());
-    }
     // Each pipeline's jobs on its own (a GitLab pipeline merges its includes again), in parallel;
     // collected in file order.
     let mut read: HashMap<String, FileJobs> = read.into_iter().map(|r| (r.0.clone(), r)).collect();
@@ -244,6 +239,14 @@ fn prepare(
         .filter(|f| matches!(f.kind, FileKind::GithubWorkflow | FileKind::GitlabCi))
         .map(|f| (f, read.remove(&f.path)))
         .collect();
+    // GitLab includes are read as the per-unit pass reads them; only needed for pipelines whose jobs
+    // the per-unit pass did not read.
+    let mut workspace = Workspace::new(opts.buffers.clone(), opts.read_disk);
+    if pipelines.iter().any(|(_, done)| done.is_none()) {
+        for f in files.iter().map(|f| &**f).chain(&own) {
+            workspace.insert(&f.path, f.text.clone());
+        }
+    }
     let per_file: Vec<FileJobs> = pipelines
         .into_par_iter()
         .filter_map(|(f, done)| done.or_else(|| pipeline_jobs(f, &workspace)))
@@ -260,15 +263,17 @@ fn prepare(
 
     // The other files the comparison reads.
     let needed = detection.files();
-    let have: BTreeSet<String> = files
+    let have: BTreeSet<&str> = files
         .iter()
-        .map(|f| &**f)
-        .chain(&own)
-        .map(|f| f.path.clone())
-        .chain(extra.iter().map(|e| e.path.clone()))
+        .map(|f| f.path.as_str())
+        .chain(own.iter().map(|f| f.path.as_str()))
+        .chain(extra.iter().map(|e| e.path.as_str()))
         .collect();
-    let wanted: Vec<&Input> =
-        inputs.iter().filter(|i| needed.contains(i.path.as_str()) && !have.contains(&i.path)).collect();
+    let wanted: Vec<&Input> = inputs
+        .iter()
+        .filter(|i| needed.contains(i.path.as_str()) && !have.contains(i.path.as_str()))
+        .collect();
+    drop(have);
     let read_here: Vec<(Option<Loaded>, Option<Extra>)> = wanted
         .par_iter()
         .map(|i| match load(i, opts).0 {

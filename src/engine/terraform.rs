@@ -228,14 +228,14 @@ pub(super) type Evaluated = (Option<ParsedFile>, Vec<(Span, Origin)>, Vec<Span>)
 /// Keeps the models of the folders local `module` blocks call, and of the `.tfvars` files beside
 /// `.tf` files: units other than their own read them (see [`super::store`]).
 pub(super) fn keep_called_folders(store: &Store) {
-    let mut called: Vec<String> = Vec::new();
-    for i in 0..store.len() {
-        match store.kind(i) {
-            Some(FileKind::Terraform) => {
-                if let Some(text) = store.text(i) {
-                    called.extend(local_module_sources(dir_of(store.path(i)), text));
-                }
-            }
+    use rayon::prelude::*;
+    let mut called: Vec<String> = (0..store.len())
+        .into_par_iter()
+        .flat_map_iter(|i| match store.kind(i) {
+            Some(FileKind::Terraform) => store
+                .text(i)
+                .map(|text| local_module_sources(dir_of(store.path(i)), text))
+                .unwrap_or_default(),
             Some(FileKind::TerraformVars) => {
                 let beside_module = store
                     .in_dir(dir_of(store.path(i)))
@@ -244,10 +244,11 @@ pub(super) fn keep_called_folders(store: &Store) {
                 if beside_module {
                     store.keep(i);
                 }
+                Vec::new()
             }
-            _ => {}
-        }
-    }
+            _ => Vec::new(),
+        })
+        .collect();
     called.sort_unstable();
     called.dedup();
     for dir in &called {
