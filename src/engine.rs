@@ -18,8 +18,7 @@ use crate::suppress;
 use crate::workspace::Workspace;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write as _;
+use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
@@ -173,25 +172,33 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
         .collect();
 
     let assembling = std::time::Instant::now();
-    let mut findings = Vec::new();
-    let mut others = Vec::new();
-    let mut reads = BTreeMap::new();
     let mut jobs = Vec::new();
-    for ((f, d, o, r), j) in checked {
-        findings.extend(f);
-        diagnostics.extend(d);
-        others.extend(o);
-        reads.extend(r);
+    let mut results = Vec::with_capacity(checked.len());
+    for (result, j) in checked {
+        results.push(result);
         jobs.extend(j);
     }
-    reads.extend(workspace.take_reads());
     let (files, failures) = store.finish();
-    diagnostics.extend(failures);
-    for f in files.iter().map(|f| &**f).chain(&var_files) {
-        diagnostics.extend(parse_diagnostics(f));
-    }
-    if let Some(layout) = layout {
-        let (f, d, o, _) = environments::pass(&inputs, &files, layout, jobs, rules, opts);
+    // The comparison across units needs only the files and the jobs: it runs beside the collecting.
+    let (cross, (mut findings, mut diagnostics, mut others, reads)) = rayon::join(
+        || layout.map(|layout| environments::pass(&inputs, &files, layout, jobs, rules, opts)),
+        || {
+            let (mut findings, mut others, mut reads) = (Vec::new(), Vec::new(), BTreeMap::new());
+            for (f, d, o, r) in results {
+                findings.extend(f);
+                diagnostics.extend(d);
+                others.extend(o);
+                reads.extend(r);
+            }
+            reads.extend(workspace.take_reads());
+            diagnostics.extend(failures);
+            for f in files.iter().map(|f| &**f).chain(&var_files) {
+                diagnostics.extend(parse_diagnostics(f));
+            }
+            (findings, diagnostics, others, reads)
+        },
+    );
+    if let Some((f, d, o, _)) = cross {
         findings.extend(f);
         diagnostics.extend(d);
         others.extend(o);
@@ -790,7 +797,7 @@ pub(crate) fn fingerprint(file: &Loaded, findings: &mut [Finding]) {
 /// [`fingerprint`] over a file's text, for files read without being checked.
 fn fingerprint_in(file: &SuppressTarget<'_>, findings: &mut [Finding]) {
     findings.sort_by(|a, b| (a.location.span, &a.rule.name).cmp(&(b.location.span, &b.rule.name)));
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: foldhash::HashMap<String, usize> = foldhash::HashMap::default();
     for f in findings.iter_mut() {
         let line_no = f.location.start.line as usize - 1;
         let own = f.location.path == file.path;
@@ -803,23 +810,15 @@ fn fingerprint_in(file: &SuppressTarget<'_>, findings: &mut [Finding]) {
         normalise_into(line, &mut key);
         key.push('\0');
         normalise_into(snippet, &mut key);
-        let n = match seen.get_mut(&key) {
-            Some(n) => {
-                *n += 1;
-                *n
-            }
-            None => {
-                seen.insert(key.clone(), 1);
-                1
-            }
-        };
         // The bytes of `{key}\0{n}`, hashed as before: fingerprints are kept in baselines.
-        let digest = Sha256::new().chain_update(&key).chain_update(format!("\0{n}")).finalize();
-        let mut hex = String::with_capacity(32);
-        for b in digest.iter().take(16) {
-            let _ = write!(hex, "{b:02x}");
-        }
-        f.fingerprint = hex;
+        let hasher = Sha256::new().chain_update(&key);
+        let n = {
+            let n = seen.entry(key).or_insert(0);
+            *n += 1;
+            *n
+        };
+        let digest = hasher.chain_update(b"\0").chain_update(n.to_string()).finalize();
+        f.fingerprint = data_encoding::HEXLOWER.encode(digest.get(..16).unwrap_or_default());
     }
 }
 
