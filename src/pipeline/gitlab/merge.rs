@@ -45,7 +45,7 @@ pub fn deep_merge(base: &mut Node, over: &Node) {
 }
 
 /// [`deep_merge`] of a node the caller owns: its entries move instead of being copied.
-fn deep_merge_owned(base: &mut Node, over: Node) {
+pub fn deep_merge_owned(base: &mut Node, over: Node) {
     let (Value::Map(dst), Value::Map(_)) = (&mut base.value, &over.value) else {
         *base = over;
         return;

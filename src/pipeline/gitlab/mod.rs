@@ -120,7 +120,7 @@ pub fn load(path: &str, text: &str, doc: &Node, workspace: &Workspace) -> Pipeli
     // Included files first, in order; the main file last, so its keys win.
     let mut config = Node::new(doc.span, Value::Map(Vec::new()));
     for inc in included {
-        merge::deep_merge(&mut config, &inc);
+        merge::deep_merge_owned(&mut config, inc);
     }
     merge::deep_merge(&mut config, doc);
     let jobs = merge::jobs(&config);
