@@ -164,10 +164,11 @@ impl Store {
             return;
         }
         let mut state = slot.state.lock();
-        let State::Parsed(f) = std::mem::replace(&mut *state, State::Failed) else {
+        if !matches!(*state, State::Parsed(_)) {
             // Never parsed (its unit failed first) or already done: nothing to free.
             return;
-        };
+        }
+        let State::Parsed(f) = std::mem::replace(&mut *state, State::Failed) else { return };
         let (rest, model) = match Arc::try_unwrap(f) {
             Ok(mut whole) => {
                 let model = std::mem::take(&mut whole.parsed.docs);
@@ -295,6 +296,21 @@ mod tests {
         let (files, failures) = s.finish();
         assert_eq!(files.len(), 2);
         assert!(failures.is_empty());
+    }
+
+    /// Letting go of a file never parsed, or of one already let go, leaves it as it was.
+    #[test]
+    fn releasing_twice_or_before_parsing_changes_nothing() {
+        let s = store(&[("a.tf", "# c\nx = 1\n"), ("b.tf", "y = 2\n")]);
+        s.release(1, &opts());
+        assert_eq!(s.get("b.tf", &opts()).map(|f| f.parsed.docs.len()), Some(1), "parsed when asked");
+        drop(s.model(0, &opts()));
+        s.release(0, &opts());
+        s.release(0, &opts());
+        assert!(
+            s.get("a.tf", &opts()).is_some_and(|f| f.parsed.docs.is_empty() && f.parsed.comments.len() == 1)
+        );
+        assert_eq!(s.finish().0.len(), 2);
     }
 
     #[test]
