@@ -1,6 +1,6 @@
 //! The check pipeline: read every input in parallel, then check each unit (a Terraform module
 //! folder, or one file) in parallel: parse its files, run the rules, apply suppressions. A unit's
-//! models are freed when it is done, unless a later reader needs them (see [`store`]). Then the
+//! models are freed when it is done, unless a later reader needs them (see `engine/store.rs`). Then the
 //! environments are compared across units, and the findings returned in a sorted [`Report`].
 //!
 //! Each file is read and parsed, and each unit checked, inside `catch_unwind`: a bug in smelt costs
@@ -147,11 +147,20 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
         .map(|unit| {
             let result = catch_unwind(AssertUnwindSafe(|| {
                 let members: Vec<Arc<Loaded>> = unit.iter().filter_map(|&i| store.model(i, opts)).collect();
-                let result = check_unit(&members, &store, rules, &tf, &var_files, opts, &workspace);
-                let jobs = match &jobs_workspace {
-                    Some(ws) => members.iter().filter_map(|f| environments::pipeline_jobs(f, ws)).collect(),
-                    None => Vec::new(),
-                };
+                let mut result = check_unit(&members, &store, rules, &tf, &var_files, opts, &workspace);
+                // A bug in reading the jobs costs the environments pass this pipeline's jobs (it is not
+                // read again there), not the unit its findings.
+                let jobs = jobs_workspace.as_ref().map_or_else(Vec::new, |ws| {
+                    catch_unwind(AssertUnwindSafe(|| {
+                        members.iter().filter_map(|f| environments::pipeline_jobs(f, ws)).collect()
+                    }))
+                    .unwrap_or_else(|_| {
+                        let message = internal_message("reading the environments of");
+                        let at = members.first().map_or("", |f| f.path.as_str());
+                        result.1.push(diag(DiagnosticCode::InternalError, Level::Error, at, None, message));
+                        members.iter().map(|f| (f.path.clone(), Vec::new(), Vec::new())).collect()
+                    })
+                });
                 (result, jobs)
             }))
             .unwrap_or_else(|_| {

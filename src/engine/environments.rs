@@ -1,11 +1,13 @@
 //! The cross-unit pass: environments compared with each other (see [`crate::envs`]).
 //!
-//! It runs once per run, after the per-unit rules, over every input. Files the per-unit pass loaded
-//! are reused; the others the comparison needs are read here: Helm values files (a chart's unit renders
-//! with them, but no rule reads them as files), and the `.terraform.lock.hcl` beside each Terraform
-//! folder (read from disk beside the folder's files, as GitLab includes are). Problems reading those
-//! extra files are not reported: they are not checked files, only compared ones. Findings go through the
-//! same suppressions, fingerprints and report as every other.
+//! It runs once per run, after the per-unit rules, over every input. The per-unit pass reads each
+//! pipeline's jobs while the pipeline's model is at hand ([`pipeline_jobs`]) and keeps the models of
+//! the files compared ([`keep_compared`]); the others the comparison needs are read here: Helm values
+//! files (a chart's unit renders with them, but no rule reads them as files), and the
+//! `.terraform.lock.hcl` beside each Terraform folder (read from disk beside the folder's files, as
+//! GitLab includes are). Problems reading those extra files are not reported: they are not checked
+//! files, only compared ones. Findings go through the same suppressions, fingerprints and report as
+//! every other.
 
 use super::store::Store;
 use super::{
