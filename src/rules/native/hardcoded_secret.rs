@@ -150,6 +150,7 @@ fn check_node(
     // `{name: DB_PASSWORD, value: hunter2}`: environment lists in Kubernetes and ECS.
     if let (Some(name), Some(value)) = (node.get("name").and_then(Node::as_str), node.get("value"))
         && written_here(value)
+        && may_name_secret(p, name)
         && let Some(what) = secret_in(p, name, value)
     {
         out.push(found(value.span, Some(name), what));
