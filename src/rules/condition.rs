@@ -305,6 +305,9 @@ enum Reject<'t> {
     Nothing,
     /// A value test: false on a map.
     Maps,
+    /// `equals`: false on a map, and on a plain scalar that does not equal the literal (most nodes a
+    /// `**` walk meets, for `empty-password`'s `equals = ""`), decided before the leaf's tests run.
+    Unequal(&'t Literal),
     /// A `where`: false on a plain scalar when `on_scalars`, and on a map that lacks a key it needs.
     Where {
         cond: &'t Condition,
@@ -316,6 +319,7 @@ impl<'t> Reject<'t> {
     fn of(test: &'t Test) -> Reject<'t> {
         match test {
             Test::Where(cond) => Reject::Where { cond, on_scalars: cond.false_on_scalars() },
+            Test::Equals(lit) => Reject::Unequal(lit),
             t if t.is_value_test() => Reject::Maps,
             _ => Reject::Nothing,
         }
@@ -323,7 +327,9 @@ impl<'t> Reject<'t> {
 
     fn rejects(&self, node: &Node) -> bool {
         match (self, &node.value) {
-            (Reject::Maps, Value::Map(_)) => true,
+            (Reject::Maps | Reject::Unequal(_), Value::Map(_)) => true,
+            // A list is read item by item, and an unknown value is unknown: only scalars are decided.
+            (Reject::Unequal(lit), _) => is_plain_scalar(node) && !lit.matches(node),
             (Reject::Where { on_scalars, .. }, _) if *on_scalars && is_plain_scalar(node) => true,
             (Reject::Where { cond, .. }, Value::Map(entries)) => cond.false_on_map(entries),
             (Reject::Where { cond, .. }, Value::List(items)) => cond.false_on_list(items),
