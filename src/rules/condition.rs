@@ -226,7 +226,7 @@ fn any<'a>(items: &[Condition], subject: &Hit<'a>, scope: &Scope<'a>) -> Truth<'
             .collect();
         let walk_unknown = path.each_hit(subject.clone(), &mut |hit| {
             for leaf in &mut leaves {
-                leaf.add(hit.clone(), scope);
+                leaf.add_shared(&hit, scope);
             }
         });
         for leaf in leaves {
@@ -260,11 +260,23 @@ impl<'t, 'a> Leaf<'t, 'a> {
         Leaf { tests, reject, subject, witnesses: Vec::new(), any_true: false, unknown: false }
     }
 
-    /// Tests are in the order the rule compiler left them: a key regex last (see `load::condition`).
+    /// A hit of the leaf's path: tested unless its shape rules it out.
     fn add(&mut self, hit: Hit<'a>, scope: &Scope<'a>) {
         if self.reject.rejects(hit.node) {
             return;
         }
+        self.test(hit, scope);
+    }
+
+    /// [`Leaf::add`] of a hit other leaves are handed too: copied only when it passes the reject.
+    fn add_shared(&mut self, hit: &Hit<'a>, scope: &Scope<'a>) {
+        if !self.reject.rejects(hit.node) {
+            self.test(hit.clone(), scope);
+        }
+    }
+
+    /// Tests are in the order the rule compiler left them: a key regex last (see `load::condition`).
+    fn test(&mut self, hit: Hit<'a>, scope: &Scope<'a>) {
         let mut all = Some(true);
         let mut inner = Vec::new();
         for t in self.tests {
