@@ -17,8 +17,7 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 struct Patterns {
-    tokens: Vec<(&'static str, Regex)>,
-    /// All of `tokens` in one: most strings hold none, and one pass with the literal prefilter this
+    /// All of [`TOKENS`] in one: most strings hold none, and one pass with the literal prefilter this
     /// builds rules them out (eight separate searches were most of the rule's cost).
     any_token: Regex,
     /// The fewest bytes any token can be: shorter strings (most of them) skip the search.
@@ -29,27 +28,29 @@ struct Patterns {
     placeholder: Regex,
 }
 
+/// The token formats: a name, and the pattern of the token itself.
+const TOKENS: [(&str, &str); 8] = [
+    ("AWS access key ID", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
+    ("GitHub token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b"),
+    ("GitLab token", r"\bglpat-[0-9A-Za-z_-]{20,}\b"),
+    ("Slack token", r"\bxox[baprs]-[0-9A-Za-z-]{10,}\b"),
+    ("Stripe secret key", r"\b[sr]k_live_[0-9A-Za-z]{20,}\b"),
+    ("Google API key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
+    ("private key", r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----"),
+    ("JSON Web Token", r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
+];
+
+/// Each token format on its own, to name the one found: compiled only once a string holds a token
+/// (most runs hold none, and compiling these was a third of the rule's start-up).
+static TOKEN_REGEXES: LazyLock<Option<Vec<(&str, Regex)>>> =
+    LazyLock::new(|| TOKENS.iter().map(|&(name, re)| Regex::new(re).ok().map(|r| (name, r))).collect());
+
 static PATTERNS: LazyLock<Option<Patterns>> = LazyLock::new(|| {
-    let tokens = [
-        ("AWS access key ID", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
-        ("GitHub token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b"),
-        ("GitLab token", r"\bglpat-[0-9A-Za-z_-]{20,}\b"),
-        ("Slack token", r"\bxox[baprs]-[0-9A-Za-z-]{10,}\b"),
-        ("Stripe secret key", r"\b[sr]k_live_[0-9A-Za-z]{20,}\b"),
-        ("Google API key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
-        ("private key", r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----"),
-        ("JSON Web Token", r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
-    ];
-    let any_token_source = tokens.iter().map(|(_, re)| format!("(?:{re})")).collect::<Vec<_>>().join("|");
+    let any_token_source = TOKENS.iter().map(|(_, re)| format!("(?:{re})")).collect::<Vec<_>>().join("|");
     let any_token = Regex::new(&any_token_source).ok()?;
     let min_token_len =
         regex_syntax::parse(&any_token_source).ok()?.properties().minimum_len().unwrap_or_default();
-    let tokens = tokens
-        .into_iter()
-        .map(|(name, re)| Regex::new(re).ok().map(|r| (name, r)))
-        .collect::<Option<Vec<_>>>()?;
     Some(Patterns {
-        tokens,
         any_token,
         min_token_len,
         strong_key: Regex::new(
@@ -182,7 +183,7 @@ fn token_match<'s>(p: &Patterns, s: &'s str) -> Option<(&'static str, &'s str)> 
     if s.len() < p.min_token_len || !p.any_token.is_match(s) {
         return None;
     }
-    p.tokens.iter().find_map(|(name, re)| {
+    TOKEN_REGEXES.as_deref().unwrap_or_default().iter().find_map(|(name, re)| {
         let m = re.find(s)?;
         // AWS documents its example keys with the suffix EXAMPLE; they are not credentials.
         (!m.as_str().ends_with("EXAMPLE")).then_some((*name, m.as_str()))
