@@ -110,6 +110,7 @@ impl Store {
     pub(super) fn model(&self, i: usize, opts: &CheckOptions) -> Option<Arc<Loaded>> {
         let slot = self.slots.get(i)?;
         let mut state = slot.state.lock();
+        let mut before = None;
         let read = match std::mem::replace(&mut *state, State::Failed) {
             State::Parsed(f) => {
                 *state = State::Parsed(f.clone());
@@ -121,6 +122,7 @@ impl Store {
             // for the next one.
             State::Done(f) => {
                 slot.keep.store(true, Ordering::Relaxed);
+                before = Some(f.clone());
                 Read {
                     path: f.path.clone(),
                     kind: f.kind,
@@ -136,6 +138,11 @@ impl Store {
                 let loaded = Arc::new(loaded);
                 *state = State::Parsed(loaded.clone());
                 Some(loaded)
+            }
+            // A second parse that fails leaves what the first one left (its locations, its comments).
+            Err(_) if before.is_some() => {
+                *state = before.map_or(State::Failed, State::Done);
+                None
             }
             Err(_) => {
                 let message = internal_message("parsing");

@@ -626,14 +626,12 @@ impl<'a> Walk<'a> {
         let files = self.files;
         let in_run = files.in_dir(dir);
         let of_kind = |kind: FileKind| -> Vec<Src> {
-            let mut out = Vec::new();
-            for &i in in_run.iter().filter(|&&i| files.kind(i) == Some(kind)) {
-                files.keep(i);
-                out.extend(files.model(i, self.opts).map(Src::Run));
-            }
-            out
+            let of = in_run.iter().filter(|&&i| files.kind(i) == Some(kind));
+            of.filter_map(|&i| files.model(i, self.opts)).map(Src::Run).collect()
         };
         let folder = if in_run.iter().any(|&i| files.kind(i) == Some(FileKind::Terraform)) {
+            // Other callers of the folder read it too: kept whole from now on.
+            keep_folder(files, dir);
             Folder { tf: of_kind(FileKind::Terraform), vars: of_kind(FileKind::TerraformVars) }
         } else {
             let disk = Disk { run: self.run, reads: self.reads };

@@ -494,11 +494,16 @@ impl Test {
 /// (or a `dynamic` block that might make it), a list of such. Not an unknown value.
 fn lacks_key(node: &Node, key: &str) -> bool {
     match &node.value {
-        Value::Map(entries) => entries.iter().all(|e| e.key != key && e.key != "dynamic"),
+        Value::Map(entries) => map_lacks_key(entries, key),
         Value::List(items) => items.iter().all(|n| lacks_key(n, key)),
         Value::Expr(_) => false,
         Value::Str(_) | Value::Number(_) | Value::Bool(_) | Value::Null => true,
     }
+}
+
+/// A map without `key`, and without a `dynamic` block that might generate it.
+fn map_lacks_key(entries: &[crate::model::Entry], key: &str) -> bool {
+    entries.iter().all(|e| e.key != key && e.key != "dynamic")
 }
 
 fn is_plain_scalar(node: &Node) -> bool {
@@ -530,7 +535,7 @@ impl Condition {
             Condition::All(items) => items.iter().any(|c| c.false_on_map(entries)),
             Condition::Any(items) => items.iter().all(|c| c.false_on_map(entries)),
             Condition::Leaf { path, .. } => match path.steps.as_slice() {
-                [Step::Key(k), ..] => entries.iter().all(|e| e.key != *k && e.key != "dynamic"),
+                [Step::Key(k), ..] => map_lacks_key(entries, k),
                 _ => false,
             },
             Condition::Not(_) | Condition::Absent { .. } => false,

@@ -639,6 +639,13 @@ pub fn has_expression(s: &str) -> bool {
     memchr::memchr_iter(b'$', bytes).any(|i| bytes.get(i + 1..i + 3) == Some(b"{{"))
 }
 
+/// Whether `haystack` holds `needle` (lower-case ASCII) in any case, without a lower-case copy:
+/// expression function names and context names are case-insensitive.
+pub fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    haystack.len() >= needle.len()
+        && haystack.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 /// Every `${{ … }}` in `s`, in order. `}}` inside a string literal does not close the expression.
 pub fn find(s: &str) -> Vec<Occurrence> {
     let mut out = Vec::new();

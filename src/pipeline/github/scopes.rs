@@ -10,6 +10,7 @@
 //! unknown, and no scope of it is called unused.
 
 use super::calls::{self, GithubFile};
+use super::expr::{contains_ignore_ascii_case, has_expression};
 use super::workflow::{Job, Permissions, Step, Workflow};
 use crate::model::Node;
 use crate::pipeline::jobs::Ci;
@@ -461,12 +462,6 @@ fn release_like(cmd: &Command) -> bool {
     words.take(4).any(|w| RELEASE_WORDS.iter().any(|r| contains_ignore_ascii_case(w.text(), r)))
 }
 
-/// Whether `haystack` holds `needle` (lower-case ASCII) in any case, without a lower-case copy.
-fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
-    haystack.len() >= needle.len()
-        && haystack.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-}
-
 /// `npm test`, `git push`, `pytest`: the program and its subcommand, as written.
 fn command_text(cmd: &Command) -> String {
     let name = cmd.invocation().map(|(n, _)| n);
@@ -493,7 +488,7 @@ fn node_mentions_token(n: &Node) -> bool {
 /// `${{ github.token }}` or `${{ secrets.GITHUB_TOKEN }}` in a value.
 pub fn mentions_token(s: &str) -> bool {
     // Most strings hold no expression: they cost one search, without a lower-case copy.
-    super::expr::has_expression(s) && {
+    has_expression(s) && {
         let l = s.to_ascii_lowercase();
         l.contains("github.token") || l.contains("secrets.github_token")
     }

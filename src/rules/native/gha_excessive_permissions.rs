@@ -13,7 +13,9 @@
 
 use crate::model::Node;
 use crate::pipeline::github::calls;
-use crate::pipeline::github::expr::{ExprKind, Segment, SourceMap, has_expression};
+use crate::pipeline::github::expr::{
+    ExprKind, Segment, SourceMap, contains_ignore_ascii_case, has_expression,
+};
 use crate::pipeline::github::scopes::{self, Repo, Usage};
 use crate::pipeline::github::workflow::{Job, Permissions, Workflow};
 use crate::pipeline::jobs;
@@ -90,7 +92,7 @@ pub fn check(file: &FileView<'_>) -> Vec<RawFinding> {
             let Some(s) = n.as_str() else { return };
             // Function names are case-insensitive: only a string that spells `tojson` in some case
             // can call it, and mapping the others' expressions was a fifth of the rule's cost.
-            if !has_expression(s) || !s.as_bytes().windows(6).any(|w| w.eq_ignore_ascii_case(b"tojson")) {
+            if !has_expression(s) || !contains_ignore_ascii_case(s, "tojson") {
                 return;
             }
             let map = SourceMap::new(s, file.text, n.span);
