@@ -557,6 +557,42 @@ impl Condition {
         }
     }
 
+    /// A literal that some node of the subject (itself or one below it) must equal for the condition
+    /// to be true: an `equals` that every alternative needs, found through `all`, `any` and `where`,
+    /// whose paths only lead down from their subject. Never through `not`, or through `json` and
+    /// `capture`, whose nodes are made from the subject's text rather than found in it. A document
+    /// without such a node is false without a walk of every node for each alternative
+    /// ([`Literal::found_in`]): `empty-password`'s `equals = ""` on the many files with no empty string.
+    pub fn needed_literal(&self) -> Option<&Literal> {
+        match self {
+            Condition::All(items) => items.iter().find_map(Condition::needed_literal),
+            Condition::Any(items) => {
+                let (first, rest) = items.split_first()?;
+                let literal = first.needed_literal()?;
+                rest.iter().all(|c| c.needed_literal() == Some(literal)).then_some(literal)
+            }
+            Condition::Leaf { tests, .. } => tests.iter().find_map(|t| match t {
+                Test::Equals(literal) => Some(literal),
+                Test::Where(cond) => cond.needed_literal(),
+                _ => None,
+            }),
+            Condition::Not(_) | Condition::Absent { .. } => None,
+        }
+    }
+
+    /// Whether a path of the condition is a `**` walk (the cost [`Condition::needed_literal`] saves).
+    pub fn walks_descendants(&self) -> bool {
+        match self {
+            Condition::All(items) | Condition::Any(items) => items.iter().any(Condition::walks_descendants),
+            Condition::Not(inner) => inner.walks_descendants(),
+            Condition::Leaf { path, tests } => {
+                path.steps.contains(&Step::Descendants)
+                    || tests.iter().any(|t| matches!(t, Test::Where(c) if c.walks_descendants()))
+            }
+            Condition::Absent { path } => path.steps.contains(&Step::Descendants),
+        }
+    }
+
     /// Whether evaluating the condition on a subject reads the subject's keys above its own (a
     /// block's address, through a nested path's hits): if not, the path that reaches the subject can
     /// leave them out ([`Path::without_keys`]).
@@ -623,6 +659,23 @@ impl Literal {
             }
             _ => false,
         }
+    }
+}
+
+impl Literal {
+    /// Whether `node` or a node below it (through maps and lists, as paths go) equals the literal.
+    /// A loop over a stack, so deep input cannot exhaust the call stack.
+    pub fn found_in(&self, node: &Node) -> bool {
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            match &n.value {
+                Value::Map(entries) => stack.extend(entries.iter().map(|e| &e.value)),
+                Value::List(items) => stack.extend(items),
+                _ if self.matches(n) => return true,
+                _ => {}
+            }
+        }
+        false
     }
 }
 
@@ -1022,6 +1075,46 @@ mod tests {
             }
         }
         assert!(rejected > 20 && lists > 5, "the test must exercise the rejects: {rejected}, {lists} lists");
+    }
+
+    /// A document without the literal a condition needs is skipped ([`Condition::needed_literal`]):
+    /// the literal is read only where the condition is true on no such document.
+    #[test]
+    fn a_needed_literal_is_needed() {
+        let empty = Literal::Str(String::new());
+        let password = "any = [{ path = '**', key_matches = 'PWD$', equals = '' }, \
+                        { path = '**', where = { all = [{ path = 'name', matches = 'PWD$' }, { path = 'value', equals = '' }] } }]";
+        let cases = [
+            (password, Some(empty.clone())),
+            (
+                "all = [{ path = 'kind', equals = 'Pod' }, { path = '**', exists = true }]",
+                Some(Literal::Str("Pod".into())),
+            ),
+            ("any = [{ path = '**', equals = '' }, { path = '**', equals = 'b' }]", None),
+            ("any = [{ path = '**', equals = '' }, { path = 'x', exists = true }]", None),
+            ("not = { path = '**', equals = 'x' }", None),
+            ("path = '**'\njson = { path = 'x', equals = '' }", None),
+            ("path = '**'\ncapture = '^(.*)x$'\nequals = ''", None),
+        ];
+        for (text, want) in &cases {
+            let cond = compile_condition(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(cond.needed_literal(), want.as_ref(), "{text}");
+            assert!(cond.walks_descendants(), "{text}");
+        }
+        let shallow = compile_condition("path = 'kind'\nequals = 'Pod'").unwrap_or_else(|e| panic!("{e}"));
+        assert!(!shallow.walks_descendants());
+
+        // Documents with and without an empty string, where it is deep in lists and maps.
+        let yaml = "env: [{name: DB_PWD, value: x}]\n---\nenv: [[{name: DB_PWD, value: ''}]]\n---\na: {b: [1, {DB_PWD: ''}]}\n---\nDB_PWD: 0\n";
+        let parsed = crate::parse::yaml::parse(yaml, &Limits::default());
+        let cond = compile_condition(password).unwrap_or_else(|e| panic!("{e}"));
+        let found: Vec<bool> = parsed.docs.iter().map(|d| empty.found_in(d)).collect();
+        assert_eq!(found, [false, true, true, false]);
+        for doc in &parsed.docs {
+            let docs = [doc];
+            let truth = cond.eval(&Hit::root(doc), &Scope { docs: &docs });
+            assert_eq!(truth.is_true(), empty.found_in(doc), "{doc:?}");
+        }
     }
 
     /// `any` alternatives on one path share its walk; each still gives its own witnesses, in order.

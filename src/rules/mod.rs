@@ -205,7 +205,11 @@ impl Rule {
             Check::Condition(cond) => {
                 let scope = Scope { docs: unit };
                 let mut out = Vec::new();
+                let needed = cond.needed_literal().filter(|_| cond.walks_descendants());
                 for doc in documents(file) {
+                    if needed.is_some_and(|literal| !literal.found_in(doc)) {
+                        continue;
+                    }
                     let root = Hit::root(doc);
                     let subjects = if self.select.is_empty() {
                         vec![root]
