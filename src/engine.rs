@@ -147,21 +147,8 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
         .map(|unit| {
             let result = catch_unwind(AssertUnwindSafe(|| {
                 let members: Vec<Arc<Loaded>> = unit.iter().filter_map(|&i| store.model(i, opts)).collect();
-                let mut result = check_unit(&members, &store, rules, &tf, &var_files, opts, &workspace);
-                // A bug in reading the jobs costs the environments pass this pipeline's jobs (it is not
-                // read again there), not the unit its findings.
-                let jobs = jobs_workspace.as_ref().map_or_else(Vec::new, |ws| {
-                    catch_unwind(AssertUnwindSafe(|| {
-                        members.iter().filter_map(|f| environments::pipeline_jobs(f, ws)).collect()
-                    }))
-                    .unwrap_or_else(|_| {
-                        let message = internal_message("reading the environments of");
-                        let at = members.first().map_or("", |f| f.path.as_str());
-                        result.1.push(diag(DiagnosticCode::InternalError, Level::Error, at, None, message));
-                        members.iter().map(|f| (f.path.clone(), Vec::new(), Vec::new())).collect()
-                    })
-                });
-                (result, jobs)
+                let env = jobs_workspace.as_ref();
+                check_unit(&members, &store, rules, &tf, &var_files, opts, &workspace, env)
             }))
             .unwrap_or_else(|_| {
                 let diags = unit
@@ -479,6 +466,10 @@ fn group_units(files: &Store) -> Vec<Vec<usize>> {
 pub(crate) type UnitResult =
     (Vec<Finding>, Vec<Diagnostic>, Vec<Arc<OtherFile>>, BTreeMap<String, Option<String>>);
 
+/// Checks one unit. With `env_jobs` (a workspace that records no reads), also reads its pipelines'
+/// jobs for the environments pass, while their models (and a GitLab pipeline the CI rules merged
+/// with its includes) are at hand.
+#[allow(clippy::too_many_arguments)]
 fn check_unit(
     members: &[Arc<Loaded>],
     files: &Store,
@@ -487,14 +478,15 @@ fn check_unit(
     var_files: &[Loaded],
     opts: &CheckOptions,
     workspace: &Workspace,
-) -> UnitResult {
+    env_jobs: Option<&Workspace>,
+) -> (UnitResult, Vec<environments::FileJobs>) {
     let members: Vec<&Loaded> = members.iter().map(|f| &**f).collect();
     let reads = terraform::Reads::default();
     let clock = opts.timings.as_deref();
     if let [chart] = members[..]
         && chart.kind == FileKind::HelmChart
     {
-        return timed(clock, Phase::Helm, || check_chart(chart, rules, opts));
+        return (timed(clock, Phase::Helm, || check_chart(chart, rules, opts)), Vec::new());
     }
     let evaluated = timed(clock, Phase::Evaluate, || terraform::evaluate(&members, files, tf, &reads, opts));
     let views: Vec<&ParsedFile> = members
@@ -514,6 +506,7 @@ fn check_unit(
     let mut findings = Vec::new();
     let mut diagnostics = Vec::new();
     let mut rule_runs = Vec::new();
+    let mut jobs = Vec::new();
     for (i, file) in members.into_iter().enumerate() {
         let started = std::time::Instant::now();
         let mut in_rules = std::time::Duration::ZERO;
@@ -537,6 +530,24 @@ fn check_unit(
                 terraform::value_origin(&mut found, &raw, origins, files, &var_refs, opts);
                 file_findings.push(found);
             }
+        }
+        // A bug in reading the jobs costs the environments pass this pipeline's jobs (they are not
+        // read again there), not the unit its findings.
+        if let Some(ws) = env_jobs {
+            let read = catch_unwind(AssertUnwindSafe(|| {
+                environments::pipeline_jobs(file, view.gitlab_if_loaded(), ws)
+            }));
+            jobs.extend(read.unwrap_or_else(|_| {
+                let message = internal_message("reading the environments of");
+                diagnostics.push(diag(
+                    DiagnosticCode::InternalError,
+                    Level::Error,
+                    &file.path,
+                    None,
+                    message,
+                ));
+                Some((file.path.clone(), Vec::new(), Vec::new()))
+            }));
         }
         let mut via: Vec<(Finding, Vec<usize>)> = Vec::new();
         calls.retain_mut(|c| {
@@ -566,7 +577,7 @@ fn check_unit(
     if let Some(t) = clock {
         t.add_rules(&rule_runs);
     }
-    (findings, diagnostics, others, reads.into_inner())
+    ((findings, diagnostics, others, reads.into_inner()), jobs)
 }
 
 /// A Helm chart is rendered from its folder on disk; one given only as text (no folder) is noted.

@@ -72,10 +72,16 @@ impl Prepared {
 /// pipeline's path.
 pub(super) type FileJobs = (String, Vec<EnvJob>, Vec<(String, Arc<str>)>);
 
-/// The jobs of a pipeline (`None` for any other file), read from its model.
-pub(super) fn pipeline_jobs(f: &Loaded, workspace: &Workspace) -> Option<FileJobs> {
+/// The jobs of a pipeline (`None` for any other file), read from its model; `loaded`: the GitLab
+/// pipeline merged with its includes, if the CI rules already merged it.
+pub(super) fn pipeline_jobs(
+    f: &Loaded,
+    loaded: Option<&crate::pipeline::gitlab::Pipeline>,
+    workspace: &Workspace,
+) -> Option<FileJobs> {
     let (jobs, included) = match (f.kind, f.parsed.docs.first()) {
         (FileKind::GithubWorkflow, Some(doc)) => (envs::pipeline::github(&f.path, &f.text, doc), Vec::new()),
+        (FileKind::GitlabCi, Some(_)) if let Some(p) = loaded => envs::pipeline::gitlab_loaded(&f.path, p),
         (FileKind::GitlabCi, Some(doc)) => envs::pipeline::gitlab(&f.path, &f.text, doc, workspace),
         (FileKind::GithubWorkflow | FileKind::GitlabCi, None) => (Vec::new(), Vec::new()),
         _ => return None,
@@ -251,7 +257,7 @@ fn prepare(
     }
     let per_file: Vec<FileJobs> = pipelines
         .into_par_iter()
-        .filter_map(|(f, done)| done.or_else(|| pipeline_jobs(f, &workspace)))
+        .filter_map(|(f, done)| done.or_else(|| pipeline_jobs(f, None, &workspace)))
         .collect();
     let mut jobs = Vec::new();
     let mut extra = Vec::new();

@@ -74,7 +74,11 @@ pub fn gitlab(
     doc: &Node,
     workspace: &Workspace,
 ) -> (Vec<EnvJob>, Vec<(String, Arc<str>)>) {
-    let p = gitlab::load(path, text, doc, workspace);
+    gitlab_loaded(path, &gitlab::load(path, text, doc, workspace))
+}
+
+/// [`gitlab`] of a pipeline already merged with its includes (by the CI rules).
+pub fn gitlab_loaded(path: &str, p: &gitlab::Pipeline) -> (Vec<EnvJob>, Vec<(String, Arc<str>)>) {
     let mut out = Vec::new();
     for j in &p.jobs {
         let Some(env) = j.environment() else { continue };

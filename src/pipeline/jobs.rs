@@ -145,10 +145,7 @@ pub fn load<'v>(file: &'v FileView<'_>) -> Option<&'v Ci> {
 fn build(file: &FileView<'_>) -> Option<Ci> {
     match file.kind {
         FileKind::GithubWorkflow | FileKind::GithubAction => Some(github(file)),
-        FileKind::GitlabCi => {
-            let doc = documents(file).next()?;
-            Some(gitlab(file, doc))
-        }
+        FileKind::GitlabCi => file.gitlab().map(gitlab),
         _ => None,
     }
 }
@@ -241,8 +238,7 @@ pub fn is_default_branch(s: &str) -> bool {
     matches!(s.trim(), "main" | "master" | "$CI_DEFAULT_BRANCH" | "${CI_DEFAULT_BRANCH}")
 }
 
-fn gitlab(file: &FileView<'_>, doc: &Node) -> Ci {
-    let p = gitlab::load(file.path, file.text, doc, file.workspace);
+fn gitlab(p: &gitlab::Pipeline) -> Ci {
     let mut jobs = Vec::new();
     for j in &p.jobs {
         let mut steps = Vec::new();
@@ -279,7 +275,7 @@ fn gitlab(file: &FileView<'_>, doc: &Node) -> Ci {
             variables,
         });
     }
-    Ci { system: System::GitLab, sources: p.sources, jobs, includes: p.includes }
+    Ci { system: System::GitLab, sources: p.sources.clone(), jobs, includes: p.includes.clone() }
 }
 
 /// `rules: - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH` (or `== "main"`), `only: [main]`.

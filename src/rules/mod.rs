@@ -82,6 +82,9 @@ pub struct FileView<'a> {
     /// The pipeline view (jobs, steps, parsed scripts, GitLab includes read from disk), built once
     /// for every CI rule that asks: see [`crate::pipeline::jobs::load`].
     pub ci: std::cell::OnceCell<Option<crate::pipeline::jobs::Ci>>,
+    /// A GitLab pipeline merged with its includes: read once for the CI view and for the jobs the
+    /// environments pass compares (see [`FileView::gitlab`]).
+    gitlab: std::cell::OnceCell<Option<crate::pipeline::gitlab::Pipeline>>,
     /// The other files of the repository the check may read (includes, called workflows and actions,
     /// their callers): the run's inputs and editor buffers first, then the disk.
     pub workspace: &'a Workspace,
@@ -104,9 +107,28 @@ impl<'a> FileView<'a> {
             text,
             parsed,
             ci: std::cell::OnceCell::new(),
+            gitlab: std::cell::OnceCell::new(),
             workspace,
             index: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The GitLab pipeline (`None` for any other file, or one without a document), merged with its
+    /// includes on first use. Its includes are read through the view's workspace, which records them.
+    pub fn gitlab(&self) -> Option<&crate::pipeline::gitlab::Pipeline> {
+        self.gitlab
+            .get_or_init(|| match self.kind {
+                FileKind::GitlabCi => documents(self)
+                    .next()
+                    .map(|doc| crate::pipeline::gitlab::load(self.path, self.text, doc, self.workspace)),
+                _ => None,
+            })
+            .as_ref()
+    }
+
+    /// [`FileView::gitlab`] if something already asked for it.
+    pub fn gitlab_if_loaded(&self) -> Option<&crate::pipeline::gitlab::Pipeline> {
+        self.gitlab.get().and_then(Option::as_ref)
     }
 
     pub fn index(&self) -> &dispatch::Index<'a> {
