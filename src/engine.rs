@@ -175,8 +175,9 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
         jobs.extend(j);
     }
     let (files, failures) = store.finish();
-    // The comparison across units needs only the files and the jobs: it runs beside the collecting.
-    let (cross, (mut findings, mut diagnostics, mut others, reads)) = rayon::join(
+    // The comparison across units needs only the files and the jobs: it runs beside the collecting,
+    // sorting and picking of the texts to show, which it takes longer than.
+    let (cross, (mut findings, mut diagnostics, mut others, reads, mut sources)) = rayon::join(
         || layout.map(|layout| environments::pass(&inputs, &files, layout, jobs, rules, opts)),
         || {
             let (mut findings, mut others, mut reads) = (Vec::new(), Vec::new(), BTreeMap::new());
@@ -191,30 +192,19 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
             for f in files.iter().map(|f| &**f).chain(&var_files) {
                 diagnostics.extend(parse_diagnostics(f));
             }
-            (findings, diagnostics, others, reads)
+            sort(&mut findings, &mut diagnostics);
+            let mut sources = BTreeMap::new();
+            add_sources(&mut sources, &findings, &diagnostics, &files, &var_files, &others);
+            (findings, diagnostics, others, reads, sources)
         },
     );
     if let Some((f, d, o, _)) = cross {
+        others.extend(o);
+        add_sources(&mut sources, &f, &d, &files, &var_files, &others);
         findings.extend(f);
         diagnostics.extend(d);
-        others.extend(o);
-    }
-
-    sort(&mut findings, &mut diagnostics);
-    // Keep the text of the files that code frames will show, and only those.
-    let shown: foldhash::HashSet<&str> = findings
-        .iter()
-        .flat_map(|x| std::iter::once(&x.location).chain(x.related.iter().map(|r| &r.location)))
-        .map(|l| l.path.as_str())
-        .chain(diagnostics.iter().filter(|d| d.location.is_some()).map(|d| d.path.as_str()))
-        .collect();
-    let mut sources = BTreeMap::new();
-    for f in files.iter().map(|f| &**f).chain(&var_files).filter(|f| shown.contains(f.path.as_str())) {
-        sources.insert(f.path.clone(), f.text.clone());
-    }
-    // Files rules read themselves (GitLab local includes) that findings point into.
-    for o in others.iter().filter(|o| shown.contains(o.path.as_str())) {
-        sources.entry(o.path.clone()).or_insert_with(|| o.text.clone());
+        // Two sorted runs: the sort merges them.
+        sort(&mut findings, &mut diagnostics);
     }
     let mut rule_metas: Vec<_> = rules.rules.iter().map(|r| r.meta.clone()).collect();
     rule_metas.sort_by(|a, b| a.code.cmp(&b.code));
@@ -227,6 +217,35 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
     // every thread.
     timed(clock, Phase::Free, || files.into_par_iter().for_each(drop));
     Report { findings, diagnostics, rules: rule_metas, sources, files_checked, reads, ..Report::default() }
+}
+
+/// Adds the texts of the files that code frames will show for these findings and diagnostics (and
+/// only those) that `sources` does not hold yet: a checked file's, else one a rule read itself (a
+/// GitLab local include).
+fn add_sources(
+    sources: &mut BTreeMap<String, Arc<str>>,
+    findings: &[Finding],
+    diagnostics: &[Diagnostic],
+    files: &[Arc<Loaded>],
+    var_files: &[Loaded],
+    others: &[Arc<OtherFile>],
+) {
+    let shown: foldhash::HashSet<&str> = findings
+        .iter()
+        .flat_map(|x| std::iter::once(&x.location).chain(x.related.iter().map(|r| &r.location)))
+        .map(|l| l.path.as_str())
+        .chain(diagnostics.iter().filter(|d| d.location.is_some()).map(|d| d.path.as_str()))
+        .filter(|p| !sources.contains_key(*p))
+        .collect();
+    if shown.is_empty() {
+        return;
+    }
+    for f in files.iter().map(|f| &**f).chain(var_files).filter(|f| shown.contains(f.path.as_str())) {
+        sources.insert(f.path.clone(), f.text.clone());
+    }
+    for o in others.iter().filter(|o| shown.contains(o.path.as_str())) {
+        sources.entry(o.path.clone()).or_insert_with(|| o.text.clone());
+    }
 }
 
 /// The order of every report: findings by path, line, column, rule name; diagnostics by path, line,

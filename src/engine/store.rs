@@ -53,10 +53,10 @@ enum State {
 
 impl Store {
     pub(super) fn new(reads: Vec<Read>) -> Store {
-        let mut by_path = HashMap::default();
-        let mut by_dir: HashMap<String, Vec<usize>> = HashMap::default();
+        use rayon::prelude::*;
+        // Before the first unit, with nothing else to run beside it: on every thread.
         let slots: Vec<Slot> = reads
-            .into_iter()
+            .into_par_iter()
             .map(|r| Slot {
                 path: r.path.clone(),
                 kind: r.kind,
@@ -66,10 +66,26 @@ impl Store {
                 state: Mutex::new(State::Read(r)),
             })
             .collect();
-        for (i, s) in slots.iter().enumerate() {
-            by_path.entry(s.path.clone()).or_insert(i);
-            by_dir.entry(dir_of(&s.path).to_string()).or_default().push(i);
-        }
+        let (by_path, by_dir) = rayon::join(
+            || {
+                let mut by_path = HashMap::with_capacity_and_hasher(slots.len(), Default::default());
+                for (i, s) in slots.iter().enumerate() {
+                    by_path.entry(s.path.clone()).or_insert(i);
+                }
+                by_path
+            },
+            || {
+                let mut by_dir: HashMap<String, Vec<usize>> = HashMap::default();
+                for (i, s) in slots.iter().enumerate() {
+                    // Most files share their folder with the file before: no key copy for those.
+                    match by_dir.get_mut(dir_of(&s.path)) {
+                        Some(files) => files.push(i),
+                        None => _ = by_dir.insert(dir_of(&s.path).to_string(), vec![i]),
+                    }
+                }
+                by_dir
+            },
+        );
         Store { slots, by_path, by_dir, failures: Mutex::new(Vec::new()) }
     }
 
