@@ -810,7 +810,13 @@ fn referenced_by<'a>(
 /// to be empty (`count = var.create ? 1 : 0` with `create = false`). Anything else, and any node that
 /// is not a block, may.
 pub fn may_exist(hit: &Hit<'_>) -> bool {
-    if block_address(&hit.keys.to_vec()).is_none() {
+    // What `block_address` names, without a copy of the keys for every subject of every rule.
+    let is_block = match hit.keys.root_and_depth() {
+        (Some("resource" | "data"), depth) => depth >= 3,
+        (Some("module"), depth) => depth >= 2,
+        _ => false,
+    };
+    if !is_block {
         return true;
     }
     let count_zero = hit.node.get("count").is_some_and(|c| match &c.value {

@@ -71,6 +71,18 @@ impl<'a> Keys<'a> {
         Keys { up: sealed.clone(), last: Some(key) }
     }
 
+    /// The key at the document root, and how many keys there are.
+    pub fn root_and_depth(&self) -> (Option<&'a str>, usize) {
+        let (mut root, mut depth) = (self.last, usize::from(self.last.is_some()));
+        let mut at = &self.up;
+        while let Some(link) = at {
+            root = Some(link.key);
+            depth += 1;
+            at = &link.up;
+        }
+        (root, depth)
+    }
+
     /// Root first.
     pub fn to_vec(&self) -> Vec<&'a str> {
         let mut out: Vec<&'a str> = self.last.into_iter().collect();
@@ -673,6 +685,10 @@ mod tests {
                 let unknown = path.each_hit(Hit::root(&root), &mut |h| handed.push(h));
                 assert_eq!(shapes(&handed), shapes(&resolved.hits), "`{p}` keyless: {keyless}");
                 assert_eq!(unknown, resolved.unknown, "`{p}` keyless: {keyless}");
+                for h in &handed {
+                    let keys = h.keys.to_vec();
+                    assert_eq!(h.keys.root_and_depth(), (keys.first().copied(), keys.len()), "`{p}`");
+                }
             }
         }
     }
