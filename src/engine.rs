@@ -912,6 +912,20 @@ mod tests {
         RuleSet::new(vec![Arc::new(rule)], vec!["T1".into(), "test-rule".into()])
     }
 
+    /// A file is read whole whatever size it had when looked at (it may have changed since), and never
+    /// more than one byte past the limit.
+    #[test]
+    fn a_file_is_read_whole_and_never_far_past_the_limit() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("grew.tf");
+        std::fs::write(&path, "0123456789").unwrap_or_else(|e| panic!("{e}"));
+        let read = |len, max| read_file(&path, len, max).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read(10, 100), b"0123456789");
+        assert_eq!(read(3, 100), b"0123456789", "looked at when it was shorter");
+        assert_eq!(read(20, 100), b"0123456789", "looked at when it was longer");
+        assert_eq!(read(3, 5), b"012345", "grew past the limit since the look");
+    }
+
     /// A panic inside a rule costs the unit it was checking an internal-error diagnostic; every other
     /// file is still checked.
     #[test]
