@@ -552,10 +552,13 @@ fn check_unit(
         }
         // A bug in reading the jobs costs the environments pass this pipeline's jobs (they are not
         // read again there), not the unit its findings.
+        let mut in_jobs = std::time::Duration::ZERO;
         if let Some(ws) = env_jobs {
+            let reading = clock.map(|_| std::time::Instant::now());
             let read = catch_unwind(AssertUnwindSafe(|| {
                 environments::pipeline_jobs(file, view.gitlab_if_loaded(), ws)
             }));
+            in_jobs = reading.map_or(in_jobs, |r| r.elapsed());
             jobs.extend(read.unwrap_or_else(|_| {
                 let message = internal_message("reading the environments of");
                 diagnostics.push(diag(
@@ -590,7 +593,9 @@ fn check_unit(
         findings.extend(via.into_iter().map(|(f, _)| f));
         if let Some(t) = clock {
             t.add(Phase::Rules, in_rules);
-            t.add(Phase::Findings, started.elapsed().saturating_sub(in_rules));
+            // The environments pass's share: what it reads of the pipeline.
+            t.add(Phase::Assemble, in_jobs);
+            t.add(Phase::Findings, started.elapsed().saturating_sub(in_rules + in_jobs));
         }
     }
     if let Some(t) = clock {
