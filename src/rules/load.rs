@@ -5,7 +5,7 @@ use super::meta::{Family, Precision, RuleMeta, Severity, Smell};
 use super::native;
 use super::path::Path;
 use super::pattern::{Compile, Pattern};
-use super::{Check, Example, Rule};
+use super::{Check, Compiled, Example, Rule};
 use crate::source::FileKind;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -144,7 +144,7 @@ pub(super) fn load_rule_with(origin: &str, text: &str, when: Compile) -> Result<
         compiled.map_err(|m| err_at(v.span().start, m))
     };
     let check = match (&file.when, &file.native) {
-        (Some(when), None) => Check::Condition(with_defaults(when)?),
+        (Some(when), None) => Check::Condition(Compiled::new(with_defaults(when)?)),
         (None, Some(name)) if name == crate::envs::NATIVE => Check::Environments(
             crate::envs::Keys::compile(&defaults).map_err(|m| err_at(0, format!("options: {m}")))?,
         ),

@@ -52,7 +52,7 @@ pub struct Rule {
 
 #[derive(Debug)]
 pub enum Check {
-    Condition(Condition),
+    Condition(Compiled),
     Native(native::NativeFn),
     /// Environment divergence: compares files of different units, so the engine runs it once per run
     /// after the per-unit rules (see [`crate::envs`]), with the keys the rule's options name.
@@ -136,6 +136,29 @@ impl<'a> FileView<'a> {
     }
 }
 
+/// A rule's condition, with what is worked out from it once rather than on every file: the literal
+/// a document must hold for it to be true (see [`Condition::needed_literal`]). Built only by
+/// [`Compiled::new`], so the two cannot drift apart when options compile the condition again.
+pub struct Compiled {
+    pub cond: Condition,
+    needed: Option<condition::Literal>,
+}
+
+impl Compiled {
+    pub fn new(cond: Condition) -> Compiled {
+        // Only worth a look at every node when the condition would otherwise walk them all.
+        let needed = cond.needed_literal().filter(|_| cond.walks_descendants()).cloned();
+        Compiled { cond, needed }
+    }
+}
+
+/// The condition alone: what the cache keys a rule's logic on.
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.cond.fmt(f)
+    }
+}
+
 /// What a rule reports, before the engine turns it into a [`crate::finding::Finding`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RawFinding {
@@ -184,8 +207,8 @@ impl Rule {
     /// naming the first one that does not compile.
     pub fn compile_patterns(&self) -> Result<(), String> {
         let mut patterns = Vec::new();
-        if let Check::Condition(cond) = &self.check {
-            cond.patterns(&mut patterns);
+        if let Check::Condition(compiled) = &self.check {
+            compiled.cond.patterns(&mut patterns);
         }
         if let Some(filter) = &self.filter {
             filter.patterns(&mut patterns);
@@ -224,12 +247,11 @@ impl Rule {
             // Not a per-file check: the engine's cross-unit pass runs it.
             Check::Environments(_) => Vec::new(),
             Check::Condition(_) if !may_match(self, file) => Vec::new(),
-            Check::Condition(cond) => {
+            Check::Condition(Compiled { cond, needed }) => {
                 let scope = Scope { docs: unit };
                 let mut out = Vec::new();
-                let needed = cond.needed_literal().filter(|_| cond.walks_descendants());
                 for doc in documents(file) {
-                    if needed.is_some_and(|literal| !literal.found_in(doc)) {
+                    if needed.as_ref().is_some_and(|literal| !literal.found_in(doc)) {
                         continue;
                     }
                     let root = Hit::root(doc);

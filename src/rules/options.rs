@@ -32,7 +32,7 @@ impl super::Rule {
             substitute(v, &values).and_then(|v| super::load::condition(&v, super::pattern::Compile::Eager))
         };
         if let Some(when) = &self.source.when {
-            self.check = super::Check::Condition(compile(when)?);
+            self.check = super::Check::Condition(super::Compiled::new(compile(when)?));
         }
         if let Some(filter) = &self.source.filter {
             self.filter = Some(compile(filter)?);
