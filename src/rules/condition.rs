@@ -660,9 +660,7 @@ impl Literal {
             _ => false,
         }
     }
-}
 
-impl Literal {
     /// Whether `node` or a node below it (through maps and lists, as paths go) equals the literal.
     /// A loop over a stack, so deep input cannot exhaust the call stack.
     pub fn found_in(&self, node: &Node) -> bool {
@@ -733,10 +731,17 @@ pub fn parse_version(s: &str) -> Option<Vec<u64>> {
 /// The reference prefix other blocks use to point at the block `keys` leads to:
 /// `resource.T.N` → `T.N`, `data.T.N` → `data.T.N`, `module.N` → `module.N`.
 pub fn block_address<'a>(keys: &[&'a str]) -> Option<Vec<&'a str>> {
-    match keys {
-        ["resource", t, n, ..] => Some(vec![*t, *n]),
-        ["data", t, n, ..] => Some(vec!["data", *t, *n]),
-        ["module", n, ..] => Some(vec!["module", *n]),
+    let len = block_keys(keys.first()?)?;
+    let block = keys.get(..len)?;
+    // A resource is referred to without its `resource.` prefix.
+    Some(if block[0] == "resource" { block[1..].to_vec() } else { block.to_vec() })
+}
+
+/// How many keys name a block under this root key: `resource.T.N`, `data.T.N`, `module.N`.
+fn block_keys(root: &str) -> Option<usize> {
+    match root {
+        "resource" | "data" => Some(3),
+        "module" => Some(2),
         _ => None,
     }
 }
@@ -811,12 +816,8 @@ fn referenced_by<'a>(
 /// is not a block, may.
 pub fn may_exist(hit: &Hit<'_>) -> bool {
     // What `block_address` names, without a copy of the keys for every subject of every rule.
-    let is_block = match hit.keys.root_and_depth() {
-        (Some("resource" | "data"), depth) => depth >= 3,
-        (Some("module"), depth) => depth >= 2,
-        _ => false,
-    };
-    if !is_block {
+    let (root, depth) = hit.keys.root_and_depth();
+    if root.and_then(block_keys).is_none_or(|len| depth < len) {
         return true;
     }
     let count_zero = hit.node.get("count").is_some_and(|c| match &c.value {
@@ -1081,6 +1082,36 @@ mod tests {
             }
         }
         assert!(rejected > 20 && lists > 5, "the test must exercise the rejects: {rejected}, {lists} lists");
+    }
+
+    /// The address other blocks use, and whether `may_exist` treats a node as a block: the same keys.
+    #[test]
+    fn block_addresses_and_blocks_agree() {
+        let cases: [(&[&str], Option<&[&str]>); 8] = [
+            (&["resource", "aws_s3_bucket", "logs"], Some(&["aws_s3_bucket", "logs"])),
+            (&["resource", "aws_s3_bucket", "logs", "versioning"], Some(&["aws_s3_bucket", "logs"])),
+            (&["data", "aws_iam_policy_document", "p"], Some(&["data", "aws_iam_policy_document", "p"])),
+            (&["module", "vpc"], Some(&["module", "vpc"])),
+            (&["module", "vpc", "cidr"], Some(&["module", "vpc"])),
+            (&["resource", "aws_s3_bucket"], None),
+            (&["variable", "x"], None),
+            (&[], None),
+        ];
+        let tf = "resource \"aws_s3_bucket\" \"logs\" {\n  count = 0\n  versioning {\n    count = 0\n  }\n}\n\
+                  module \"vpc\" {\n  count = 0\n}\nvariable \"x\" {\n  count = 0\n}\n";
+        let parsed = hcl::parse(tf, &Limits::default());
+        for (keys, want) in cases {
+            assert_eq!(block_address(keys).as_deref(), want, "{keys:?}");
+            if keys.is_empty() {
+                continue;
+            }
+            // A node that says `count = 0` exists only if it is not a block.
+            let path = Path::parse(&keys.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join("."))
+                .unwrap_or_else(|e| panic!("{e}"));
+            for hit in path.resolve(Hit::root(&parsed.docs[0])).hits {
+                assert_eq!(may_exist(&hit), want.is_none(), "{keys:?}");
+            }
+        }
     }
 
     /// A document without the literal a condition needs is skipped ([`Condition::needed_literal`]):
