@@ -40,8 +40,6 @@ pub struct Pipeline {
     pub sources: Sources,
     /// Every `include:` entry of every file read, in reading order.
     pub includes: Vec<Include>,
-    /// The merged top-level map (includes, then the main file).
-    pub config: Node,
     /// Visible jobs (not `.hidden`), merged: `extends`, `default:`, `!reference` applied.
     pub jobs: Vec<Job>,
 }
@@ -117,14 +115,27 @@ pub fn load(path: &str, text: &str, doc: &Node, workspace: &Workspace) -> Pipeli
     let mut sources = Sources::single(path, text);
     let mut includes = Vec::new();
     let included = include::read_all(path, doc, workspace, &mut sources, &mut includes);
-    // Included files first, in order; the main file last, so its keys win.
-    let mut config = Node::new(doc.span, Value::Map(Vec::new()));
-    for inc in included {
-        merge::deep_merge_owned(&mut config, inc);
-    }
-    merge::deep_merge(&mut config, doc);
-    let jobs = merge::jobs(&config);
-    Pipeline { sources, includes, config, jobs }
+    // Merged into an empty map, a file with no includes and no repeated top-level key gives its own
+    // entries back: its jobs are then read from the file's model, without copying it first.
+    let merged = (!included.is_empty() || repeats_a_key(doc)).then(|| {
+        // Included files first, in order; the main file last, so its keys win.
+        let mut config = Node::new(doc.span, Value::Map(Vec::new()));
+        for inc in included {
+            merge::deep_merge_owned(&mut config, inc);
+        }
+        merge::deep_merge(&mut config, doc);
+        config
+    });
+    let jobs = merge::jobs(merged.as_ref().unwrap_or(doc));
+    Pipeline { sources, includes, jobs }
+}
+
+/// A top-level key written twice: merging then folds the two (GitLab's reading of such a file).
+fn repeats_a_key(doc: &Node) -> bool {
+    let entries = doc.entries();
+    let mut keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+    keys.sort_unstable();
+    keys.windows(2).any(|w| w[0] == w[1])
 }
 
 /// A top-level key that names a job (hidden or not).
@@ -182,6 +193,37 @@ loop-b:
         // The merged `image` keeps the span of the line in `.base`.
         let img = d.get("image").map(|n| n.span).unwrap_or_default();
         assert_eq!(&text[img.range()], "alpine:3.20");
+    }
+
+    /// Jobs read straight from a file with no includes are the jobs of the file merged into an empty
+    /// map, as every pipeline was read before: with repeated top-level keys (folded by the merge),
+    /// `extends`, `default:` and `!reference`, and for a file that is not a map.
+    #[test]
+    fn jobs_read_without_a_copy_equal_the_merged_ones() {
+        let texts = [
+            ".base: {image: alpine, variables: {A: '1'}}\ndefault: {tags: [x]}\nbuild:\n  extends: .base\n  script: [!reference [.base, image]]\n",
+            "a:\n  script: [echo 1]\n  variables: {X: '1'}\na:\n  variables: {Y: '2'}\nb: {script: [echo 2]}\n",
+            "a: {script: [one]}\na: plain\nb: {extends: a}\n",
+            "- not\n- a map\n",
+            "just text\n",
+        ];
+        for text in texts {
+            let doc = yaml::parse(text, &Limits::default()).docs.into_iter().next().unwrap_or_else(|| panic!("a doc"));
+            let mut config = Node::new(doc.span, Value::Map(Vec::new()));
+            merge::deep_merge(&mut config, &doc);
+            let merged = merge::jobs(&config);
+            let read = load(".gitlab-ci.yml", text, &doc, &Workspace::default()).jobs;
+            let shape = |jobs: &[Job]| -> Vec<(String, Span, Node)> {
+                jobs.iter().map(|j| (j.name.clone(), j.name_span, j.node.clone())).collect()
+            };
+            assert_eq!(shape(&read), shape(&merged), "{text}");
+        }
+        // The repeated key really is folded: both `variables` of `a` reach its job.
+        let text = texts[1];
+        let doc = yaml::parse(text, &Limits::default()).docs.into_iter().next().unwrap_or_else(|| panic!("a doc"));
+        let jobs = load(".gitlab-ci.yml", text, &doc, &Workspace::default()).jobs;
+        let vars = jobs[0].get("variables").map(|v| v.entries().len());
+        assert_eq!(vars, Some(2));
     }
 
     /// `*` and `**` wildcards expand as GitLab expands them, from the editor's buffers (or disk), and an
