@@ -208,7 +208,11 @@ loop-b:
             "just text\n",
         ];
         for text in texts {
-            let doc = yaml::parse(text, &Limits::default()).docs.into_iter().next().unwrap_or_else(|| panic!("a doc"));
+            let doc = yaml::parse(text, &Limits::default())
+                .docs
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| panic!("a doc"));
             let mut config = Node::new(doc.span, Value::Map(Vec::new()));
             merge::deep_merge(&mut config, &doc);
             let merged = merge::jobs(&config);
@@ -220,7 +224,8 @@ loop-b:
         }
         // The repeated key really is folded: both `variables` of `a` reach its job.
         let text = texts[1];
-        let doc = yaml::parse(text, &Limits::default()).docs.into_iter().next().unwrap_or_else(|| panic!("a doc"));
+        let doc =
+            yaml::parse(text, &Limits::default()).docs.into_iter().next().unwrap_or_else(|| panic!("a doc"));
         let jobs = load(".gitlab-ci.yml", text, &doc, &Workspace::default()).jobs;
         let vars = jobs[0].get("variables").map(|v| v.entries().len());
         assert_eq!(vars, Some(2));
