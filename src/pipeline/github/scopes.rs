@@ -457,9 +457,19 @@ fn gh_usage(cmd: &Command, shown: &str, usage: &mut Usage) {
     }
 }
 
+/// [`RELEASE_WORDS`] in one search, ASCII letters of either case: a search per word and per window
+/// of the command's words was a quarter of `gha-excessive-permissions`.
+static RELEASE_WORD: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+    let words: Vec<String> = RELEASE_WORDS.iter().map(|w| regex::escape(w)).collect();
+    regex::RegexBuilder::new(&words.join("|")).case_insensitive(true).unicode(false).build().ok()
+});
+
 fn release_like(cmd: &Command) -> bool {
     let words = cmd.name.iter().chain(cmd.args());
-    words.take(4).any(|w| RELEASE_WORDS.iter().any(|r| contains_ignore_ascii_case(w.text(), r)))
+    match RELEASE_WORD.as_ref() {
+        Some(re) => words.take(4).any(|w| re.is_match(w.text())),
+        None => words.take(4).any(|w| RELEASE_WORDS.iter().any(|r| contains_ignore_ascii_case(w.text(), r))),
+    }
 }
 
 /// `npm test`, `git push`, `pytest`: the program and its subcommand, as written.
@@ -509,6 +519,37 @@ mod tests {
 
     fn job(steps: &str) -> String {
         format!("on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n{steps}")
+    }
+
+    /// The one search for release words finds what a search for each word finds: ASCII case folded,
+    /// anywhere in a word, and no Unicode look-alike (`ſ` is not `s`).
+    #[test]
+    fn release_words_are_found_like_one_search_each() {
+        let words = [
+            "Release",
+            "RELEASED",
+            "npm-publish",
+            "git",
+            "make",
+            "ſign",
+            "tagline",
+            "preview",
+            "Oidc",
+            "",
+            "vérsion",
+            "changeLog.md",
+            "pages-deploy",
+            "docker",
+            "ATTESTATION",
+            "to",
+            "lo gin",
+        ];
+        let re = RELEASE_WORD.as_ref().unwrap_or_else(|| panic!("the release words compile"));
+        for w in words {
+            let each = RELEASE_WORDS.iter().any(|r| contains_ignore_ascii_case(w, r));
+            assert_eq!(re.is_match(w), each, "{w}");
+        }
+        assert!(!re.is_match("ſign"), "no Unicode case folding");
     }
 
     #[test]
