@@ -241,6 +241,25 @@ fn any<'a>(items: &[Condition], subject: &Hit<'a>, scope: &Scope<'a>) -> Truth<'
     }
 }
 
+/// A witness that is the `value` of a `{name: …, value: …}` entry under `parent` (a Kubernetes or ECS
+/// environment variable, a database `parameter` block), keyed by the entry's `name`: a message's
+/// `{key}` then reads `REDIS_PASSWORD`, not `value`.
+fn by_name<'a>(parent: &Hit<'a>, mut witness: Hit<'a>) -> Hit<'a> {
+    if witness.key != Some("value") {
+        return witness;
+    }
+    let holds = |entry: &&'a Node| entry.get("value").is_some_and(|v| std::ptr::eq(v, witness.node));
+    // A key step on a list reads its items: the entry is then one of them (`env[*]` reached as `env`).
+    let entry = match &parent.node.value {
+        Value::List(items) => items.iter().find(holds),
+        _ => Some(parent.node).filter(holds),
+    };
+    if let Some(name) = entry.and_then(|e| e.get("name")).and_then(Node::as_str) {
+        witness.key = Some(name);
+    }
+    witness
+}
+
 /// A leaf's tests applied to the hits of its path one by one, as the walk reaches them: a `**` over
 /// a whole document then needs no vector of every node. True when one hit passes every test.
 struct Leaf<'t, 'a> {
@@ -291,9 +310,10 @@ impl<'t, 'a> Leaf<'t, 'a> {
             Some(true) => {
                 self.any_true = true;
                 if inner.is_empty() {
-                    self.witnesses.push(hit);
+                    let named = by_name(self.subject, hit);
+                    self.witnesses.push(named);
                 } else {
-                    self.witnesses.extend(inner);
+                    self.witnesses.extend(inner.into_iter().map(|w| by_name(&hit, w)));
                 }
             }
             _ => self.unknown = true,
@@ -1172,6 +1192,49 @@ mod tests {
         assert_eq!(witnesses(shared), ["p", "q", "r", "r"]);
         let apart = "any = [{ path = '**', key_matches = '^p$' }, { path = '.', exists = true }, { path = '**', key_matches = '^(q|r)$' }]";
         assert_eq!(witnesses(apart), ["p", "q", "r"]);
+    }
+
+    /// A witness that is the `value` of a `{name, value}` entry is keyed by the entry's name, whether
+    /// the entry is the subject, reached by `**` or read through its list; any other `value` keeps
+    /// its key.
+    #[test]
+    fn a_named_entry_value_is_keyed_by_its_name() {
+        let yaml_doc = "env:\n  - name: DB_PASSWORD\n    value: ''\n  - name: 7\n    value: ''\n  - value: ''\nvalue: ''\nname: top\n";
+        let parsed = crate::parse::yaml::parse(yaml_doc, &Limits::default());
+        let docs: Vec<&Node> = parsed.docs.iter().collect();
+        let scope = Scope { docs: &docs };
+        let keys = |cond: &str, subject: Hit<'_>| {
+            let cond = compile_condition(cond).unwrap_or_else(|e| panic!("{e}"));
+            match cond.eval(&subject, &scope) {
+                Truth::True(w) => {
+                    let mut keys: Vec<String> =
+                        w.iter().map(|h| format!("{}@{}", h.key.unwrap_or("-"), h.node.span.start)).collect();
+                    keys.dedup();
+                    keys
+                }
+                other => panic!("{other:?}"),
+            }
+        };
+        let root = || Hit::root(docs[0]);
+        let at = |s: &str| yaml_doc.find(s).unwrap_or_else(|| panic!("{s}"));
+        let (first, seventh, bare, top) =
+            (at("''\n  - name: 7"), at("''\n  - value"), at("''\nvalue"), yaml_doc.rfind("''").unwrap_or(0));
+        // The subject itself: a top-level `{name, value}`.
+        assert_eq!(keys("path = 'value'\nequals = ''", root()), [format!("top@{top}")]);
+        // Through `**` and a `where`, reaching each entry both as a list item and through the list.
+        let mut found = keys("path = '**'\nwhere = { all = [{ path = 'value', equals = '' }] }", root());
+        found.sort();
+        found.dedup();
+        let mut expected = vec![
+            format!("DB_PASSWORD@{first}"),
+            format!("value@{seventh}"),
+            format!("value@{bare}"),
+            format!("top@{top}"),
+        ];
+        expected.sort();
+        assert_eq!(found, expected, "a name that is not a string, or no name, keeps `value`");
+        // Other keys are never renamed.
+        assert_eq!(keys("path = 'name'\nequals = 'top'", root()), [format!("name@{}", at("top"))]);
     }
 
     /// Evaluates `cond` (TOML) on every block `select` reaches in `tf`; returns one verdict per block.

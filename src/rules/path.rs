@@ -31,6 +31,8 @@ pub struct Path {
 #[derive(Clone, Debug)]
 pub struct Hit<'a> {
     pub node: &'a Node,
+    /// The key it sits under; on a condition's witness, the name a reader knows the value by (the
+    /// `name` of a `{name: …, value: …}` entry, see `condition::by_name`).
     pub key: Option<&'a str>,
     pub key_span: Option<Span>,
     /// Every key on the way from the document root: `["resource", "aws_s3_bucket", "logs"]`.
