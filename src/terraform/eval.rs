@@ -154,20 +154,19 @@ fn evaluate<'a>(mut ctx: Ctx<'a>, files: &[ModuleFile<'a>]) -> EvalOutput {
         ctx.text = file.text;
         let mut origins = Vec::new();
         let mut skipped = Vec::new();
-        let mut changed = None;
-        for (i, doc) in file.docs.iter().enumerate() {
+        let mut copies = Vec::with_capacity(file.docs.len());
+        for doc in file.docs {
             let mut copy = None;
             ctx.replace_in(doc, &mut copy, 0, &mut origins);
             if let Some(pruned) = prune::prune(copy.as_ref().unwrap_or(doc), &mut skipped) {
                 copy = Some(pruned);
             }
-            if let Some(copy) = copy {
-                let docs = changed.get_or_insert_with(|| file.docs.to_vec());
-                if let Some(slot) = docs.get_mut(i) {
-                    *slot = copy;
-                }
-            }
+            copies.push(copy);
         }
+        // Only the documents nothing changed are copied (a Terraform file has one: none is).
+        let changed = copies.iter().any(Option::is_some).then(|| {
+            file.docs.iter().zip(copies).map(|(doc, copy)| copy.unwrap_or_else(|| doc.clone())).collect()
+        });
         out.docs.push(changed);
         out.origins.push(origins);
         out.skipped.push(skipped);
