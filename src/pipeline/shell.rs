@@ -510,7 +510,6 @@ fn unescape(s: &str) -> String {
 /// found (folded `>` scalars, quoted scalars with escapes) map to the whole scalar.
 #[derive(Clone, Debug)]
 pub struct Embedded {
-    pub text: String,
     /// Pieces of the decoded text found in the file, in order: `(start in text, length, start in
     /// file)`. A line of a block scalar is one piece; a line of a folded scalar (`>`), which joined
     /// several source lines with spaces, is one piece per source line.
@@ -545,7 +544,7 @@ impl Embedded {
             }
             at += line.len() + 1;
         }
-        Embedded { text: decoded.to_string(), pieces, node_span }
+        Embedded { pieces, node_span }
     }
 
     /// The file span of a span in the script; the whole scalar when its text could not be located.
@@ -735,15 +734,16 @@ mod tests {
     fn block_scalars_map_back_to_their_lines() {
         let file = "run: |\n  echo one\n  curl http://x\n";
         let start = file.find("|").unwrap_or(0);
-        let e = Embedded::new("echo one\ncurl http://x\n", file, Span::new(start, file.len()));
-        let at = e.text.find("http").unwrap_or(0);
+        let script = "echo one\ncurl http://x\n";
+        let e = Embedded::new(script, file, Span::new(start, file.len()));
+        let at = script.find("http").unwrap_or(0);
         let s = e.source_span(Span::new(at, at + 8));
         assert_eq!(&file[s.range()], "http://x");
         // A folded scalar joined two source lines: each word maps to its own line.
         let file = "run: >\n  helm upgrade web ./chart\n  --set replicaCount=3\n";
-        let folded =
-            Embedded::new("helm upgrade web ./chart --set replicaCount=3\n", file, Span::new(5, file.len()));
-        let at = folded.text.find("--set").unwrap_or(0);
+        let script = "helm upgrade web ./chart --set replicaCount=3\n";
+        let folded = Embedded::new(script, file, Span::new(5, file.len()));
+        let at = script.find("--set").unwrap_or(0);
         assert_eq!(&file[folded.source_span(Span::new(at, at + 5)).range()], "--set");
         assert_eq!(&file[folded.source_span(Span::new(0, 4)).range()], "helm");
         // Text the file does not hold verbatim maps to the whole scalar.
