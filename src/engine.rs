@@ -428,8 +428,8 @@ enum FromDisk {
 }
 
 /// Opens the file and looks at what was opened before reading a byte: one path lookup per file,
-/// where a `stat` by path and then an open took two (a fifth of a run's kernel time went to path
-/// lookups). The walk already saw a regular file; if something else was swapped in since, the open
+/// where a `stat` by path and then an open took two (path lookups were ~2.5% of a 10,000-file run's
+/// CPU samples). The walk already saw a regular file; if something else was swapped in since, the open
 /// neither blocks (a FIFO, `O_NONBLOCK`) nor takes a terminal (`O_NOCTTY`), and nothing is read
 /// from it. The buffer is sized from that look (`std::fs::read` would ask for the size again), and
 /// at most one byte over `max` is read, so a file that grew past the limit since is caught without
