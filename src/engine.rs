@@ -435,7 +435,6 @@ enum FromDisk {
 /// at most one byte over `max` is read, so a file that grew past the limit since is caught without
 /// reading it all.
 fn read_file(path: &std::path::Path, max: u64) -> std::io::Result<FromDisk> {
-    use std::io::Read;
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -448,9 +447,16 @@ fn read_file(path: &std::path::Path, max: u64) -> std::io::Result<FromDisk> {
     if meta.len() > max {
         return Ok(FromDisk::TooLarge(meta.len()));
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    read_to_limit(file, meta.len(), max).map(FromDisk::Bytes)
+}
+
+/// Everything `file` holds, in a buffer sized for the `len` it had when looked at, but at most one
+/// byte over `max`: a file that grew past the limit since is caught without reading it all.
+fn read_to_limit(file: impl std::io::Read, len: u64, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(usize::try_from(len.min(max)).unwrap_or(0));
     file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
-    Ok(FromDisk::Bytes(bytes))
+    Ok(bytes)
 }
 
 /// In Terraform's JSON syntax a string holding `${…}` is a template: read as one, so its references
@@ -950,6 +956,12 @@ mod tests {
         assert_eq!(read(9), FromDisk::TooLarge(10));
         let missing = read_file(&dir.path().join("gone.tf"), 100);
         assert!(missing.is_err(), "{missing:?}");
+        // Between the look and the read, a file may change.
+        let text: &[u8] = b"0123456789";
+        let read = |len, max| read_to_limit(text, len, max).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read(3, 100), text, "looked at when it was shorter");
+        assert_eq!(read(20, 100), text, "looked at when it was longer");
+        assert_eq!(read(3, 5), b"012345", "grew past the limit since the look");
     }
 
     /// A FIFO named directly (not found by the walk, which notes it without opening it) is opened
