@@ -151,6 +151,12 @@ impl Node {
         self.entries().iter().find(|e| e.key == key).map(|e| &e.value)
     }
 
+    /// The name and the value node of a `{name: …, value: …}` entry: a Kubernetes or ECS environment
+    /// variable, a database `parameter` block. Readers know the value by that name (`DB_PASSWORD`).
+    pub fn named_value(&self) -> Option<(&str, &Node)> {
+        Some((self.get("name")?.as_str()?, self.get("value")?))
+    }
+
     pub fn is_unknown(&self) -> bool {
         matches!(self.value, Value::Expr(_))
     }

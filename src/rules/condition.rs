@@ -248,13 +248,13 @@ fn by_name<'a>(parent: &Hit<'a>, mut witness: Hit<'a>) -> Hit<'a> {
     if witness.key != Some("value") {
         return witness;
     }
-    let holds = |entry: &&'a Node| entry.get("value").is_some_and(|v| std::ptr::eq(v, witness.node));
+    let name_of = |entry: &'a Node| entry.named_value().filter(|(_, v)| std::ptr::eq(*v, witness.node));
     // A key step on a list reads its items: the entry is then one of them (`env[*]` reached as `env`).
-    let entry = match &parent.node.value {
-        Value::List(items) => items.iter().find(holds),
-        _ => Some(parent.node).filter(holds),
+    let named = match &parent.node.value {
+        Value::List(items) => items.iter().find_map(name_of),
+        _ => name_of(parent.node),
     };
-    if let Some(name) = entry.and_then(|e| e.get("name")).and_then(Node::as_str) {
+    if let Some((name, _)) = named {
         witness.key = Some(name);
     }
     witness

@@ -149,7 +149,7 @@ fn check_node(
     }
     let Value::Map(entries) = &node.value else { return };
     // `{name: DB_PASSWORD, value: hunter2}`: environment lists in Kubernetes and ECS.
-    if let (Some(name), Some(value)) = (node.get("name").and_then(Node::as_str), node.get("value"))
+    if let Some((name, value)) = node.named_value()
         && written_here(value)
         && may_name_secret(p, name)
         && let Some(what) = secret_in(p, name, value)
