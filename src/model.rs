@@ -41,6 +41,16 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// Whether this entry's key is `key`. Keys of one length often differ in their first byte
+    /// (`name`, `kind`, `spec`): that byte is compared before the call to compare them all.
+    #[inline]
+    pub fn has_key(&self, key: &str) -> bool {
+        let (a, b) = (self.key.as_bytes(), key.as_bytes());
+        a.len() == b.len() && a.first() == b.first() && a == b
+    }
+}
+
+impl Entry {
     /// From the key to the end of the value: what a suppression on the line above covers.
     pub fn span(&self) -> Span {
         self.key_span.cover(self.value.span)
@@ -148,7 +158,7 @@ impl Node {
 
     /// The first value under `key` in a map.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.entries().iter().find(|e| e.key == key).map(|e| &e.value)
+        self.entries().iter().find(|e| e.has_key(key)).map(|e| &e.value)
     }
 
     /// The name and the value node of a `{name: …, value: …}` entry: a Kubernetes or ECS environment

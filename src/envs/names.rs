@@ -44,9 +44,9 @@ const QUALIFIERS: &[&str] = &[
 
 /// The stage (0 dev … 3 prod) a single word names, if any.
 pub fn stage_of_word(word: &str) -> Option<u8> {
-    let lower = word.to_ascii_lowercase();
-    let bare = lower.trim_end_matches(|c: char| c.is_ascii_digit());
-    STAGES.iter().find(|(_, words)| words.contains(&bare)).map(|(stage, _)| *stage)
+    // Compared without a lower-case copy: every segment of every path is looked at.
+    let bare = word.trim_end_matches(|c: char| c.is_ascii_digit());
+    STAGES.iter().find(|(_, words)| words.iter().any(|w| w.eq_ignore_ascii_case(bare))).map(|(stage, _)| *stage)
 }
 
 /// A human name for a stage, for `smelt envs`.
@@ -74,11 +74,11 @@ pub struct Token {
 /// pipeline environment name), if it has one.
 pub fn token(segment: &str) -> Option<Token> {
     let parts = split(segment);
-    let lower: Vec<String> = parts.iter().map(|(s, e)| segment[*s..*e].to_ascii_lowercase()).collect();
+    let words: Vec<&str> = parts.iter().map(|(s, e)| &segment[*s..*e]).collect();
     // `pre-prod` and `pre_production` are one stage word spelt in two parts.
     let mut found = None;
-    for (i, word) in lower.iter().enumerate() {
-        if word == "pre" && lower.get(i + 1).is_some_and(|n| stage_of_word(n) == Some(3)) {
+    for (i, word) in words.iter().enumerate() {
+        if word.eq_ignore_ascii_case("pre") && words.get(i + 1).is_some_and(|n| stage_of_word(n) == Some(3)) {
             found = Some((i, i + 1, 2));
             break;
         }
@@ -88,11 +88,12 @@ pub fn token(segment: &str) -> Option<Token> {
         }
     }
     let (mut first, mut last, stage) = found?;
-    let qualifier = |w: &str| QUALIFIERS.contains(&w) || w.chars().all(|c| c.is_ascii_digit());
-    while first > 0 && lower.get(first - 1).is_some_and(|w| qualifier(w)) {
+    let qualifier =
+        |w: &str| QUALIFIERS.iter().any(|q| q.eq_ignore_ascii_case(w)) || w.chars().all(|c| c.is_ascii_digit());
+    while first > 0 && words.get(first - 1).is_some_and(|w| qualifier(w)) {
         first -= 1;
     }
-    while lower.get(last + 1).is_some_and(|w| qualifier(w)) {
+    while words.get(last + 1).is_some_and(|w| qualifier(w)) {
         last += 1;
     }
     let (start, end) = (parts.get(first)?.0, parts.get(last)?.1);
@@ -177,6 +178,11 @@ mod tests {
         assert_eq!(name("values"), None);
         assert_eq!(name("products"), None);
         assert_eq!(name("devices"), None);
+        // Any case, as before the words were compared without a lower-case copy.
+        assert_eq!(name("Values-PROD"), Some(("prod".into(), 3)));
+        assert_eq!(name("PRE-Prod"), Some(("pre-prod".into(), 2)));
+        assert_eq!(name("EU-West-1-Prod2"), Some(("eu-west-1-prod2".into(), 3)));
+        assert_eq!(name("Staging"), Some(("staging".into(), 2)));
         let t = token("values-prod").unwrap_or_else(|| panic!("a token"));
         assert_eq!((t.start, t.end), (7, 11));
     }

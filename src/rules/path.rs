@@ -327,7 +327,7 @@ fn apply<'a>(step: &Step, hit: Hit<'a>, keyed: bool, out: &mut dyn FnMut(Hit<'a>
         }
         (Value::Map(entries), Step::Key(k)) => {
             let mut up = None;
-            for e in entries.iter().filter(|e| e.key == *k) {
+            for e in entries.iter().filter(|e| e.has_key(k)) {
                 let up = up.get_or_insert_with(|| seal(&hit.keys, keyed));
                 out(child(up, e.key.as_str(), e.key_span, &e.value));
             }
@@ -429,9 +429,11 @@ fn descend_to_keys<'a>(
             matches_of(v.node, keys, &keys_here, outs, unknowns);
         }
         match &v.node.value {
+            // A scalar below gives no match and has nothing below it: it is not visited (most of a
+            // document's nodes are scalars).
             Value::Map(entries) => {
                 let depth = names.len();
-                stack.extend(entries.iter().rev().map(|e| Visit {
+                stack.extend(entries.iter().rev().filter(|e| may_hold_keys(&e.value)).map(|e| Visit {
                     node: &e.value,
                     depth,
                     name: Some(e.key.as_str()),
@@ -440,12 +442,23 @@ fn descend_to_keys<'a>(
             }
             Value::List(items) => {
                 let depth = names.len();
-                stack.extend(items.iter().rev().map(|n| Visit { node: n, depth, name: None, in_list: true }));
+                stack.extend(
+                    items
+                        .iter()
+                        .rev()
+                        .filter(|n| may_hold_keys(n))
+                        .map(|n| Visit { node: n, depth, name: None, in_list: true }),
+                );
             }
             Value::Expr(_) => unknowns.iter_mut().for_each(|u| *u = true),
             _ => {}
         }
     }
+}
+
+/// Whether a `key` step can give anything on `node` or below it: not on a scalar.
+fn may_hold_keys(node: &Node) -> bool {
+    matches!(node.value, Value::Map(_) | Value::List(_) | Value::Expr(_))
 }
 
 /// What a `key` step gives on one node (see [`apply`]) for each of `keys` at once, for
@@ -469,7 +482,7 @@ fn matches_of<'a>(
             for e in entries {
                 dynamic |= e.key == "dynamic";
                 for (key, out) in keys.iter().zip(outs.iter_mut()) {
-                    if e.key == *key {
+                    if e.has_key(key) {
                         let up = up.get_or_insert_with(|| key_list().sealed());
                         out.push(child(up, e.key.as_str(), e.key_span, &e.value));
                     }
