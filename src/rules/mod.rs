@@ -254,22 +254,13 @@ impl Rule {
                     if needed.as_ref().is_some_and(|literal| !literal.found_in(doc)) {
                         continue;
                     }
-                    let root = Hit::root(doc);
-                    let subjects = if self.select.is_empty() {
-                        vec![root]
-                    } else {
-                        let mut subjects = Vec::new();
-                        for p in &self.select {
-                            p.each_hit(root.clone(), &mut |h| subjects.push(h));
-                        }
-                        subjects
-                    };
-                    // A block whose `count` is 0 (or `for_each` empty) creates nothing to report on.
-                    for subject in subjects.into_iter().filter(condition::may_exist) {
-                        if let Some(f) = &self.filter
-                            && !f.eval(&subject, &scope).is_true()
+                    // Each subject is judged as its path reaches it: no vector of them per document.
+                    let mut judge = |subject: Hit<'_>| {
+                        // A block whose `count` is 0 (or `for_each` empty) creates nothing to report on.
+                        if !condition::may_exist(&subject)
+                            || self.filter.as_ref().is_some_and(|f| !f.eval(&subject, &scope).is_true())
                         {
-                            continue;
+                            return;
                         }
                         if let Truth::True(witnesses) = cond.eval(&subject, &scope) {
                             if witnesses.is_empty() {
@@ -278,6 +269,14 @@ impl Rule {
                             for w in &witnesses {
                                 out.push(raw_finding(&subject, Some(w)));
                             }
+                        }
+                    };
+                    let root = Hit::root(doc);
+                    if self.select.is_empty() {
+                        judge(root);
+                    } else {
+                        for p in &self.select {
+                            p.each_hit(root.clone(), &mut judge);
                         }
                     }
                 }
