@@ -106,11 +106,13 @@ impl LineIndex {
             end -= 1;
         }
         let prefix = text.get(start..end).unwrap_or("");
-        Position {
-            line: clamp_u32(line + 1),
-            column: clamp_u32(prefix.chars().count() + 1),
-            utf16_column: clamp_u32(prefix.encode_utf16().count() + 1),
-        }
+        // Most lines are ASCII up to the offset: one byte, one character, one UTF-16 unit.
+        let (chars, units) = if prefix.is_ascii() {
+            (prefix.len(), prefix.len())
+        } else {
+            (prefix.chars().count(), prefix.encode_utf16().count())
+        };
+        Position { line: clamp_u32(line + 1), column: clamp_u32(chars + 1), utf16_column: clamp_u32(units + 1) }
     }
 }
 
@@ -126,6 +128,11 @@ mod tests {
         let x = text.find('x').unwrap() as u32;
         let p = idx.position(text, x);
         assert_eq!((p.line, p.column, p.utf16_column), (2, 7, 8));
+        // An ASCII prefix (the fast path) and a non-ASCII one after it on the same line.
+        let one = idx.position(text, 3);
+        assert_eq!((one.line, one.column, one.utf16_column), (1, 4, 4));
+        let quote = idx.position(text, text.find('"').unwrap() as u32);
+        assert_eq!((quote.line, quote.column, quote.utf16_column), (2, 5, 5));
         assert_eq!(&text[idx.line_span(text, 1).range()], "bé: \"𝄞x\"");
         assert_eq!(idx.position(text, text.len() as u32).line, 3);
     }
