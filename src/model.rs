@@ -16,8 +16,25 @@ use crate::span::Span;
 pub struct Node {
     pub span: Span,
     pub value: Value,
-    /// An explicit YAML tag such as `!reference` (without its `!`-prefix expansion).
-    pub tag: Option<Box<str>>,
+    /// An explicit YAML tag such as `!reference` (without its `!`-prefix expansion). Few nodes have
+    /// one: boxed once more, it keeps every node 8 bytes smaller (48, not 56).
+    pub tag: Option<Box<Tag>>,
+}
+
+/// A node's tag as written (see [`Node::tag`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tag(Box<str>);
+
+impl From<&str> for Box<Tag> {
+    fn from(tag: &str) -> Box<Tag> {
+        Box::new(Tag(tag.into()))
+    }
+}
+
+impl From<Box<str>> for Box<Tag> {
+    fn from(tag: Box<str>) -> Box<Tag> {
+        Box::new(Tag(tag))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -119,6 +136,11 @@ impl Step {
 impl Node {
     pub fn new(span: Span, value: Value) -> Node {
         Node { span, value, tag: None }
+    }
+
+    /// The node's YAML tag (`!reference`), if it has one.
+    pub fn tag(&self) -> Option<&str> {
+        self.tag.as_deref().map(|t| &*t.0)
     }
 
     pub fn as_str(&self) -> Option<&str> {
@@ -352,4 +374,21 @@ pub struct ParsedFile {
     pub docs: Vec<Node>,
     pub comments: Vec<Comment>,
     pub issues: Vec<ParseIssue>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every value of every file is a node: the tag (rare) must not make them all larger.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn nodes_stay_small() {
+        assert_eq!(std::mem::size_of::<Node>(), 48);
+        assert_eq!(std::mem::size_of::<Entry>(), 80);
+        let mut node = Node::new(Span::default(), Value::Null);
+        assert_eq!(node.tag(), None);
+        node.tag = Some("!reference".into());
+        assert_eq!(node.tag(), Some("!reference"));
+    }
 }

@@ -112,7 +112,11 @@ impl LineIndex {
         } else {
             (prefix.chars().count(), prefix.encode_utf16().count())
         };
-        Position { line: clamp_u32(line + 1), column: clamp_u32(chars + 1), utf16_column: clamp_u32(units + 1) }
+        Position {
+            line: clamp_u32(line + 1),
+            column: clamp_u32(chars + 1),
+            utf16_column: clamp_u32(units + 1),
+        }
     }
 }
 

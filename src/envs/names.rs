@@ -46,7 +46,10 @@ const QUALIFIERS: &[&str] = &[
 pub fn stage_of_word(word: &str) -> Option<u8> {
     // Compared without a lower-case copy: every segment of every path is looked at.
     let bare = word.trim_end_matches(|c: char| c.is_ascii_digit());
-    STAGES.iter().find(|(_, words)| words.iter().any(|w| w.eq_ignore_ascii_case(bare))).map(|(stage, _)| *stage)
+    STAGES
+        .iter()
+        .find(|(_, words)| words.iter().any(|w| w.eq_ignore_ascii_case(bare)))
+        .map(|(stage, _)| *stage)
 }
 
 /// A human name for a stage, for `smelt envs`.
@@ -88,8 +91,9 @@ pub fn token(segment: &str) -> Option<Token> {
         }
     }
     let (mut first, mut last, stage) = found?;
-    let qualifier =
-        |w: &str| QUALIFIERS.iter().any(|q| q.eq_ignore_ascii_case(w)) || w.chars().all(|c| c.is_ascii_digit());
+    let qualifier = |w: &str| {
+        QUALIFIERS.iter().any(|q| q.eq_ignore_ascii_case(w)) || w.chars().all(|c| c.is_ascii_digit())
+    };
     while first > 0 && words.get(first - 1).is_some_and(|w| qualifier(w)) {
         first -= 1;
     }

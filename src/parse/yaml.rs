@@ -448,7 +448,7 @@ mod tests {
         assert_eq!(d.get("h").unwrap().as_str(), Some("yes"));
         assert_eq!(d.get("i").unwrap().as_str(), Some("1"));
         let j = d.get("j").unwrap();
-        assert_eq!((j.as_str(), j.tag.as_deref()), (Some("12"), Some("!!str")));
+        assert_eq!((j.as_str(), j.tag()), (Some("12"), Some("!!str")));
         assert_eq!(d.get("k").unwrap().value, Value::Null);
     }
 
@@ -566,9 +566,9 @@ mod tests {
     fn tags_are_kept() {
         let d = doc("script:\n  - !reference [.setup, script]\n  - !custom value\n");
         let items = d.get("script").unwrap().items();
-        assert_eq!(items[0].tag.as_deref(), Some("!reference"));
+        assert_eq!(items[0].tag(), Some("!reference"));
         assert_eq!(items[0].items()[1].as_str(), Some("script"));
-        assert_eq!(items[1].tag.as_deref(), Some("!custom"));
+        assert_eq!(items[1].tag(), Some("!custom"));
     }
 
     #[test]

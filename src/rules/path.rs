@@ -442,13 +442,12 @@ fn descend_to_keys<'a>(
             }
             Value::List(items) => {
                 let depth = names.len();
-                stack.extend(
-                    items
-                        .iter()
-                        .rev()
-                        .filter(|n| may_hold_keys(n))
-                        .map(|n| Visit { node: n, depth, name: None, in_list: true }),
-                );
+                stack.extend(items.iter().rev().filter(|n| may_hold_keys(n)).map(|n| Visit {
+                    node: n,
+                    depth,
+                    name: None,
+                    in_list: true,
+                }));
             }
             Value::Expr(_) => unknowns.iter_mut().for_each(|u| *u = true),
             _ => {}

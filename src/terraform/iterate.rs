@@ -44,7 +44,7 @@ pub(super) fn apply_steps(ctx: &mut Ctx<'_>, mut value: Node, steps: &[Step], de
 /// is walked by index, a map by key in lexical order (as Terraform does), a set by element.
 pub(super) fn for_expr(ctx: &mut Ctx<'_>, span: Span, f: &ForExpr, depth: usize) -> Ev {
     let collection = ctx.eval(&f.collection, depth + 1)?;
-    let is_set = collection.tag.as_deref() == Some(SET_TAG);
+    let is_set = collection.tag() == Some(SET_TAG);
     let pairs: Vec<(Node, Node)> = match collection.value {
         Value::List(items) => items
             .into_iter()

@@ -420,7 +420,7 @@ impl<'a> Builder<'a> {
             }
         };
         let mut node = node;
-        node.tag = tag;
+        node.tag = tag.map(Into::into);
         self.low.anchor(anchor, &node, Size::LEAF);
         self.pos = self.pos.max(end);
         self.deliver(node, Size::LEAF, end)
@@ -510,7 +510,7 @@ impl<'a> Builder<'a> {
         let value =
             if f.kind.is_map() { Value::Map(self.low.merge(f.entries)) } else { Value::List(f.items) };
         let mut node = Node::new(Span::new(f.start, end), value);
-        node.tag = f.tag;
+        node.tag = f.tag.map(Into::into);
         let size = Size { nodes: f.size.nodes, height: f.size.height.max(1) };
         self.low.anchor(f.anchor, &node, size);
         self.deliver(node, size, end)

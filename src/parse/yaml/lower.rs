@@ -133,7 +133,7 @@ impl Lowerer<'_> {
     fn close<'t>(&mut self, f: Frame<'t>) -> (Node, Size) {
         let value = if f.is_map { Value::Map(self.merge(f.entries)) } else { Value::List(f.items) };
         let mut node = Node::new(f.span, value);
-        node.tag = f.tag;
+        node.tag = f.tag.map(Into::into);
         let size = Size { nodes: f.size.nodes, height: f.size.height.max(1) };
         self.anchor(f.anchor, &node, size);
         (node, size)

@@ -143,7 +143,7 @@ fn resolve_references(config: &Node, node: &mut Node, depth: usize) {
     if depth > MAX_REFERENCE_DEPTH {
         return;
     }
-    if node.tag.as_deref() == Some("!reference") {
+    if node.tag() == Some("!reference") {
         let path: Option<Vec<&str>> = node.items().iter().map(Node::as_str).collect();
         let target = path.and_then(|p| lookup(config, &p));
         if let Some(mut t) = target {

@@ -41,7 +41,7 @@ fn convert(n: &Node, src: &str, depth: usize) -> Result<Value, String> {
     if depth > MAX_NESTING {
         return Err(format!("error converting YAML to JSON: nesting deeper than {MAX_NESTING} levels"));
     }
-    Ok(match (&n.value, n.tag.as_deref()) {
+    Ok(match (&n.value, n.tag()) {
         // An explicit tag on a quoted scalar retypes it (`!!int "3"` is 3).
         (Model::Str(s), Some("!!int" | "!!float" | "!!bool" | "!!null")) => {
             return convert(&Node::new(n.span, plain_scalar_yaml11(s)), src, depth);
