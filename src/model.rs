@@ -65,9 +65,7 @@ impl Entry {
         let (a, b) = (self.key.as_bytes(), key.as_bytes());
         a.len() == b.len() && a.first() == b.first() && a == b
     }
-}
 
-impl Entry {
     /// From the key to the end of the value: what a suppression on the line above covers.
     pub fn span(&self) -> Span {
         self.key_span.cover(self.value.span)
@@ -390,5 +388,21 @@ mod tests {
         assert_eq!(node.tag(), None);
         node.tag = Some("!reference".into());
         assert_eq!(node.tag(), Some("!reference"));
+    }
+
+    #[test]
+    fn keys_compare_whole() {
+        let entry = |key: &str| Entry {
+            key: key.into(),
+            key_span: Span::default(),
+            value: Node::new(Span::default(), Value::Null),
+        };
+        assert!(entry("name").has_key("name"));
+        assert!(!entry("name").has_key("kind"), "same length, first byte differs");
+        assert!(!entry("name").has_key("nama"), "same length and first byte, last differs");
+        assert!(!entry("name").has_key("names"));
+        assert!(!entry("name").has_key(""));
+        assert!(entry("").has_key(""));
+        assert!(entry("é").has_key("é") && !entry("é").has_key("è"));
     }
 }
