@@ -187,6 +187,11 @@ impl Node {
         Some((self.get("name")?.as_str()?, self.get("value")?))
     }
 
+    /// A string, number, boolean or null: no key, item or unknown value at or below it.
+    pub fn is_plain_scalar(&self) -> bool {
+        matches!(self.value, Value::Str(_) | Value::Number(_) | Value::Bool(_) | Value::Null)
+    }
+
     pub fn is_unknown(&self) -> bool {
         matches!(self.value, Value::Expr(_))
     }

@@ -361,8 +361,8 @@ impl<'t> Reject<'t> {
         match (self, &node.value) {
             (Reject::Maps | Reject::Unequal(_), Value::Map(_)) => true,
             // A list is read item by item, and an unknown value is unknown: only scalars are decided.
-            (Reject::Unequal(lit), _) => is_plain_scalar(node) && !lit.matches(node),
-            (Reject::Where { on_scalars, .. }, _) if *on_scalars && is_plain_scalar(node) => true,
+            (Reject::Unequal(lit), _) => node.is_plain_scalar() && !lit.matches(node),
+            (Reject::Where { on_scalars, .. }, _) if *on_scalars && node.is_plain_scalar() => true,
             (Reject::Where { cond, .. }, Value::Map(entries)) => cond.false_on_map(entries),
             (Reject::Where { cond, .. }, Value::List(items)) => cond.false_on_list(items),
             _ => false,
@@ -417,7 +417,7 @@ impl Test {
             Test::Type(t) => return known(type_of(node) == *t),
             // Most nodes a `**` reaches are scalars, where a condition that needs a key or an item
             // of its subject is false without evaluating it.
-            Test::Where(cond) if is_plain_scalar(node) && cond.false_on_scalars() => return Truth::False,
+            Test::Where(cond) if node.is_plain_scalar() && cond.false_on_scalars() => return Truth::False,
             Test::Where(cond) if matches!(&node.value, Value::Map(e) if cond.false_on_map(e)) => {
                 return Truth::False;
             }
@@ -524,10 +524,6 @@ fn lacks_key(node: &Node, key: &str) -> bool {
 /// A map without `key`, and without a `dynamic` block that might generate it.
 fn map_lacks_key(entries: &[crate::model::Entry], key: &str) -> bool {
     entries.iter().all(|e| e.key != key && e.key != "dynamic")
-}
-
-fn is_plain_scalar(node: &Node) -> bool {
-    matches!(node.value, Value::Str(_) | Value::Number(_) | Value::Bool(_) | Value::Null)
 }
 
 impl Condition {

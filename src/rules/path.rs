@@ -433,7 +433,7 @@ fn descend_to_keys<'a>(
             // document's nodes are scalars).
             Value::Map(entries) => {
                 let depth = names.len();
-                stack.extend(entries.iter().rev().filter(|e| may_hold_keys(&e.value)).map(|e| Visit {
+                stack.extend(entries.iter().rev().filter(|e| !e.value.is_plain_scalar()).map(|e| Visit {
                     node: &e.value,
                     depth,
                     name: Some(e.key.as_str()),
@@ -442,7 +442,7 @@ fn descend_to_keys<'a>(
             }
             Value::List(items) => {
                 let depth = names.len();
-                stack.extend(items.iter().rev().filter(|n| may_hold_keys(n)).map(|n| Visit {
+                stack.extend(items.iter().rev().filter(|n| !n.is_plain_scalar()).map(|n| Visit {
                     node: n,
                     depth,
                     name: None,
@@ -453,11 +453,6 @@ fn descend_to_keys<'a>(
             _ => {}
         }
     }
-}
-
-/// Whether a `key` step can give anything on `node` or below it: not on a scalar.
-fn may_hold_keys(node: &Node) -> bool {
-    matches!(node.value, Value::Map(_) | Value::List(_) | Value::Expr(_))
 }
 
 /// What a `key` step gives on one node (see [`apply`]) for each of `keys` at once, for
@@ -490,7 +485,7 @@ fn matches_of<'a>(
             // Rare (Terraform `dynamic` blocks): the keys are looked up again.
             if dynamic {
                 for (key, unknown) in keys.iter().zip(unknowns.iter_mut()) {
-                    if !entries.iter().any(|e| e.key == *key) && dynamic_block(entries, key) {
+                    if !entries.iter().any(|e| e.has_key(key)) && dynamic_block(entries, key) {
                         *unknown = true;
                     }
                 }
