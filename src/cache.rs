@@ -10,6 +10,11 @@
 //! local workflows and actions a GitHub file calls or is called by) are recorded with a hash of what
 //! was read; an entry is used only while every one of them reads the same.
 //!
+//! The comparison of environments across units (`environment-divergence`) is one more entry: its key
+//! is every unit's key, so any change to any input computes it again, and it records the files it read
+//! outside the inputs (GitLab includes, the `.terraform.lock.hcl` beside each compared folder, missing
+//! ones included) like a unit does.
+//!
 //! The cache is an optimisation and never a source of errors: an entry that cannot be read, does not
 //! parse, or names a rule this run does not have is recomputed and rewritten. Entries are written to a
 //! temporary file and renamed into place, so a reader never sees half an entry. smelt writes only inside
@@ -42,6 +47,9 @@ pub struct Stats {
     pub misses: usize,
     /// Units not cached at all (unreadable or oversized files, standard input).
     pub uncached: usize,
+    /// The comparison of environments across units: `None` when it does not run, `Some(true)` when
+    /// its results came from the cache.
+    pub environments: Option<bool>,
 }
 
 /// Checks `inputs` like [`crate::engine::check`], answering each unit from the cache in `dir` when
@@ -63,15 +71,24 @@ struct UnitResult {
 }
 
 enum Outcome {
-    Hit(UnitResult),
+    /// Answered from the entry under this key.
+    Hit(UnitResult, String),
     /// Computed: store under this key (if any) once checked.
     Miss(Vec<Input>, Option<String>),
 }
 
+impl Outcome {
+    fn key(&self) -> Option<&str> {
+        match self {
+            Outcome::Hit(_, key) | Outcome::Miss(_, Some(key)) => Some(key),
+            Outcome::Miss(_, None) => None,
+        }
+    }
+}
+
 fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions, dir: &Path) -> (Report, Stats) {
-    // Environments are compared across units, so that pass is not cached: it runs on every input.
-    let environments =
-        opts.environments.is_some().then(|| crate::engine::check_environments(&inputs, rules, opts));
+    // Environments are compared across units: that pass needs every input, and is cached as a whole.
+    let all = opts.environments.is_some().then(|| inputs.clone());
     let mut units: BTreeMap<String, Vec<Input>> = BTreeMap::new();
     for input in inputs {
         units.entry(unit_key(&input.path, input.class)).or_default().push(input);
@@ -86,13 +103,31 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions, dir: 
         .into_par_iter()
         .map(|unit| lookup(unit, &base, &metas, &store, opts))
         .collect();
+    let fresh =
+        |e: &Entry| e.reads.iter().all(|(k, v)| crate::engine::read_fact(k, opts.max_file_size) == *v);
 
-    let mut stats = Stats::default();
+    // The pass reads only the inputs (whose bytes every unit key covers) and the files it records as
+    // read. Its key is every unit's key: any change to any input misses it.
+    let mut environments = None;
+    let mut environments_key = None;
+    if let (Some(all), Some(settings)) = (&all, &opts.environments) {
+        let key = environments_hash(&base, settings, &outcomes);
+        let hit = key.as_ref().and_then(|k| {
+            let e = store.get(k).filter(fresh)?;
+            restore(e, k, &metas, &[])
+        });
+        match hit {
+            Some(result) => environments = Some(result),
+            None => environments_key = Some((all, key)),
+        }
+    }
+
+    let mut stats = Stats { environments: all.as_ref().map(|_| environments.is_some()), ..Stats::default() };
     let mut results = Vec::with_capacity(outcomes.len());
     let mut misses = Vec::new();
     for outcome in outcomes {
         match outcome {
-            Outcome::Hit(r) => {
+            Outcome::Hit(r, _) => {
                 stats.hits += 1;
                 results.push(r);
             }
@@ -106,27 +141,52 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions, dir: 
             }
         }
     }
+    let keep = |key: Option<String>, report: Report| {
+        if let Some(key) = key {
+            store.put(&key, &entry(&key, &report));
+        }
+        UnitResult {
+            findings: report.findings,
+            diagnostics: report.diagnostics,
+            sources: report.sources,
+            files_checked: report.files_checked,
+        }
+    };
+    // One after the other, so the models the comparison keeps are freed before the units are checked.
+    let computed_environments = environments_key.map(|(all, key)| {
+        let report = crate::engine::check_environments(all, rules, opts);
+        keep(key, report)
+    });
     let computed: Vec<UnitResult> = misses
         .into_par_iter()
         .map(|(inputs, key)| {
             let report = check_units(inputs, rules, opts);
-            if let Some(key) = key {
-                store.put(&key, &entry(&key, &report));
-            }
-            UnitResult {
-                findings: report.findings,
-                diagnostics: report.diagnostics,
-                sources: report.sources,
-                files_checked: report.files_checked,
-            }
+            keep(key, report)
         })
         .collect();
     results.extend(computed);
-    if let Some(envs) = environments {
-        let (findings, diagnostics, sources) = (envs.findings, envs.diagnostics, envs.sources);
-        results.push(UnitResult { findings, diagnostics, sources, files_checked: 0 });
-    }
+    results.extend(environments.or(computed_environments));
     (merge(results, rules), stats)
+}
+
+/// The key of the comparison of environments: the run's base, the comparison's settings and every
+/// unit's key, in order. `None` (not cached) when some unit has no key.
+fn environments_hash(base: &[u8], settings: &crate::envs::Settings, outcomes: &[Outcome]) -> Option<String> {
+    let mut h = Sha256::new();
+    h.update(base);
+    let settings = settings.cache_key();
+    for field in ["environments", settings.as_str()] {
+        h.update((field.len() as u64).to_le_bytes());
+        h.update(field.as_bytes());
+    }
+    for outcome in outcomes {
+        h.update(outcome.key()?.as_bytes());
+    }
+    Some(hex(&h.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Reads a unit's files and looks its key up. Only units whose every file could be read (and is under
@@ -167,7 +227,7 @@ fn lookup(
         files = chart_files.files.into_iter().map(|(rel, b)| (format!("{root}{rel}"), b)).collect();
         let key = unit_hash(base, &files);
         return match store.get(&key).and_then(|e| restore(e, &key, metas, &files)) {
-            Some(result) => Outcome::Hit(result),
+            Some(result) => Outcome::Hit(result, key),
             None => Outcome::Miss(unit, Some(key)),
         };
     }
@@ -178,7 +238,7 @@ fn lookup(
     let fresh =
         |e: &Entry| e.reads.iter().all(|(k, v)| crate::engine::read_fact(k, opts.max_file_size) == *v);
     if let Some(result) = store.get(&key).filter(fresh).and_then(|e| restore(e, &key, metas, &files)) {
-        return Outcome::Hit(result);
+        return Outcome::Hit(result, key);
     }
     // The bytes are already read: hand them to the engine so it does not read the files again.
     let inputs = files.into_iter().map(|(path, bytes)| Input::from_memory(&path, bytes)).collect();
@@ -239,7 +299,7 @@ fn unit_hash(base: &[u8], files: &[(String, Arc<[u8]>)]) -> String {
             .map_or(0, |d| d.as_secs() / 86_400);
         h.update(days.to_le_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&h.finalize())
 }
 
 /// Sorts and joins unit results exactly as the engine sorts a whole run.
@@ -386,32 +446,30 @@ fn restore(
             message: d.message,
         })
         .collect();
-    // The texts code frames need: the same files the engine would have kept.
+    // The texts code frames need, as the engine keeps them: of every file a finding points at (its
+    // location or a related one) or a diagnostic points into. Files outside `files` (a module the unit
+    // calls, the other environment a divergence compares with) are read again: they were checked
+    // unchanged above.
+    let shown: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .flat_map(|x| std::iter::once(&x.location).chain(x.related.iter().map(|r| &r.location)))
+        .map(|l| l.path.as_str())
+        .chain(diagnostics.iter().filter(|d| d.location.is_some()).map(|d| d.path.as_str()))
+        .collect();
     let mut sources = BTreeMap::new();
-    for (path, bytes) in files {
-        let referenced = findings
-            .iter()
-            .any(|x| x.location.path == *path || x.related.iter().any(|r| r.location.path == *path))
-            || diagnostics.iter().any(|d| d.path == *path && d.location.is_some());
-        if !referenced {
-            continue;
-        }
+    for path in shown {
+        let read;
+        let bytes: &[u8] = match files.iter().find(|(p, _)| p == path) {
+            Some((_, bytes)) => bytes,
+            None => {
+                read = std::fs::read(path).ok()?;
+                &read
+            }
+        };
         let Decoded::Text { text, .. } = decode(bytes) else {
             return None;
         };
-        sources.insert(path.clone(), Arc::from(text));
-    }
-    // Files outside the unit that findings point into (a module the unit calls): read again, they
-    // were checked unchanged above.
-    let outside: Vec<String> = findings
-        .iter()
-        .map(|f| f.location.path.clone())
-        .filter(|p| !files.iter().any(|(path, _)| path == p))
-        .collect();
-    for path in outside {
-        let bytes = std::fs::read(&path).ok()?;
-        let Decoded::Text { text, .. } = decode(&bytes) else { return None };
-        sources.insert(path, Arc::from(text));
+        sources.insert(path.to_string(), Arc::from(text));
     }
     Some(UnitResult { findings, diagnostics, sources, files_checked: e.files_checked })
 }
@@ -600,5 +658,71 @@ mod tests {
         let (again, stats) = cached();
         assert_eq!(stats.misses, 0, "{stats:?}");
         assert_eq!(json(&again), plain());
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        for e in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{e}")).flatten() {
+            let target = to.join(e.file_name());
+            if e.path().is_dir() {
+                std::fs::create_dir_all(&target).unwrap_or_else(|e| panic!("{e}"));
+                copy_dir(&e.path(), &target);
+            } else {
+                std::fs::copy(e.path(), &target).unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+    }
+
+    /// The comparison of environments is cached as a whole: a warm run takes it from the cache, with
+    /// the texts its code frames show, until an input or a file it read outside the inputs (a
+    /// `.terraform.lock.hcl`, which is not checked) changes or appears.
+    #[test]
+    fn the_comparison_of_environments_is_cached_until_what_it_read_changes() {
+        let tree = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/envs/terraform-folders");
+        copy_dir(&fixture, tree.path());
+        let rules = rules();
+        let opts = CheckOptions { environments: Some(Arc::default()), ..CheckOptions::default() };
+        let plain = || crate::engine::check(inputs(tree.path()), &rules, &opts);
+        let cached = || check_cached(inputs(tree.path()), &rules, &opts, cache.path());
+        let divergences =
+            |r: &Report| r.findings.iter().filter(|f| f.rule.name == "environment-divergence").count();
+
+        let (cold, stats) = cached();
+        assert_eq!(stats.environments, Some(false));
+        let expected = plain();
+        assert!(divergences(&expected) > 0, "the fixture's environments diverge");
+        assert_eq!(json(&cold), json(&expected));
+        let (warm, stats) = cached();
+        assert_eq!((stats.environments, stats.misses), (Some(true), 0));
+        assert_eq!(json(&warm), json(&expected));
+        assert_eq!(warm.sources, expected.sources, "code frames show the same texts");
+
+        // The lock files are read beside the folders, not checked: a new provider version in one.
+        let lock = tree.path().join("envs/prod/.terraform.lock.hcl");
+        let text = std::fs::read_to_string(&lock).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&lock, text.replace("5.31.0", "5.99.0")).unwrap_or_else(|e| panic!("{e}"));
+        let (after, stats) = cached();
+        assert_eq!((stats.environments, stats.misses), (Some(false), 0), "the units are unchanged");
+        assert_eq!(json(&after), json(&plain()));
+        assert_ne!(json(&after), json(&warm), "the new version is compared");
+
+        // A lock file that was missing appears.
+        std::fs::remove_file(&lock).unwrap_or_else(|e| panic!("{e}"));
+        let (without, _) = cached();
+        assert_eq!(json(&without), json(&plain()));
+        std::fs::write(&lock, text).unwrap_or_else(|e| panic!("{e}"));
+        let (back, stats) = cached();
+        assert_eq!(stats.environments, Some(false), "one entry per key: the last run's reads");
+        assert_eq!(json(&back), json(&expected));
+        let (_, stats) = cached();
+        assert_eq!(stats.environments, Some(true));
+
+        // Any changed input changes the key.
+        let main = tree.path().join("envs/dev/main.tf");
+        let text = std::fs::read_to_string(&main).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&main, format!("{text}\n")).unwrap_or_else(|e| panic!("{e}"));
+        let (_, stats) = cached();
+        assert_eq!((stats.environments, stats.misses), (Some(false), 1));
     }
 }

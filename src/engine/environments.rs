@@ -43,6 +43,11 @@ struct Prepared {
     extra: Vec<Extra>,
     detection: Detection,
     jobs: Vec<EnvJob>,
+    /// What was read outside the inputs (GitLab includes from disk, lock files), as [`read_fact`]
+    /// keys and facts: the cache keeps the pass's results only while these stay the same.
+    ///
+    /// [`read_fact`]: crate::engine::read_fact
+    reads: BTreeMap<String, Option<String>>,
 }
 
 impl Prepared {
@@ -112,8 +117,8 @@ pub(super) fn keep_compared(
 }
 
 /// Runs `environment-divergence` after the per-unit pass: `files` are the files it loaded, `jobs` the
-/// pipelines' jobs it read. It records no reads outside the inputs: the cache runs it on every run,
-/// never from an entry.
+/// pipelines' jobs it read. The last part of the result is what it read outside the inputs (see
+/// [`Prepared::reads`]).
 pub(super) fn pass(
     inputs: &[Input],
     files: &[Arc<Loaded>],
@@ -191,7 +196,8 @@ pub(super) fn pass(
         .filter(|(p, _)| shown.contains(**p))
         .map(|(p, t)| Arc::new(OtherFile { path: p.to_string(), text: t.text.into() }))
         .collect();
-    (findings, diagnostics, others, BTreeMap::new())
+    drop(texts);
+    (findings, diagnostics, others, prepared.reads)
 }
 
 /// The cross-unit pass on its own, loading what it needs (for `--cache` and `--shard`, whose per-unit
@@ -199,9 +205,9 @@ pub(super) fn pass(
 pub fn check_environments(inputs: &[Input], rules: &RuleSet, opts: &CheckOptions) -> Report {
     let Some(settings) = &opts.environments else { return Report::default() };
     let layout = Layout::new(&candidates(inputs), settings);
-    let (findings, diagnostics, others, _) = pass(inputs, &[], layout, Vec::new(), rules, opts);
+    let (findings, diagnostics, others, reads) = pass(inputs, &[], layout, Vec::new(), rules, opts);
     let sources = others.iter().map(|o| (o.path.clone(), o.text.clone())).collect();
-    Report { findings, diagnostics, sources, ..Report::default() }
+    Report { findings, diagnostics, sources, reads, ..Report::default() }
 }
 
 /// The environments `smelt envs` shows: what the comparison would compare, and the pipeline jobs.
@@ -294,7 +300,10 @@ fn prepare(
         extra.extend(e);
     }
     let mut detection = detection;
-    for lock in lock_files(inputs, &detection, opts) {
+    let mut reads = workspace.take_reads();
+    let (locks, lock_reads) = lock_files(inputs, &detection, opts);
+    reads.extend(lock_reads);
+    for lock in locks {
         // Listed with its folder's files, for `smelt envs` and for its suppressions.
         let folder = crate::envs::detect::parent(&lock.path);
         for m in detection.groups.iter_mut().flat_map(|g| g.members.iter_mut()) {
@@ -304,7 +313,7 @@ fn prepare(
         }
         extra.push(lock);
     }
-    Prepared { files, own, extra, detection, jobs }
+    Prepared { files, own, extra, detection, jobs, reads }
 }
 
 /// What the detection makes of an input.
@@ -339,8 +348,14 @@ fn yaml_extra(path: String, text: Arc<str>, opts: &CheckOptions) -> Extra {
     Extra { path, text, index, parsed }
 }
 
-/// The `.terraform.lock.hcl` beside each environment's Terraform folder, when its files are on disk.
-fn lock_files(inputs: &[Input], detection: &Detection, opts: &CheckOptions) -> Vec<Extra> {
+/// The `.terraform.lock.hcl` beside each environment's Terraform folder, when its files are on disk;
+/// and, for each folder, what its lock file is now (missing ones too: one that appears changes the
+/// comparison), as [`crate::engine::read_fact`] keys and facts.
+fn lock_files(
+    inputs: &[Input],
+    detection: &Detection,
+    opts: &CheckOptions,
+) -> (Vec<Extra>, BTreeMap<String, Option<String>>) {
     let folders: BTreeSet<&str> = detection
         .groups
         .iter()
@@ -363,7 +378,27 @@ fn lock_files(inputs: &[Input], detection: &Detection, opts: &CheckOptions) -> V
             origin: Origin::Disk(disk.join(LOCK_FILE)),
             class: Classified::Unknown,
         })
-        .filter(|i| matches!(&i.origin, Origin::Disk(p) if p.is_file()))
         .collect();
-    locks.par_iter().filter_map(|i| read_extra(i, opts)).collect()
+    let reads = locks
+        .iter()
+        .filter_map(|i| match &i.origin {
+            Origin::Disk(p) => Some(p),
+            Origin::Memory(_) => None,
+        })
+        .map(|p| match p.to_str() {
+            Some(p) => {
+                let key = format!("file:{p}");
+                let fact = crate::engine::read_fact(&key, opts.max_file_size);
+                (key, fact)
+            }
+            // A path the facts cannot name: a fact no later look matches, so an entry is never reused.
+            None => (format!("unnamed:{}", p.display()), Some(String::new())),
+        })
+        .collect();
+    let found = locks
+        .par_iter()
+        .filter(|i| matches!(&i.origin, Origin::Disk(p) if p.is_file()))
+        .filter_map(|i| read_extra(i, opts))
+        .collect();
+    (found, reads)
 }

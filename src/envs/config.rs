@@ -27,6 +27,17 @@ pub struct DeclaredEnv {
 }
 
 impl Settings {
+    /// Everything in these settings that changes what the comparison finds, as text: for the cache's
+    /// key of the pass (the compiled globs are left out: the patterns they come from are in).
+    pub fn cache_key(&self) -> String {
+        let declared: Vec<_> = self
+            .declared
+            .iter()
+            .map(|e| (&e.name, e.order, e.patterns.iter().map(|(p, _)| p).collect::<Vec<_>>(), e.line))
+            .collect();
+        format!("{declared:?} {:?} {:?} {:?}", self.file_name, self.root, self.cwd)
+    }
+
     pub fn from_config(config: &crate::config::Config) -> Settings {
         let cwd = std::env::current_dir().map(|c| c.canonicalize().unwrap_or(c)).unwrap_or_default();
         let root = cwd.join(&config.root);
