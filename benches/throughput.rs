@@ -17,6 +17,7 @@ mod corpus;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use rayon::prelude::*;
+use smelt::cache::check_cached;
 use smelt::discover::{DiscoverOptions, Input, discover};
 use smelt::engine::timings::{Phase as CheckPhase, Timings};
 use smelt::engine::{CheckOptions, check};
@@ -105,12 +106,14 @@ enum Phase {
     Check,
     CheckClocked,
     CheckHcl,
+    CacheCold,
+    CacheWarm,
     Render,
     EndToEnd,
 }
 
 impl Phase {
-    const ALL: [Phase; 11] = [
+    const ALL: [Phase; 13] = [
         Phase::Walk,
         Phase::Read,
         Phase::Tree,
@@ -120,6 +123,8 @@ impl Phase {
         Phase::Check,
         Phase::CheckClocked,
         Phase::CheckHcl,
+        Phase::CacheCold,
+        Phase::CacheWarm,
         Phase::Render,
         Phase::EndToEnd,
     ];
@@ -135,6 +140,8 @@ impl Phase {
             Phase::Check => "full check (`engine::check`)",
             Phase::CheckClocked => "· full check with the phase clock (for the tables below)",
             Phase::CheckHcl => "· full check, Terraform files alone",
+            Phase::CacheCold => "· full check with `--cache`, empty cache (every entry written)",
+            Phase::CacheWarm => "· full check with `--cache`, unchanged tree (every entry reused)",
             Phase::Render => "render (JSON)",
             Phase::EndToEnd => "walk + check + render",
         }
@@ -365,6 +372,8 @@ fn run_size(args: &Args, files: usize, rules: &RuleSet) -> Summary {
     let check_opts = CheckOptions { timings: Some(timings.clone()), ..plain_opts.clone() };
     let limits = Limits::default();
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs).build().unwrap();
+    let cache_base = corpus::default_base().with_file_name("bench-cache").join(files.to_string());
+    let _ = std::fs::remove_dir_all(&cache_base);
 
     let mut samples: BTreeMap<Phase, Vec<Duration>> = BTreeMap::new();
     let mut check_samples: BTreeMap<usize, Vec<Duration>> = BTreeMap::new();
@@ -437,6 +446,7 @@ fn run_size(args: &Args, files: usize, rules: &RuleSet) -> Summary {
         // The full check is timed as users run it, without the phase clock (two readings per rule
         // per file, plus the parse's and the read's); a second run with it gives the phase tables.
         let timed_inputs = inputs.clone();
+        let inputs_for_cache = inputs.clone();
         let t = Instant::now();
         let report = check(timed_inputs, rules, &plain_opts);
         let checked = t.elapsed();
@@ -454,6 +464,24 @@ fn run_size(args: &Args, files: usize, rules: &RuleSet) -> Summary {
         let json = render(&report, Format::Json, &RenderOptions::default());
         let rendered = t.elapsed();
         json_bytes = json.len();
+
+        // `--cache`: into an empty folder (a new one each run: ext4 slows down creating files where
+        // many were just deleted), then again on the unchanged tree. Both print what the check did.
+        let cache_dir = cache_base.join(format!("run-{run}"));
+        let t = Instant::now();
+        let (cold, stats) = check_cached(inputs_for_cache.clone(), rules, &plain_opts, &cache_dir);
+        let cache_cold = t.elapsed();
+        assert_eq!((stats.hits, stats.environments), (0, Some(false)), "the cache was not empty");
+        let t = Instant::now();
+        let (warm, stats) = check_cached(inputs_for_cache, rules, &plain_opts, &cache_dir);
+        let cache_warm = t.elapsed();
+        assert_eq!((stats.misses, stats.environments), (0, Some(true)), "an unchanged tree missed the cache");
+        for cached in [cold, warm] {
+            assert!(
+                render(&cached, Format::Json, &RenderOptions::default()) == json,
+                "--cache changed the report"
+            );
+        }
         last_report = Some(report);
 
         if run >= args.warmup {
@@ -467,6 +495,8 @@ fn run_size(args: &Args, files: usize, rules: &RuleSet) -> Summary {
                 (Phase::Check, checked),
                 (Phase::CheckClocked, checked_with_clock),
                 (Phase::CheckHcl, checked_hcl),
+                (Phase::CacheCold, cache_cold),
+                (Phase::CacheWarm, cache_warm),
                 (Phase::Render, rendered),
                 (Phase::EndToEnd, walk + checked + rendered),
             ] {
@@ -483,6 +513,7 @@ fn run_size(args: &Args, files: usize, rules: &RuleSet) -> Summary {
         }
     }
 
+    let _ = std::fs::remove_dir_all(&cache_base);
     let report = last_report.unwrap();
     let tally = tally.unwrap();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
