@@ -103,8 +103,6 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions, dir: 
         .into_par_iter()
         .map(|unit| lookup(unit, &base, &metas, &store, opts))
         .collect();
-    let fresh =
-        |e: &Entry| e.reads.iter().all(|(k, v)| crate::engine::read_fact(k, opts.max_file_size) == *v);
 
     // The pass reads only the inputs (whose bytes every unit key covers) and the files it records as
     // read. Its key is every unit's key: any change to any input misses it.
@@ -113,7 +111,7 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions, dir: 
     if let (Some(all), Some(settings)) = (&all, &opts.environments) {
         let key = environments_hash(&base, settings, &outcomes);
         let hit = key.as_ref().and_then(|k| {
-            let e = store.get(k).filter(fresh)?;
+            let e = store.get(k).filter(|e| fresh(e, opts))?;
             restore(e, k, &metas, &[])
         });
         match hit {
@@ -235,14 +233,19 @@ fn lookup(
     // by, are read through the workspace, which records each read: the entry is used only while
     // every recorded file and listing is unchanged.
     let key = unit_hash(base, &files);
-    let fresh =
-        |e: &Entry| e.reads.iter().all(|(k, v)| crate::engine::read_fact(k, opts.max_file_size) == *v);
-    if let Some(result) = store.get(&key).filter(fresh).and_then(|e| restore(e, &key, metas, &files)) {
+    if let Some(result) =
+        store.get(&key).filter(|e| fresh(e, opts)).and_then(|e| restore(e, &key, metas, &files))
+    {
         return Outcome::Hit(result, key);
     }
     // The bytes are already read: hand them to the engine so it does not read the files again.
     let inputs = files.into_iter().map(|(path, bytes)| Input::from_memory(&path, bytes)).collect();
     Outcome::Miss(inputs, Some(key))
+}
+
+/// Whether every file and listing an entry records as read outside its inputs reads the same now.
+fn fresh(e: &Entry, opts: &CheckOptions) -> bool {
+    e.reads.iter().all(|(k, v)| crate::engine::read_fact(k, opts.max_file_size) == *v)
 }
 
 /// Everything but the unit's files that decides a unit's findings.
