@@ -150,7 +150,9 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions, dir: 
             files_checked: report.files_checked,
         }
     };
-    // One after the other, so the models the comparison keeps are freed before the units are checked.
+    // One after the other, so the models the comparison keeps are freed before the units are checked
+    // (its key needs every unit's, so it runs after the look-up has read the files: a cold run's peak
+    // memory is that of the comparison plus every missed unit's bytes).
     let computed_environments = environments_key.map(|(all, key)| {
         let report = crate::engine::check_environments(all, rules, opts);
         keep(key, report)
@@ -482,6 +484,8 @@ fn restore(
 struct Store {
     root: PathBuf,
     counter: AtomicU64,
+    /// For temporary file names; asked once, not for every entry (it is a system call).
+    pid: u32,
 }
 
 impl Store {
@@ -493,7 +497,7 @@ impl Store {
                 let _ = std::fs::write(ignore, "# smelt's cache (--cache): never commit it\n*\n");
             }
         }
-        Store { root, counter: AtomicU64::new(0) }
+        Store { root, counter: AtomicU64::new(0), pid: std::process::id() }
     }
 
     fn path(&self, key: &str) -> PathBuf {
@@ -515,12 +519,16 @@ impl Store {
         let Some(folder) = path.parent() else {
             return;
         };
-        if std::fs::create_dir_all(folder).is_err() {
-            return;
-        }
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        let tmp = folder.join(format!(".{key}.{}.{n}.tmp", std::process::id()));
-        if std::fs::write(&tmp, bytes).is_err() || std::fs::rename(&tmp, &path).is_err() {
+        let tmp = folder.join(format!(".{key}.{}.{n}.tmp", self.pid));
+        // The fan-out folder is made when the first entry goes into it, not looked for before each.
+        let written = std::fs::write(&tmp, &bytes).or_else(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(folder).and_then(|()| std::fs::write(&tmp, &bytes))
+            }
+            _ => Err(e),
+        });
+        if written.is_err() || std::fs::rename(&tmp, &path).is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
     }
