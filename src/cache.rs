@@ -288,6 +288,14 @@ fn base_hash(rules: &RuleSet, opts: &CheckOptions) -> Vec<u8> {
 }
 
 fn unit_hash(base: &[u8], files: &[(String, Arc<[u8]>)]) -> String {
+    let today = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400);
+    unit_hash_on(base, files, today)
+}
+
+/// [`unit_hash`] on the day `today` (days since 1970).
+fn unit_hash_on(base: &[u8], files: &[(String, Arc<[u8]>)], today: u64) -> String {
     let mut h = Sha256::new();
     h.update(base);
     for (path, bytes) in files {
@@ -298,11 +306,8 @@ fn unit_hash(base: &[u8], files: &[(String, Arc<[u8]>)]) -> String {
     }
     // A suppression with an expiry date (`until=`) changes meaning with the calendar: such units are
     // cached for the current day only.
-    if files.iter().any(|(_, b)| b.windows(6).any(|w| w == b"until=")) {
-        let days = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() / 86_400);
-        h.update(days.to_le_bytes());
+    if files.iter().any(|(_, b)| memchr::memmem::find(b, b"until=").is_some()) {
+        h.update(today.to_le_bytes());
     }
     hex(&h.finalize())
 }
@@ -556,6 +561,19 @@ mod tests {
 
     fn json(r: &Report) -> String {
         crate::report::render(r, crate::report::Format::Json, &crate::report::RenderOptions::default())
+    }
+
+    /// A unit with an expiring suppression gets a new key every day; others keep theirs.
+    #[test]
+    fn only_units_with_an_expiry_date_change_key_with_the_day() {
+        let file = |text: &str| vec![("main.tf".to_string(), Arc::<[u8]>::from(text.as_bytes()))];
+        let expiring = file("# smelt: ignore[tf-db-skip-final-snapshot] until=2030-01-01 restore drill\n");
+        assert_ne!(unit_hash_on(b"base", &expiring, 20_000), unit_hash_on(b"base", &expiring, 20_001));
+        let plain =
+            file("# smelt: ignore[tf-db-skip-final-snapshot] restore drill (until= is not at the start)\n");
+        let plain_without = file("# smelt: ignore[tf-db-skip-final-snapshot] restore drill\n");
+        assert_ne!(unit_hash_on(b"base", &plain, 1), unit_hash_on(b"base", &plain, 2));
+        assert_eq!(unit_hash_on(b"base", &plain_without, 1), unit_hash_on(b"base", &plain_without, 2));
     }
 
     /// A severity override or a suppression policy from `smelt.toml` must not be served from a cache
