@@ -44,6 +44,34 @@ pub enum DiscoverError {
 /// Folders that are never the user's own configuration.
 const SKIPPED_DIRS: [&str; 3] = [".git", ".terraform", "node_modules"];
 
+/// `paths` sorted and without duplicates, in [`Path`]'s order (component by component), which
+/// compares each pair's components again at every step of a sort: each path's components are
+/// encoded once into bytes that sort the same way (a component's kind, its bytes, then a 0, which no
+/// file name holds).
+fn sorted(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    use std::path::Component;
+    let key = |p: &Path| -> Vec<u8> {
+        let mut key = Vec::with_capacity(p.as_os_str().len() + 8);
+        for c in p.components() {
+            let kind = match c {
+                Component::Prefix(_) => 1,
+                Component::RootDir => 2,
+                Component::CurDir => 3,
+                Component::ParentDir => 4,
+                Component::Normal(_) => 5,
+            };
+            key.push(kind);
+            key.extend_from_slice(c.as_os_str().as_encoded_bytes());
+            key.push(0);
+        }
+        key
+    };
+    let mut keyed: Vec<(Vec<u8>, PathBuf)> = paths.into_iter().map(|p| (key(&p), p)).collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    keyed.dedup_by(|a, b| a.0 == b.0);
+    keyed.into_iter().map(|(_, p)| p).collect()
+}
+
 /// Walks `roots` and returns the files smelt knows how to check, sorted by path, plus notes about
 /// what could not be walked. Symlinks are not followed, so the walk never leaves the given roots.
 pub fn discover(
@@ -100,10 +128,8 @@ pub fn discover(
             ignore::WalkState::Continue
         })
     });
-    let mut paths = found.into_inner().unwrap_or_default();
+    let paths = sorted(found.into_inner().unwrap_or_default());
     let mut diagnostics = problems.into_inner().unwrap_or_default();
-    paths.sort();
-    paths.dedup();
 
     let display: Vec<String> = paths.iter().map(|p| display_path(p)).collect();
     let charts: BTreeSet<String> = display
@@ -114,14 +140,15 @@ pub fn discover(
         .collect();
     let mut inputs = Vec::new();
     for (path, shown) in paths.into_iter().zip(display) {
-        let in_templates = charts
-            .iter()
-            .any(|c| shown.strip_prefix(c.as_str()).is_some_and(|rest| rest.starts_with("templates/")));
-        // A chart under another chart's `charts/` is rendered as that chart's dependency, not alone.
-        let in_subchart = charts
-            .iter()
-            .any(|c| shown.strip_prefix(c.as_str()).is_some_and(|rest| rest.starts_with("charts/")));
-        let class = if in_templates || in_subchart { Classified::HelmTemplate } else { classify(&shown) };
+        // In a chart's `templates/`, or in a chart under another chart's `charts/` (rendered as that
+        // chart's dependency, not alone). The chart folders are looked up among the path's own
+        // folders, not tried one by one.
+        let folders = std::iter::once(0).chain(shown.match_indices('/').map(|(i, _)| i + 1));
+        let in_chart = folders.filter(|&end| charts.contains(&shown[..end])).any(|end| {
+            let rest = &shown[end..];
+            rest.starts_with("templates/") || rest.starts_with("charts/")
+        });
+        let class = if in_chart { Classified::HelmTemplate } else { classify(&shown) };
         if matches!(class, Classified::Unknown | Classified::HelmTemplate) {
             continue;
         }
@@ -190,5 +217,89 @@ fn innermost(err: &ignore::Error) -> String {
         | ignore::Error::WithDepth { err, .. }
         | ignore::Error::WithLineNumber { err, .. } => innermost(err),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The walk's order is `Path`'s: component by component, so `a/b` sorts before `a-b` and `a.b`
+    /// (a string sort would put them after), and `a//b` and `a/./b` are `a/b`.
+    #[test]
+    fn paths_sort_and_dedup_as_path_does() {
+        let list = [
+            "a-b",
+            "a/b",
+            "a.b",
+            "a/b/c",
+            "a//b",
+            "a/./b",
+            "a",
+            "A",
+            "/x",
+            "/",
+            "./a",
+            "../z",
+            "a/b!",
+            "a/b.c",
+            "a/b/",
+            "ab",
+            "a/ba",
+            "a/b\u{e9}",
+            "a/b c",
+            "z",
+            "./",
+            "..",
+            "a/b/c/d",
+            "a!/b",
+        ];
+        let paths: Vec<PathBuf> = list.iter().map(PathBuf::from).collect();
+        let mut expected = paths.clone();
+        expected.sort();
+        expected.dedup();
+        assert_eq!(sorted(paths), expected);
+    }
+
+    /// Files in a chart's `templates/` and in its subcharts are rendered with the chart, not checked
+    /// alone; a folder merely named like one is not.
+    #[test]
+    fn chart_files_are_left_to_the_chart() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let files = [
+            "Chart.yaml",
+            "templates/deploy.yaml",
+            "charts/db/Chart.yaml",
+            "charts/db/values.yaml",
+            "apps/web/Chart.yaml",
+            "apps/web/templates/svc.yaml",
+            "apps/web/values.yaml",
+            "apps/webx/templates/not-a-chart.yaml",
+            "k8s/templates/plain.yaml",
+        ];
+        for f in files {
+            let p = dir.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap_or(dir.path())).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(p, "kind: ConfigMap\n").unwrap_or_else(|e| panic!("{e}"));
+        }
+        let opts = DiscoverOptions { honour_ignore_files: true, threads: 1 };
+        let (inputs, _) = discover(&[dir.path().to_path_buf()], &opts).unwrap_or_else(|e| panic!("{e}"));
+        let root = display_path(dir.path());
+        let found: Vec<&str> = inputs
+            .iter()
+            .map(|i| i.path.strip_prefix(&root).unwrap_or(&i.path).trim_start_matches('/'))
+            .collect();
+        // The root chart's own templates and subcharts are left out, and so is everything below the
+        // nested chart's templates; everything else is checked.
+        assert_eq!(
+            found,
+            [
+                "Chart.yaml",
+                "apps/web/Chart.yaml",
+                "apps/web/values.yaml",
+                "apps/webx/templates/not-a-chart.yaml",
+                "k8s/templates/plain.yaml"
+            ]
+        );
     }
 }
