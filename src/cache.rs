@@ -105,7 +105,10 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions, dir: 
         .collect();
 
     // The pass reads only the inputs (whose bytes every unit key covers) and the files it records as
-    // read. Its key is every unit's key: any change to any input misses it.
+    // read. Its key is every unit's key: any change to any input misses it. Unlike a missed unit, it
+    // reads the inputs from disk again: a file edited during the run can leave an entry computed from
+    // the new text under the old text's key (keeping every unit's bytes until here would close that,
+    // at the cost of holding them in every warm run).
     let mut environments = None;
     let mut environments_key = None;
     if let (Some(all), Some(settings)) = (&all, &opts.environments) {
