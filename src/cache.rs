@@ -185,11 +185,7 @@ fn environments_hash(base: &[u8], settings: &crate::envs::Settings, outcomes: &[
     for outcome in outcomes {
         h.update(outcome.key()?.as_bytes());
     }
-    Some(hex(&h.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    Some(data_encoding::HEXLOWER.encode(&h.finalize()))
 }
 
 /// Reads a unit's files and looks its key up. Only units whose every file could be read (and is under
@@ -312,7 +308,7 @@ fn unit_hash_on(base: &[u8], files: &[(String, Arc<[u8]>)], today: u64) -> Strin
     if files.iter().any(|(_, b)| memchr::memmem::find(b, b"until=").is_some()) {
         h.update(today.to_le_bytes());
     }
-    hex(&h.finalize())
+    data_encoding::HEXLOWER.encode(&h.finalize())
 }
 
 /// Sorts and joins unit results exactly as the engine sorts a whole run.

@@ -122,8 +122,9 @@ pub fn fact(key: &str) -> Option<Option<String>> {
     Some(Some(hash(list_disk(root, dir, depth).join("\n").as_bytes())))
 }
 
-fn hash(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+/// The SHA-256 of `bytes` in lower-case hex: the fact a recorded read keeps of a file or listing.
+pub(crate) fn hash(bytes: &[u8]) -> String {
+    data_encoding::HEXLOWER.encode(&Sha256::digest(bytes))
 }
 
 fn clean_dir(dir: &str) -> Option<String> {

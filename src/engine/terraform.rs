@@ -20,7 +20,6 @@ use crate::terraform::{
     CliValue, Env, FileReader, ModuleFile, Origin, calls, evaluate_call, evaluate_module, join, modules_json,
     relative,
 };
-use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -141,7 +140,7 @@ pub fn read_fact(key: &str, max_file_size: u64) -> Option<String> {
     if let Some(fact) = crate::workspace::fact(key) {
         return fact;
     }
-    let hash = |bytes: &[u8]| Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let hash = crate::workspace::hash;
     if let Some(path) = key.strip_prefix("file:") {
         return read_bytes(path, max_file_size).map(|b| hash(&b));
     }

@@ -47,7 +47,7 @@ fn issue<'a>(f: &'a Finding, seen: &mut BTreeSet<String>) -> Issue<'a> {
     let mut fingerprint = f.fingerprint.clone();
     if !seen.insert(fingerprint.clone()) {
         let digest = Sha256::digest(format!("{}\0{}", f.fingerprint, f.location.path).as_bytes());
-        fingerprint = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        fingerprint = data_encoding::HEXLOWER.encode(digest.get(..16).unwrap_or_default());
         seen.insert(fingerprint.clone());
     }
     Issue {

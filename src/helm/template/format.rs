@@ -121,7 +121,7 @@ fn leaf(verb: char, v: &Value, spec: &Spec) -> Option<String> {
             None => "'\u{fffd}'".to_string(),
         },
         ('x' | 'X', Value::Str(s)) => {
-            let h: String = s.bytes().map(|b| format!("{b:02x}")).collect();
+            let h = data_encoding::HEXLOWER.encode(s.as_bytes());
             let h = prefixed(h, "0x");
             if verb == 'X' { h.to_uppercase() } else { h }
         }

@@ -45,7 +45,7 @@ pub(super) fn apply(name: &str, span: Span, args: &[Node]) -> Result<Option<Node
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    data_encoding::HEXLOWER.encode(bytes)
 }
 
 fn bounded_value(node: Node) -> Result<Node, Fail> {
