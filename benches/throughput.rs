@@ -39,7 +39,9 @@ usage: cargo bench --bench throughput [-- OPTIONS]
   --jobs J       worker threads for every phase (default: one per core)
   --runs R       measured runs; the median is reported (default 5)
   --warmup W     unmeasured runs first, to warm caches (default 1)
-  --no-memory    skip the peak-memory runs (each is a fresh child process)";
+  --no-memory    skip the peak-memory runs (each is a fresh child process)
+  --select R,S   check with only these rules (names, codes or families, as `smelt check --select`):
+                 what the engine costs around a few rules, or one rule's cost at scale";
 
 struct Args {
     sizes: Vec<usize>,
@@ -47,13 +49,23 @@ struct Args {
     runs: usize,
     warmup: usize,
     memory: bool,
+    /// `--select`: the rules the check runs (empty: every built-in rule).
+    select: Vec<String>,
     /// Internal: run one phase in this (child) process and print its peak memory.
     child: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut args = Args { sizes: vec![2000], jobs: cores, runs: 5, warmup: 1, memory: true, child: None };
+    let mut args = Args {
+        sizes: vec![2000],
+        jobs: cores,
+        runs: 5,
+        warmup: 1,
+        memory: true,
+        select: Vec::new(),
+        child: None,
+    };
     let mut it = std::env::args().skip(1);
     let number = |flag: &str, value: &str| -> Result<usize, String> {
         value.parse().map_err(|_| format!("`{flag}` needs a number, not `{value}`"))
@@ -85,6 +97,7 @@ fn parse_args() -> Result<Args, String> {
             "--jobs" | "-j" => args.jobs = number(&flag, &value)?,
             "--runs" => args.runs = number(&flag, &value)?,
             "--warmup" => args.warmup = number(&flag, &value)?,
+            "--select" => args.select = value.split(',').map(|v| v.trim().to_string()).collect(),
             "--child" => args.child = Some(value),
             _ => return Err(format!("unknown argument `{arg}`")),
         }
@@ -253,14 +266,14 @@ fn fmt_duration(d: Duration) -> String {
     if ms >= 100.0 { format!("{ms:.0} ms") } else { format!("{ms:.2} ms") }
 }
 
-fn load_rules() -> RuleSet {
+fn load_rules(picked: &[String]) -> RuleSet {
     let rules = builtin().unwrap_or_else(|errors| {
         for e in errors {
             eprintln!("rule load error: {}:{}: {}", e.origin, e.line, e.message);
         }
         panic!("the built-in rules do not load");
     });
-    select(rules, &[], &[], Severity::Info).unwrap()
+    select(rules, picked, &[], Severity::Info).unwrap_or_else(|e| panic!("--select: {e}"))
 }
 
 /// The process's peak resident memory so far (`VmHWM`), in bytes.
@@ -276,7 +289,7 @@ fn peak_rss() -> Option<u64> {
 /// as the check keeps them); `check`: the base plus one full check and its JSON.
 fn child(mode: &str, args: &Args) {
     let corpus = corpus::ensure(&corpus::default_base(), args.sizes[0]).unwrap();
-    let rules = load_rules();
+    let rules = load_rules(&args.select);
     let walk_opts = DiscoverOptions { honour_ignore_files: true, threads: args.jobs };
     let (inputs, _) = discover(std::slice::from_ref(&corpus.root), &walk_opts).unwrap();
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs).build().unwrap();
@@ -309,12 +322,14 @@ fn child(mode: &str, args: &Args) {
 }
 
 /// Peak memory of `mode` on a fresh child process (see [`child`]), in MB.
-fn measure_peak(mode: &str, files: usize, jobs: usize) -> Option<f64> {
+fn measure_peak(mode: &str, files: usize, args: &Args) -> Option<f64> {
     let exe = std::env::current_exe().ok()?;
-    let out = std::process::Command::new(exe)
-        .args(["--child", mode, "--files", &files.to_string(), "--jobs", &jobs.to_string()])
-        .output()
-        .ok()?;
+    let mut command = std::process::Command::new(exe);
+    command.args(["--child", mode, "--files", &files.to_string(), "--jobs", &args.jobs.to_string()]);
+    if !args.select.is_empty() {
+        command.args(["--select", &args.select.join(",")]);
+    }
+    let out = command.output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     let bytes: u64 = text.lines().find_map(|l| l.strip_prefix("peak_bytes "))?.trim().parse().ok()?;
     Some(bytes as f64 / 1e6)
@@ -345,7 +360,7 @@ fn main() {
         child(mode, &args);
         return;
     }
-    let rules = load_rules();
+    let rules = load_rules(&args.select);
     let mut summaries = Vec::new();
     for &files in &args.sizes {
         summaries.push(run_size(&args, files, &rules));
@@ -451,7 +466,11 @@ fn run_size(args: &Args, files: usize, rules: &RuleSet) -> Summary {
         let report = check(timed_inputs, rules, &plain_opts);
         let checked = t.elapsed();
         let n = report.findings.len();
-        assert!(n > 0, "the full check found nothing: the rules have no work to do");
+        // A rule picked with `--select` may have nothing to find in the corpus.
+        assert!(
+            n > 0 || !args.select.is_empty(),
+            "the full check found nothing: the rules have no work to do"
+        );
         assert_eq!(*findings.get_or_insert(n), n, "finding count differs between runs");
         timings.reset();
         let t = Instant::now();
@@ -640,7 +659,7 @@ fn run_size(args: &Args, files: usize, rules: &RuleSet) -> Summary {
     let mut peaks = [None; 3];
     if args.memory {
         for (slot, mode) in ["base", "parse", "check"].iter().enumerate() {
-            peaks[slot] = measure_peak(mode, files, args.jobs);
+            peaks[slot] = measure_peak(mode, files, args);
         }
         let show = |p: Option<f64>| p.map_or("?".to_string(), |mb| format!("{mb:.0} MB"));
         println!();
