@@ -318,6 +318,64 @@ fn suppression_problems_are_reported_once() {
     assert_eq!(codes, [("suppression-without-reason", dev), ("unused-suppression", dev)], "{diags:#?}");
 }
 
+/// A pipeline's suppression comments hold in every kind of run. With `--cache` and `--shard` the
+/// comparison reads the pipelines itself, and keeps only their texts and comments once their jobs
+/// are read.
+#[test]
+fn pipeline_suppressions_hold_with_cache_and_shards() {
+    let dir = scratch("pipelines");
+    let gitlab = dir.path().join("gitlab/.gitlab-ci.yml");
+    let text = std::fs::read_to_string(&gitlab).expect("read");
+    let text = text.replacen(
+        "  image: alpine/helm:3.11.1\n",
+        "  # smelt: ignore[environment-divergence] production waits for the 3.15 rollout review\n  image: alpine/helm:3.11.1\n",
+        1,
+    );
+    let text = text.replacen(
+        "deploy-dev:\n",
+        "# smelt: ignore[environment-divergence] nothing diverges on this line\ndeploy-dev:\n",
+        1,
+    );
+    std::fs::write(&gitlab, text).expect("write");
+    let cache = tempfile::tempdir().expect("tempdir");
+    let cache_dir = cache.path().to_string_lossy().to_string();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["check", ".", "--format", "json", "--select", RULE];
+        args.extend_from_slice(extra);
+        let v = json(&stdout(&smelt(&args, dir.path())));
+        let all = v["findings"].as_array().cloned().unwrap_or_default();
+        let suppressed: Vec<(String, u64)> = all
+            .iter()
+            .filter(|f| !f["suppressed"].is_null())
+            .filter_map(|f| Some((f["path"].as_str()?.to_string(), f["line"].as_u64()?)))
+            .collect();
+        let unused: Vec<(String, u64)> = v["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| d["code"] == "unused-suppression")
+            .filter_map(|d| Some((d["path"].as_str()?.to_string(), d["line"].as_u64()?)))
+            .collect();
+        (findings(&v), suppressed, unused)
+    };
+    let plain = run(&[]);
+    let gl = "gitlab/.gitlab-ci.yml".to_string();
+    assert_eq!(plain.1, [(gl.clone(), 65)], "{plain:#?}");
+    assert_eq!(plain.2, [(gl, 45)], "{plain:#?}");
+    assert_eq!(plain.0.len(), 4, "{plain:#?}");
+    assert_eq!(run(&["--cache", &cache_dir]), plain, "cold cache");
+    assert_eq!(run(&["--cache", &cache_dir]), plain, "warm cache");
+    let mut sharded = (Vec::new(), Vec::new(), Vec::new());
+    for k in 1..=2 {
+        let (f, s, u) = run(&["--shard", &format!("{k}/2")]);
+        sharded.0.extend(f);
+        sharded.1.extend(s);
+        sharded.2.extend(u);
+    }
+    sharded.0.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    assert_eq!(sharded, plain, "two shards");
+}
+
 #[test]
 fn shards_together_find_what_one_run_finds() {
     let dir = root();

@@ -11,7 +11,8 @@
 
 use super::store::Store;
 use super::{
-    CheckOptions, Loaded, Pass, SuppressTarget, UnitResult, fingerprint_in, load, location, read, suppress_in,
+    CheckOptions, Loaded, Pass, Read, SuppressTarget, UnitResult, fingerprint_in, load, location, parse_read,
+    read, read_input, suppress_in,
 };
 use crate::discover::{Input, Origin};
 use crate::envs::detect::{Candidate, Detection, GroupKind, Kind, Layout};
@@ -241,30 +242,46 @@ fn prepare(
         .iter()
         .filter(|i| kind_of(i.class) == Some(Kind::Pipeline) && !loaded.contains(i.path.as_str()))
         .collect();
-    let mut own: Vec<Loaded> = pipelines.par_iter().filter_map(|i| load(i, opts).0).collect();
+    let own_reads: Vec<Read> = pipelines.par_iter().filter_map(|i| read_input(i, opts).0).collect();
     drop(loaded);
     // Each pipeline's jobs on its own (a GitLab pipeline merges its includes again), in parallel;
     // collected in file order.
     let mut read: HashMap<String, FileJobs> = read.into_iter().map(|r| (r.0.clone(), r)).collect();
-    let pipelines: Vec<(&Loaded, Option<FileJobs>)> = files
+    let from_units: Vec<(&Loaded, Option<FileJobs>)> = files
         .iter()
         .map(|f| &**f)
-        .chain(&own)
         .filter(|f| matches!(f.kind, FileKind::GithubWorkflow | FileKind::GitlabCi))
         .map(|f| (f, read.remove(&f.path)))
         .collect();
     // GitLab includes are read as the per-unit pass reads them; only needed for pipelines whose jobs
     // the per-unit pass did not read.
     let mut workspace = Workspace::new(opts.buffers.clone(), opts.read_disk);
-    if pipelines.iter().any(|(_, done)| done.is_none()) {
-        for f in files.iter().map(|f| &**f).chain(&own) {
+    if !own_reads.is_empty() || from_units.iter().any(|(_, done)| done.is_none()) {
+        for f in &files {
             workspace.insert(&f.path, f.text.clone());
         }
+        for r in &own_reads {
+            workspace.insert(&r.path, r.text.clone());
+        }
     }
-    let per_file: Vec<FileJobs> = pipelines
+    let mut per_file: Vec<FileJobs> = from_units
         .into_par_iter()
         .filter_map(|(f, done)| done.or_else(|| pipeline_jobs(f, None, &workspace)))
         .collect();
+    // The pipelines read here are parsed for their jobs and nothing else (the comparison reads a
+    // pipeline through its jobs): each keeps only its text, line index and comments after that, so
+    // the pass does not hold every pipeline's model at once (`--cache` and `--shard` run it with
+    // none of the per-unit pass's reads).
+    let (mut own, own_jobs): (Vec<Loaded>, Vec<Option<FileJobs>>) = own_reads
+        .into_par_iter()
+        .map(|r| {
+            let mut loaded = parse_read(r, opts);
+            let jobs = pipeline_jobs(&loaded, None, &workspace);
+            loaded.parsed.docs = Vec::new();
+            (loaded, jobs)
+        })
+        .unzip();
+    per_file.extend(own_jobs.into_iter().flatten());
     let mut jobs = Vec::new();
     let mut extra = Vec::new();
     for (_, found, included) in per_file {
