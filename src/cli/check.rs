@@ -252,7 +252,12 @@ pub fn run(args: CheckArgs) -> u8 {
                 ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             };
         let opts = RenderOptions { color, tool_version: env!("CARGO_PKG_VERSION"), width };
-        let text = render(&report, f.format, &opts);
+        // Human output draws its frames on several threads: as many as the check used (`-j`).
+        let draw = || render(&report, f.format, &opts);
+        let text = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+            Ok(pool) => pool.install(draw),
+            Err(_) => draw(),
+        };
         let written = match &f.file {
             Some(path) => {
                 std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
