@@ -55,11 +55,7 @@ pub struct Stats {
 /// Checks `inputs` like [`crate::engine::check`], answering each unit from the cache in `dir` when
 /// it can and storing what it had to compute. The report is identical to an uncached run's.
 pub fn check_cached(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions, dir: &Path) -> (Report, Stats) {
-    let run = || check_in_pool(inputs, rules, opts, dir);
-    match rayon::ThreadPoolBuilder::new().num_threads(opts.jobs).build() {
-        Ok(pool) => pool.install(run),
-        Err(_) => run(),
-    }
+    crate::engine::with_threads(opts.jobs, || check_in_pool(inputs, rules, opts, dir))
 }
 
 /// One unit's share of a report.

@@ -84,10 +84,15 @@ pub(crate) struct Loaded {
 
 /// Runs the rules in `rules` over `inputs`.
 pub fn check(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Report {
-    let run = || check_in_pool(inputs, rules, opts);
-    match rayon::ThreadPoolBuilder::new().num_threads(opts.jobs).build() {
-        Ok(pool) => pool.install(run),
-        Err(_) => run(),
+    with_threads(opts.jobs, || check_in_pool(inputs, rules, opts))
+}
+
+/// Runs `work` in a pool of `jobs` threads (0: one per core), or on this thread if the pool cannot
+/// be made: what `--jobs` means for the check, the cache and the output alike.
+pub fn with_threads<R: Send>(jobs: usize, work: impl FnOnce() -> R + Send) -> R {
+    match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
     }
 }
 

@@ -253,11 +253,7 @@ pub fn run(args: CheckArgs) -> u8 {
             };
         let opts = RenderOptions { color, tool_version: env!("CARGO_PKG_VERSION"), width };
         // Human output draws its frames on several threads: as many as the check used (`-j`).
-        let draw = || render(&report, f.format, &opts);
-        let text = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
-            Ok(pool) => pool.install(draw),
-            Err(_) => draw(),
-        };
+        let text = crate::engine::with_threads(jobs, || render(&report, f.format, &opts));
         let written = match &f.file {
             Some(path) => {
                 std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
