@@ -21,7 +21,8 @@
 //! DIR (and a `.gitignore` in it, so the cache is never committed or checked by mistake).
 
 use crate::discover::{Input, Origin};
-use crate::engine::{CheckOptions, check_units};
+use crate::engine::{CheckOptions, PipelineJobs, check_units};
+use crate::envs::pipeline::EnvJob;
 use crate::finding::{Diagnostic, DiagnosticCode, Finding, Level, Location, Related, Report, Suppression};
 use crate::rules::Check;
 use crate::rules::meta::{RuleMeta, Severity};
@@ -38,7 +39,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Bumped when the entry format changes; old entries are then simply never looked up.
-const FORMAT: &str = "v2";
+const FORMAT: &str = "v3";
 
 /// How a cached run went.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -64,6 +65,10 @@ struct UnitResult {
     diagnostics: Vec<Diagnostic>,
     sources: BTreeMap<String, Arc<str>>,
     files_checked: usize,
+    /// Its pipelines' jobs, for the comparison of environments, and what the unit read outside its
+    /// files (which the comparison then answers for too, as it reads those jobs).
+    jobs: Vec<PipelineJobs>,
+    reads: BTreeMap<String, Option<String>>,
 }
 
 enum Outcome {
@@ -100,8 +105,9 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions, dir: 
         .map(|unit| lookup(unit, &base, &metas, &store, opts))
         .collect();
 
-    // The pass reads only the inputs (whose bytes every unit key covers) and the files it records as
-    // read. Its key is every unit's key: any change to any input misses it. Unlike a missed unit, it
+    // The pass reads only the inputs (whose bytes every unit key covers), the files it records as
+    // read, and each pipeline's jobs as its unit found them (with what that unit read). Its key is
+    // every unit's key: any change to any input misses it. Unlike a missed unit, it
     // reads the inputs from disk again: a file edited during the run can leave an entry computed from
     // the new text under the old text's key (keeping every unit's bytes until here would close that,
     // at the cost of holding them in every warm run).
@@ -138,32 +144,41 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions, dir: 
             }
         }
     }
-    let keep = |key: Option<String>, report: Report| {
+    let keep = |key: Option<String>, report: Report, jobs: Vec<PipelineJobs>| {
         if let Some(key) = key {
-            store.put(&key, &entry(&key, &report));
+            store.put(&key, &entry(&key, &report, &jobs));
         }
         UnitResult {
             findings: report.findings,
             diagnostics: report.diagnostics,
             sources: report.sources,
             files_checked: report.files_checked,
+            jobs,
+            reads: report.reads,
         }
     };
-    // One after the other, so the models the comparison keeps are freed before the units are checked
-    // (its key needs every unit's, so it runs after the look-up has read the files: a cold run's peak
-    // memory is that of the comparison plus every missed unit's bytes).
-    let computed_environments = environments_key.map(|(all, key)| {
-        let report = crate::engine::check_environments(all, rules, opts);
-        keep(key, report)
-    });
     let computed: Vec<UnitResult> = misses
         .into_par_iter()
         .map(|(inputs, key)| {
-            let report = check_units(inputs, rules, opts);
-            keep(key, report)
+            let (report, jobs) = check_units(inputs, rules, opts);
+            keep(key, report, jobs)
         })
         .collect();
     results.extend(computed);
+    // The comparison takes every pipeline's jobs from its unit, cached or just checked: it then
+    // parses only the files it compares, not every pipeline again. Its result depends on what those
+    // units read to find the jobs (GitLab includes outside the inputs), so it records their reads.
+    let computed_environments = environments_key.map(|(all, key)| {
+        let mut reads = BTreeMap::new();
+        let mut known = Vec::new();
+        for r in results.iter_mut().filter(|r| !r.jobs.is_empty()) {
+            known.append(&mut r.jobs);
+            reads.extend(std::mem::take(&mut r.reads));
+        }
+        let mut report = crate::engine::check_environments_with(all, known, rules, opts);
+        report.reads.extend(reads);
+        keep(key, report, Vec::new())
+    });
     results.extend(environments.or(computed_environments));
     (merge(results, rules), stats)
 }
@@ -335,6 +350,18 @@ struct Entry {
     files_checked: usize,
     findings: Vec<CFinding>,
     diagnostics: Vec<CDiagnostic>,
+    /// The jobs of the unit's pipeline that name an environment (none for other units).
+    #[serde(default)]
+    jobs: Vec<CJobs>,
+}
+
+/// A pipeline's jobs, and the GitLab includes read to find them (their texts, which the comparison
+/// shows and applies suppressions from).
+#[derive(Serialize, Deserialize)]
+struct CJobs {
+    path: String,
+    jobs: Vec<EnvJob>,
+    included: Vec<(String, String)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -365,8 +392,16 @@ struct CDiagnostic {
     message: String,
 }
 
-fn entry(key: &str, report: &Report) -> Entry {
+fn entry(key: &str, report: &Report, jobs: &[PipelineJobs]) -> Entry {
     Entry {
+        jobs: jobs
+            .iter()
+            .map(|(path, jobs, included)| CJobs {
+                path: path.clone(),
+                jobs: jobs.clone(),
+                included: included.iter().map(|(p, t)| (p.clone(), t.to_string())).collect(),
+            })
+            .collect(),
         key: key.to_string(),
         reads: report.reads.clone(),
         files_checked: report.files_checked,
@@ -480,7 +515,12 @@ fn restore(
         };
         sources.insert(path.to_string(), Arc::from(text));
     }
-    Some(UnitResult { findings, diagnostics, sources, files_checked: e.files_checked })
+    let jobs = e
+        .jobs
+        .into_iter()
+        .map(|j| (j.path, j.jobs, j.included.into_iter().map(|(p, t)| (p, Arc::from(t))).collect()))
+        .collect();
+    Some(UnitResult { findings, diagnostics, sources, files_checked: e.files_checked, jobs, reads: e.reads })
 }
 
 // ---- the folder ----
@@ -686,6 +726,63 @@ mod tests {
         let (again, stats) = cached();
         assert_eq!(stats.misses, 0, "{stats:?}");
         assert_eq!(json(&again), plain());
+    }
+
+    /// The comparison takes each pipeline's jobs from its unit's entry when that unit is unchanged,
+    /// and from the unit's new check when it is not. A GitLab include that is not an input (a
+    /// folder `.ignore` hides) decides the jobs: when it changes, the pipeline's entry and the
+    /// comparison's are both stale, although no input changed.
+    #[test]
+    fn the_comparison_reads_the_jobs_the_units_found() {
+        let tree = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        write(tree.path(), ".ignore", "ci/\n");
+        let template = |version: &str| {
+            format!(
+                ".deploy:\n  stage: deploy\n  image: alpine/helm:{version}\n  script:\n    - helm upgrade --install api ./chart --atomic\n"
+            )
+        };
+        write(tree.path(), "ci/deploy.yml", &template("3.15.2"));
+        write(
+            tree.path(),
+            ".gitlab-ci.yml",
+            "include:\n  - local: ci/deploy.yml\nstages: [deploy]\ndeploy-staging:\n  extends: .deploy\n  environment:\n    name: staging\ndeploy-production:\n  extends: .deploy\n  image: alpine/helm:3.11.1\n  environment:\n    name: production\n",
+        );
+        write(tree.path(), "main.tf", "terraform {}\n");
+        let rules = rules();
+        let opts = CheckOptions { environments: Some(Arc::default()), ..CheckOptions::default() };
+        let plain = || crate::engine::check(inputs(tree.path()), &rules, &opts);
+        let cached = || check_cached(inputs(tree.path()), &rules, &opts, cache.path());
+        let divergences = |r: &Report| {
+            r.findings
+                .iter()
+                .filter(|f| f.rule.name == "environment-divergence")
+                .map(|f| f.message.clone())
+                .collect::<Vec<_>>()
+        };
+        let expected = plain();
+        assert_eq!(divergences(&expected).len(), 1, "{:#?}", expected.findings);
+        let (cold, stats) = cached();
+        assert_eq!(stats.environments, Some(false));
+        assert_eq!(json(&cold), json(&expected));
+
+        // Another input changes: the pipeline's jobs come from its entry.
+        write(tree.path(), "main.tf", "terraform {}\n# changed\n");
+        let (after, stats) = cached();
+        assert_eq!((stats.environments, stats.misses), (Some(false), 1), "only `main.tf` is checked again");
+        assert_eq!(json(&after), json(&plain()));
+        assert_eq!(divergences(&after), divergences(&expected));
+
+        // The include changes, and with it the staging job's image: nothing diverges any more.
+        write(tree.path(), "ci/deploy.yml", &template("3.11.1"));
+        let now = plain();
+        assert!(divergences(&now).is_empty(), "{:#?}", now.findings);
+        let (after, stats) = cached();
+        assert_eq!((stats.environments, stats.misses), (Some(false), 1), "the pipeline's entry is stale");
+        assert_eq!(json(&after), json(&now));
+        let (warm, stats) = cached();
+        assert_eq!((stats.environments, stats.misses), (Some(true), 0));
+        assert_eq!(json(&warm), json(&now));
     }
 
     fn copy_dir(from: &Path, to: &Path) {

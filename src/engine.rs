@@ -23,7 +23,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 mod environments;
-pub use environments::{check_environments, detect_environments};
+pub use environments::{PipelineJobs, check_environments, check_environments_with, detect_environments};
 mod store;
 use store::Store;
 
@@ -97,12 +97,35 @@ pub fn with_threads<R: Send>(jobs: usize, work: impl FnOnce() -> R + Send) -> R 
 }
 
 /// [`check`] in the current rayon pool, without the cross-unit pass (for callers already inside one,
-/// like the cache, which checks unit by unit and runs [`check_environments`] once).
-pub fn check_units(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Report {
-    check_in_pool(inputs, rules, &CheckOptions { environments: None, ..opts.clone() })
+/// like the cache, which checks unit by unit and runs the comparison of environments once), and
+/// with each pipeline's jobs that name an environment, which that comparison reads
+/// ([`check_environments_with`]). The jobs' reads outside the inputs (GitLab includes) are recorded
+/// in the report's reads like the rules' own, so an entry holding them is used only while they stay
+/// the same.
+pub fn check_units(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> (Report, Vec<PipelineJobs>) {
+    check_pool(inputs, rules, &CheckOptions { environments: None, ..opts.clone() }, Jobs::Recorded)
 }
 
 fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Report {
+    check_pool(inputs, rules, opts, Jobs::ForThePass).0
+}
+
+/// Which pipeline jobs the per-unit pass reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Jobs {
+    /// Those the run's own comparison of environments needs (none when it does not run), through a
+    /// view of the workspace that records no reads: the comparison's key covers every input.
+    ForThePass,
+    /// Every pipeline's, recording what they read: for a caller that keeps them per unit.
+    Recorded,
+}
+
+fn check_pool(
+    inputs: Vec<Input>,
+    rules: &RuleSet,
+    opts: &CheckOptions,
+    want: Jobs,
+) -> (Report, Vec<PipelineJobs>) {
     let read: Vec<(Option<Read>, Vec<Diagnostic>)> = inputs
         .par_iter()
         .map(|input| {
@@ -144,10 +167,13 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
     );
     // The pipelines' jobs are read while their models are at hand, through a view of the workspace
     // whose reads are not recorded (the per-unit rules record their own).
-    let jobs_workspace = layout.as_ref().map(|_| workspace.unrecorded());
+    let jobs_workspace = match want {
+        Jobs::ForThePass => layout.as_ref().map(|_| workspace.unrecorded()),
+        Jobs::Recorded => Some(workspace.clone()),
+    };
     let mut assembled = assembling.elapsed();
 
-    let checked: Vec<(UnitResult, Vec<environments::FileJobs>)> = units
+    let checked: Vec<(UnitResult, Vec<environments::PipelineJobs>)> = units
         .par_iter()
         .map(|unit| {
             let result = catch_unwind(AssertUnwindSafe(|| {
@@ -182,8 +208,12 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
     let (files, failures) = store.finish();
     // The comparison across units needs only the files and the jobs: it runs beside the collecting,
     // sorting and picking of the texts to show, which it takes longer than.
+    let (kept_jobs, pass_jobs) = match want {
+        Jobs::Recorded => (jobs, Vec::new()),
+        Jobs::ForThePass => (Vec::new(), jobs),
+    };
     let (cross, (mut findings, mut diagnostics, mut others, reads, mut sources)) = rayon::join(
-        || layout.map(|layout| environments::pass(&inputs, &files, layout, jobs, rules, opts)),
+        || layout.map(|layout| environments::pass(&inputs, &files, layout, pass_jobs, rules, opts)),
         || {
             let (mut findings, mut others, mut reads) = (Vec::new(), Vec::new(), BTreeMap::new());
             for (f, d, o, r) in results {
@@ -221,7 +251,16 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions) -> Re
     // What is left of the files (texts, line indexes, the models kept for later readers), freed on
     // every thread.
     timed(clock, Phase::Free, || files.into_par_iter().for_each(drop));
-    Report { findings, diagnostics, rules: rule_metas, sources, files_checked, reads, ..Report::default() }
+    let report = Report {
+        findings,
+        diagnostics,
+        rules: rule_metas,
+        sources,
+        files_checked,
+        reads,
+        ..Report::default()
+    };
+    (report, kept_jobs)
 }
 
 /// Adds the texts of the files that code frames will show for these findings and diagnostics (and
@@ -529,7 +568,7 @@ fn check_unit(
     opts: &CheckOptions,
     workspace: &Workspace,
     env_jobs: Option<&Workspace>,
-) -> (UnitResult, Vec<environments::FileJobs>) {
+) -> (UnitResult, Vec<environments::PipelineJobs>) {
     let members: Vec<&Loaded> = members.iter().map(|f| &**f).collect();
     let reads = terraform::Reads::default();
     let clock = opts.timings.as_deref();

@@ -4,10 +4,10 @@
 //! people and tools are computed from a [`LineIndex`] only when a finding leaves the engine, in the unit
 //! each consumer wants: characters for humans and JSON, UTF-16 code units for SARIF and editors.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A half-open byte range `[start, end)` into a file's text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Span {
     pub start: u32,
     pub end: u32,

@@ -76,7 +76,7 @@ impl Prepared {
 
 /// A pipeline's jobs that name an environment, and the GitLab includes read to find them, by the
 /// pipeline's path.
-pub(super) type FileJobs = (String, Vec<EnvJob>, Vec<(String, Arc<str>)>);
+pub type PipelineJobs = (String, Vec<EnvJob>, Vec<(String, Arc<str>)>);
 
 /// The jobs of a pipeline (`None` for any other file), read from its model; `loaded`: the GitLab
 /// pipeline merged with its includes, if the CI rules already merged it.
@@ -84,7 +84,7 @@ pub(super) fn pipeline_jobs(
     f: &Loaded,
     loaded: Option<&crate::pipeline::gitlab::Pipeline>,
     workspace: &Workspace,
-) -> Option<FileJobs> {
+) -> Option<PipelineJobs> {
     let (jobs, included) = match (f.kind, f.parsed.docs.first()) {
         (FileKind::GithubWorkflow, Some(doc)) => (envs::pipeline::github(&f.path, &f.text, doc), Vec::new()),
         (FileKind::GitlabCi, Some(_)) if let Some(p) = loaded => envs::pipeline::gitlab_loaded(&f.path, p),
@@ -124,7 +124,7 @@ pub(super) fn pass(
     inputs: &[Input],
     files: &[Arc<Loaded>],
     layout: Layout,
-    jobs: Vec<FileJobs>,
+    jobs: Vec<PipelineJobs>,
     rules: &RuleSet,
     opts: &CheckOptions,
 ) -> UnitResult {
@@ -204,9 +204,21 @@ pub(super) fn pass(
 /// The cross-unit pass on its own, loading what it needs (for `--cache` and `--shard`, whose per-unit
 /// checks do not see every file).
 pub fn check_environments(inputs: &[Input], rules: &RuleSet, opts: &CheckOptions) -> Report {
+    check_environments_with(inputs, Vec::new(), rules, opts)
+}
+
+/// [`check_environments`], given the jobs of some pipelines (from [`crate::engine::check_units`],
+/// kept by the cache): those pipelines are not parsed again, and are read only when the comparison
+/// shows them. The caller answers for what reading those jobs read (their units' reads).
+pub fn check_environments_with(
+    inputs: &[Input],
+    known: Vec<PipelineJobs>,
+    rules: &RuleSet,
+    opts: &CheckOptions,
+) -> Report {
     let Some(settings) = &opts.environments else { return Report::default() };
     let layout = Layout::new(&candidates(inputs), settings);
-    let (findings, diagnostics, others, reads) = pass(inputs, &[], layout, Vec::new(), rules, opts);
+    let (findings, diagnostics, others, reads) = pass(inputs, &[], layout, known, rules, opts);
     let sources = others.iter().map(|o| (o.path.clone(), o.text.clone())).collect();
     Report { findings, diagnostics, sources, reads, ..Report::default() }
 }
@@ -231,28 +243,32 @@ fn candidates(inputs: &[Input]) -> Vec<Candidate> {
 fn prepare(
     inputs: &[Input],
     files: Vec<Arc<Loaded>>,
-    read: Vec<FileJobs>,
+    read: Vec<PipelineJobs>,
     layout: Option<Layout>,
     settings: &envs::Settings,
     opts: &CheckOptions,
 ) -> Prepared {
     let loaded: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    // Pipelines first: their jobs say which environments they deploy to.
-    let pipelines: Vec<&Input> = inputs
-        .iter()
-        .filter(|i| kind_of(i.class) == Some(Kind::Pipeline) && !loaded.contains(i.path.as_str()))
-        .collect();
-    let own_reads: Vec<Read> = pipelines.par_iter().filter_map(|i| read_input(i, opts).0).collect();
-    drop(loaded);
-    // Each pipeline's jobs on its own (a GitLab pipeline merges its includes again), in parallel;
-    // collected in file order.
-    let mut read: HashMap<String, FileJobs> = read.into_iter().map(|r| (r.0.clone(), r)).collect();
-    let from_units: Vec<(&Loaded, Option<FileJobs>)> = files
+    let mut read: HashMap<String, PipelineJobs> = read.into_iter().map(|r| (r.0.clone(), r)).collect();
+    let from_units: Vec<(&Loaded, Option<PipelineJobs>)> = files
         .iter()
         .map(|f| &**f)
         .filter(|f| matches!(f.kind, FileKind::GithubWorkflow | FileKind::GitlabCi))
         .map(|f| (f, read.remove(&f.path)))
         .collect();
+    // Pipelines first: their jobs say which environments they deploy to. Those whose jobs are known
+    // already are read later, and only if the comparison shows them; the others are read now.
+    let pipelines: Vec<(&Input, Option<PipelineJobs>)> = inputs
+        .iter()
+        .filter(|i| kind_of(i.class) == Some(Kind::Pipeline) && !loaded.contains(i.path.as_str()))
+        .map(|i| (i, read.remove(&i.path)))
+        .collect();
+    let own_reads: Vec<Read> = pipelines
+        .par_iter()
+        .filter(|(_, known)| known.is_none())
+        .filter_map(|(i, _)| read_input(i, opts).0)
+        .collect();
+    drop(loaded);
     // GitLab includes are read as the per-unit pass reads them; only needed for pipelines whose jobs
     // the per-unit pass did not read.
     let mut workspace = Workspace::new(opts.buffers.clone(), opts.read_disk);
@@ -264,7 +280,7 @@ fn prepare(
             workspace.insert(&r.path, r.text.clone());
         }
     }
-    let mut per_file: Vec<FileJobs> = from_units
+    let mut per_file: Vec<PipelineJobs> = from_units
         .into_par_iter()
         .filter_map(|(f, done)| done.or_else(|| pipeline_jobs(f, None, &workspace)))
         .collect();
@@ -272,7 +288,7 @@ fn prepare(
     // pipeline through its jobs): each keeps only its text, line index and comments after that, so
     // the pass does not hold every pipeline's model at once (`--cache` and `--shard` run it with
     // none of the per-unit pass's reads).
-    let (mut own, own_jobs): (Vec<Loaded>, Vec<Option<FileJobs>>) = own_reads
+    let (mut own, own_jobs): (Vec<Loaded>, Vec<Option<PipelineJobs>>) = own_reads
         .into_par_iter()
         .map(|r| {
             let mut loaded = parse_read(r, opts);
@@ -281,7 +297,16 @@ fn prepare(
             (loaded, jobs)
         })
         .unzip();
-    per_file.extend(own_jobs.into_iter().flatten());
+    // In input order, known or read here alike: the detection numbers the jobs in this order.
+    let mut own_jobs: HashMap<String, PipelineJobs> =
+        own_jobs.into_iter().flatten().map(|j| (j.0.clone(), j)).collect();
+    let mut known_paths = Vec::new();
+    for (input, known) in pipelines {
+        if known.is_some() {
+            known_paths.push(input);
+        }
+        per_file.extend(known.or_else(|| own_jobs.remove(&input.path)));
+    }
     let mut jobs = Vec::new();
     let mut extra = Vec::new();
     for (_, found, included) in per_file {
@@ -292,12 +317,32 @@ fn prepare(
     let layout = layout.unwrap_or_else(|| Layout::new(&candidates(inputs), settings));
     let detection = layout.with_jobs(&refs, settings);
 
-    // The other files the comparison reads.
+    // The other files the comparison reads. A pipeline whose jobs were known is read only when the
+    // comparison shows it, and parsed only for suppression comments, if it has any: the comparison
+    // reads a pipeline through its jobs.
     let needed = detection.files();
+    let shown_known: Vec<Loaded> = known_paths
+        .par_iter()
+        .filter(|i| needed.contains(i.path.as_str()))
+        .filter_map(|i| read_input(i, opts).0)
+        .map(|r| match r.text.contains("smelt:") {
+            true => {
+                let mut loaded = parse_read(r, opts);
+                loaded.parsed.docs = Vec::new();
+                loaded
+            }
+            false => {
+                let Read { path, kind, text, index, disk, .. } = r;
+                Loaded { path, kind, text, index, parsed: ParsedFile::default(), disk }
+            }
+        })
+        .collect();
+    own.extend(shown_known);
     let have: BTreeSet<&str> = files
         .iter()
         .map(|f| f.path.as_str())
         .chain(own.iter().map(|f| f.path.as_str()))
+        .chain(known_paths.iter().map(|i| i.path.as_str()))
         .chain(extra.iter().map(|e| e.path.as_str()))
         .collect();
     let wanted: Vec<&Input> = inputs

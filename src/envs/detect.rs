@@ -18,6 +18,7 @@
 
 use super::config::Settings;
 use super::names::{self, token};
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the detection needs to know about a file.
@@ -40,7 +41,7 @@ pub struct Candidate {
 }
 
 /// A pipeline job that deploys to a named environment.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
 pub struct JobRef {
     /// `GitHub Actions` or `GitLab CI`.
     pub system: &'static str,
@@ -49,6 +50,27 @@ pub struct JobRef {
     pub file: String,
     pub job: String,
     pub environment: String,
+}
+
+/// [`JobRef`] as read back from the cache, where [`JobRef::system`] is any string: only the CI
+/// systems smelt knows are taken (a damaged entry is then recomputed).
+#[derive(Deserialize)]
+struct StoredJobRef {
+    system: String,
+    file: String,
+    job: String,
+    environment: String,
+}
+
+impl<'de> Deserialize<'de> for JobRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<JobRef, D::Error> {
+        let j = StoredJobRef::deserialize(d)?;
+        let system = ["GitHub Actions", "GitLab CI"]
+            .into_iter()
+            .find(|s| *s == j.system)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown CI system `{}`", j.system)))?;
+        Ok(JobRef { system, file: j.file, job: j.job, environment: j.environment })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -8,19 +8,20 @@
 
 use crate::model::{Node, Value as V};
 use crate::span::Span;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 /// Deepest nesting read; deeper keys are not compared.
 const MAX_DEPTH: usize = 64;
 
 /// A place in a file.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Loc {
     pub path: String,
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Value {
     /// A scalar, as text (`true`, `3`, `4.0.1`).
     Scalar(String),
@@ -42,7 +43,7 @@ impl Value {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Fact {
     pub value: Value,
     /// Where the value is written: the scalar, or the key of a map, or the `name` of a list item.
@@ -56,14 +57,30 @@ pub struct Fact {
 }
 
 /// One environment's facts in one compared group.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Facts {
+    #[serde(with = "pairs")]
     pub map: BTreeMap<Vec<String>, Fact>,
     /// Whether a key missing here is really unset. False for a values file with no chart defaults
     /// beside it: the chart's own `values.yaml` may set what the file leaves out.
     pub complete: bool,
     /// Where a top-level key this environment does not set is reported: the start of its own file.
     pub root: Option<Fact>,
+}
+
+/// [`Facts::map`] as a list of `[path, fact]` pairs: JSON (the cache's format) has only string keys.
+mod pairs {
+    use super::Fact;
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<S: Serializer>(map: &BTreeMap<Vec<String>, Fact>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<Vec<String>, Fact>, D::Error> {
+        Ok(Vec::<(Vec<String>, Fact)>::deserialize(d)?.into_iter().collect())
+    }
 }
 
 impl Facts {

@@ -17,7 +17,7 @@ use crate::workspace::Workspace;
 use std::sync::Arc;
 
 /// A job that deploys to a named environment, and what it deploys with.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct EnvJob {
     pub job: JobRef,
     pub facts: Facts,
