@@ -165,8 +165,8 @@ fn check_pool(
             .1
         },
     );
-    // The pipelines' jobs are read while their models are at hand, through a view of the workspace
-    // whose reads are not recorded (the per-unit rules record their own).
+    // The pipelines' jobs are read while their models are at hand (see [`Jobs`] for whose reads are
+    // recorded).
     let jobs_workspace = match want {
         Jobs::ForThePass => layout.as_ref().map(|_| workspace.unrecorded()),
         Jobs::Recorded => Some(workspace.clone()),
