@@ -114,12 +114,8 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions, dir: 
     let mut environments = None;
     let mut environments_key = None;
     if let (Some(all), Some(settings)) = (&all, &opts.environments) {
-        let key = environments_hash(&base, settings, &outcomes);
-        let hit = key.as_ref().and_then(|k| {
-            let e = store.get(k).filter(|e| fresh(e, opts))?;
-            restore(e, k, &metas, &[])
-        });
-        match hit {
+        let key = environments_hash(&base, settings, outcomes.iter().map(Outcome::key));
+        match key.as_deref().and_then(|k| stored_environments(&store, k, &metas, opts)) {
             Some(result) => environments = Some(result),
             None => environments_key = Some((all, key)),
         }
@@ -166,26 +162,114 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions, dir: 
         .collect();
     results.extend(computed);
     // The comparison takes every pipeline's jobs from its unit, cached or just checked: it then
-    // parses only the files it compares, not every pipeline again. Its result depends on what those
-    // units read to find the jobs (GitLab includes outside the inputs), so it records their reads.
+    // parses only the files it compares, not every pipeline again.
     let computed_environments = environments_key.map(|(all, key)| {
-        let mut reads = BTreeMap::new();
-        let mut known = Vec::new();
-        for r in results.iter_mut().filter(|r| !r.jobs.is_empty()) {
-            known.append(&mut r.jobs);
-            reads.extend(std::mem::take(&mut r.reads));
-        }
-        let mut report = crate::engine::check_environments_with(all, known, rules, opts);
-        report.reads.extend(reads);
+        let found = results
+            .iter_mut()
+            .filter(|r| !r.jobs.is_empty())
+            .map(|r| (std::mem::take(&mut r.jobs), std::mem::take(&mut r.reads)));
+        let report = compare_with(all, found, rules, opts);
         keep(key, report, Vec::new())
     });
     results.extend(environments.or(computed_environments));
     (merge(results, rules), stats)
 }
 
+/// The comparison of environments over `inputs` alone, for `--shard` with `--cache`: a shard checks
+/// its own units, but compares every shard's. It reads and hashes every input (checking none), and
+/// takes the comparison from the cache in `dir` under the key [`check_cached`] gives it, while no
+/// input and nothing it read changed. Otherwise it computes it, with the jobs of the pipelines whose
+/// entries are in `dir` (the shard's own), and stores it. The flag: whether it came from the cache.
+pub fn environments_cached(
+    inputs: &[Input],
+    rules: &RuleSet,
+    opts: &CheckOptions,
+    dir: &Path,
+) -> (Report, bool) {
+    crate::engine::with_threads(opts.jobs, || {
+        let Some(settings) = &opts.environments else { return (Report::default(), false) };
+        let mut units: BTreeMap<String, Vec<Input>> = BTreeMap::new();
+        for input in inputs {
+            units.entry(unit_key(&input.path, input.class)).or_default().push(input.clone());
+        }
+        let base = base_hash(rules, opts);
+        let metas: HashMap<&str, &Arc<RuleMeta>> =
+            rules.rules.iter().map(|r| (r.meta.name.as_str(), &r.meta)).collect();
+        let store = Store::new(dir);
+        let keyed: Vec<(Option<String>, bool)> = units
+            .into_values()
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|unit| {
+                let pipeline = unit.iter().any(|i| {
+                    matches!(i.class, Classified::Kind(FileKind::GithubWorkflow | FileKind::GitlabCi, _))
+                });
+                (unit_files(&unit, opts).map(|files| unit_hash(&base, &files)), pipeline)
+            })
+            .collect();
+        let key = environments_hash(&base, settings, keyed.iter().map(|(k, _)| k.as_deref()));
+        if let Some(r) = key.as_deref().and_then(|k| stored_environments(&store, k, &metas, opts)) {
+            let report = Report {
+                findings: r.findings,
+                diagnostics: r.diagnostics,
+                sources: r.sources,
+                ..Report::default()
+            };
+            return (report, true);
+        }
+        // As in a cached run: each pipeline's jobs from its entry, with what its unit read.
+        let entries: Vec<Entry> = keyed
+            .par_iter()
+            .filter_map(|(k, pipeline)| k.as_ref().filter(|_| *pipeline))
+            .filter_map(|k| store.get(k).filter(|e| e.key == *k && fresh(e, opts)))
+            .collect();
+        let report =
+            compare_with(inputs, entries.into_iter().map(|e| (jobs_of(e.jobs), e.reads)), rules, opts);
+        if let Some(key) = key {
+            store.put(&key, &entry(&key, &report, &[]));
+        }
+        (report, false)
+    })
+}
+
+/// The comparison's entry under `key`, while what it read reads the same.
+fn stored_environments(
+    store: &Store,
+    key: &str,
+    metas: &HashMap<&str, &Arc<RuleMeta>>,
+    opts: &CheckOptions,
+) -> Option<UnitResult> {
+    let e = store.get(key).filter(|e| fresh(e, opts))?;
+    restore(e, key, metas, &[])
+}
+
+/// The comparison computed again, with each pipeline's jobs as its unit found them (`found`: the
+/// jobs and what the unit read). The comparison answers for those reads too: a GitLab include
+/// outside the inputs can change the jobs while every input, and so the comparison's key, stays the
+/// same.
+fn compare_with(
+    inputs: &[Input],
+    found: impl IntoIterator<Item = (Vec<PipelineJobs>, BTreeMap<String, Option<String>>)>,
+    rules: &RuleSet,
+    opts: &CheckOptions,
+) -> Report {
+    let (mut known, mut reads) = (Vec::new(), BTreeMap::new());
+    for (jobs, r) in found {
+        known.extend(jobs);
+        reads.extend(r);
+    }
+    let mut report = crate::engine::check_environments_with(inputs, known, rules, opts);
+    report.reads.extend(reads);
+    report
+}
+
 /// The key of the comparison of environments: the run's base, the comparison's settings and every
 /// unit's key, in order. `None` (not cached) when some unit has no key.
-fn environments_hash(base: &[u8], settings: &crate::envs::Settings, outcomes: &[Outcome]) -> Option<String> {
+fn environments_hash<'k>(
+    base: &[u8],
+    settings: &crate::envs::Settings,
+    keys: impl IntoIterator<Item = Option<&'k str>>,
+) -> Option<String> {
     let mut h = Sha256::new();
     h.update(base);
     let settings = settings.cache_key();
@@ -193,8 +277,8 @@ fn environments_hash(base: &[u8], settings: &crate::envs::Settings, outcomes: &[
         h.update((field.len() as u64).to_le_bytes());
         h.update(field.as_bytes());
     }
-    for outcome in outcomes {
-        h.update(outcome.key()?.as_bytes());
+    for key in keys {
+        h.update(key?.as_bytes());
     }
     Some(data_encoding::HEXLOWER.encode(&h.finalize()))
 }
@@ -208,33 +292,9 @@ fn lookup(
     store: &Store,
     opts: &CheckOptions,
 ) -> Outcome {
-    let mut files: Vec<(String, Arc<[u8]>)> = Vec::with_capacity(unit.len());
-    for input in &unit {
-        let bytes: Arc<[u8]> = match &input.origin {
-            Origin::Memory(_) => return Outcome::Miss(unit, None),
-            Origin::Disk(p) => {
-                let small = std::fs::metadata(p).is_ok_and(|m| m.len() <= opts.max_file_size);
-                match std::fs::read(p) {
-                    Ok(b) if small => b.into(),
-                    _ => return Outcome::Miss(unit, None),
-                }
-            }
-        };
-        files.push((input.path.clone(), bytes));
-    }
-    // A Helm chart's findings come from every file of its folder (templates, values, subcharts): all
-    // of them are part of its key, and the engine reads the folder itself, so it keeps its disk input.
-    let chart = unit.iter().any(|i| matches!(i.class, Classified::Kind(FileKind::HelmChart, _)));
-    if chart {
-        let dir = unit.iter().find_map(|i| match &i.origin {
-            Origin::Disk(p) => p.parent().map(Path::to_path_buf),
-            Origin::Memory(_) => None,
-        });
-        let Some(chart_files) = dir.and_then(|d| crate::helm::chart::read_dir(&d).ok()) else {
-            return Outcome::Miss(unit, None);
-        };
-        let root = unit.first().map_or("", |i| i.path.strip_suffix("Chart.yaml").unwrap_or(&i.path));
-        files = chart_files.files.into_iter().map(|(rel, b)| (format!("{root}{rel}"), b)).collect();
+    let Some(files) = unit_files(&unit, opts) else { return Outcome::Miss(unit, None) };
+    // The engine reads a chart's folder itself, so a chart's unit keeps its disk input.
+    if is_chart(&unit) {
         let key = unit_hash(base, &files);
         return match store.get(&key).and_then(|e| restore(e, &key, metas, &files)) {
             Some(result) => Outcome::Hit(result, key),
@@ -253,6 +313,40 @@ fn lookup(
     // The bytes are already read: hand them to the engine so it does not read the files again.
     let inputs = files.into_iter().map(|(path, bytes)| Input::from_memory(&path, bytes)).collect();
     Outcome::Miss(inputs, Some(key))
+}
+
+/// The files a unit's key covers, read now; `None` for a unit that is not cached (standard input, an
+/// unreadable or oversized file, a chart folder that cannot be read). A Helm chart's findings come
+/// from every file of its folder (templates, values, subcharts): all of them are part of its key.
+fn unit_files(unit: &[Input], opts: &CheckOptions) -> Option<Vec<(String, Arc<[u8]>)>> {
+    let mut files: Vec<(String, Arc<[u8]>)> = Vec::with_capacity(unit.len());
+    for input in unit {
+        let bytes: Arc<[u8]> = match &input.origin {
+            Origin::Memory(_) => return None,
+            Origin::Disk(p) => {
+                let small = std::fs::metadata(p).is_ok_and(|m| m.len() <= opts.max_file_size);
+                match std::fs::read(p) {
+                    Ok(b) if small => b.into(),
+                    _ => return None,
+                }
+            }
+        };
+        files.push((input.path.clone(), bytes));
+    }
+    if !is_chart(unit) {
+        return Some(files);
+    }
+    let dir = unit.iter().find_map(|i| match &i.origin {
+        Origin::Disk(p) => p.parent().map(Path::to_path_buf),
+        Origin::Memory(_) => None,
+    });
+    let chart_files = crate::helm::chart::read_dir(&dir?).ok()?;
+    let root = unit.first().map_or("", |i| i.path.strip_suffix("Chart.yaml").unwrap_or(&i.path));
+    Some(chart_files.files.into_iter().map(|(rel, b)| (format!("{root}{rel}"), b)).collect())
+}
+
+fn is_chart(unit: &[Input]) -> bool {
+    unit.iter().any(|i| matches!(i.class, Classified::Kind(FileKind::HelmChart, _)))
 }
 
 /// Whether every file and listing an entry records as read outside its inputs reads the same now.
@@ -515,12 +609,14 @@ fn restore(
         };
         sources.insert(path.to_string(), Arc::from(text));
     }
-    let jobs = e
-        .jobs
-        .into_iter()
-        .map(|j| (j.path, j.jobs, j.included.into_iter().map(|(p, t)| (p, Arc::from(t))).collect()))
-        .collect();
+    let jobs = jobs_of(e.jobs);
     Some(UnitResult { findings, diagnostics, sources, files_checked: e.files_checked, jobs, reads: e.reads })
+}
+
+fn jobs_of(jobs: Vec<CJobs>) -> Vec<PipelineJobs> {
+    jobs.into_iter()
+        .map(|j| (j.path, j.jobs, j.included.into_iter().map(|(p, t)| (p, Arc::from(t))).collect()))
+        .collect()
 }
 
 // ---- the folder ----
@@ -783,6 +879,48 @@ mod tests {
         let (warm, stats) = cached();
         assert_eq!((stats.environments, stats.misses), (Some(true), 0));
         assert_eq!(json(&warm), json(&now));
+    }
+
+    /// With `--shard` and `--cache`, each shard compares every shard's environments: the comparison
+    /// comes from the shard's cache while no input changed, with the jobs of the shard's own
+    /// pipelines from their entries, and gives what the uncached comparison gives.
+    #[test]
+    fn a_shard_takes_the_comparison_from_its_cache() {
+        let tree = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/envs/pipelines");
+        copy_dir(&fixture, tree.path());
+        let rules = rules();
+        let opts = CheckOptions { environments: Some(Arc::default()), ..CheckOptions::default() };
+        let unit_opts = CheckOptions { environments: None, ..opts.clone() };
+        let plain = || json(&crate::engine::check_environments(&inputs(tree.path()), &rules, &opts));
+        let expected = plain();
+        assert!(expected.contains("environment-divergence"), "{expected}");
+        for k in 1..=2 {
+            let shard = crate::shard::Shard { index: k, count: 2 };
+            let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+            let run = || {
+                check_cached(shard.filter(inputs(tree.path())), &rules, &unit_opts, cache.path());
+                environments_cached(&inputs(tree.path()), &rules, &opts, cache.path())
+            };
+            let (cold, cached) = run();
+            assert!(!cached, "shard {k}: an empty cache");
+            assert_eq!(json(&cold), expected, "shard {k}");
+            let (warm, cached) = run();
+            assert!(cached, "shard {k}: nothing changed");
+            assert_eq!(json(&warm), expected, "shard {k}");
+        }
+        // A pipeline changes: the comparison is computed again, and sees the change.
+        let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (_, cached) = environments_cached(&inputs(tree.path()), &rules, &opts, cache.path());
+        assert!(!cached);
+        let gitlab = tree.path().join("gitlab/.gitlab-ci.yml");
+        let text = std::fs::read_to_string(&gitlab).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&gitlab, text.replace("alpine/helm:3.11.1", "alpine/helm:3.15.2"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (after, cached) = environments_cached(&inputs(tree.path()), &rules, &opts, cache.path());
+        assert!(!cached, "the pipeline changed");
+        assert_eq!(json(&after), plain());
+        assert_ne!(json(&after), expected, "production's image no longer diverges");
     }
 
     fn copy_dir(from: &Path, to: &Path) {

@@ -318,9 +318,10 @@ fn suppression_problems_are_reported_once() {
     assert_eq!(codes, [("suppression-without-reason", dev), ("unused-suppression", dev)], "{diags:#?}");
 }
 
-/// A pipeline's suppression comments hold in every kind of run. With `--cache` and `--shard` the
-/// comparison reads the pipelines itself, and keeps only their texts and comments once their jobs
-/// are read.
+/// A pipeline's suppression comments hold in every kind of run. With `--cache` the comparison takes
+/// the pipelines' jobs from their entries and parses a pipeline only for its comments; with
+/// `--shard` it reads the pipelines itself and keeps only their texts and comments; with both, each
+/// shard takes the comparison from its own cache once warm.
 #[test]
 fn pipeline_suppressions_hold_with_cache_and_shards() {
     let dir = scratch("pipelines");
@@ -374,6 +375,19 @@ fn pipeline_suppressions_hold_with_cache_and_shards() {
     }
     sharded.0.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
     assert_eq!(sharded, plain, "two shards");
+    // Each shard with its own cache: cold, then warm (the comparison from the cache).
+    for round in ["cold", "warm"] {
+        let mut sharded = (Vec::new(), Vec::new(), Vec::new());
+        for k in 1..=2 {
+            let shard_cache = format!("{cache_dir}/shard-{k}");
+            let (f, s, u) = run(&["--shard", &format!("{k}/2"), "--cache", &shard_cache]);
+            sharded.0.extend(f);
+            sharded.1.extend(s);
+            sharded.2.extend(u);
+        }
+        sharded.0.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        assert_eq!(sharded, plain, "two shards with a {round} cache each");
+    }
 }
 
 #[test]

@@ -221,7 +221,10 @@ pub fn run(args: CheckArgs) -> u8 {
         None => check(inputs, &rules, &unit_opts),
     };
     if let (Some(shard), Some(all)) = (args.scale.shard, all_inputs) {
-        let envs = crate::engine::check_environments(&all, &rules, &opts);
+        let envs = match &args.scale.cache {
+            Some(dir) => crate::cache::environments_cached(&all, &rules, &opts, dir).0,
+            None => crate::engine::check_environments(&all, &rules, &opts),
+        };
         let ours = |p: &str| shard.owns(&crate::shard::unit_key(p, crate::source::classify(p)));
         report.findings.extend(envs.findings.into_iter().filter(|f| ours(&f.location.path)));
         report.diagnostics.extend(envs.diagnostics.into_iter().filter(|d| ours(&d.path)));
