@@ -321,17 +321,13 @@ fn lookup(
 fn unit_files(unit: &[Input], opts: &CheckOptions) -> Option<Vec<(String, Arc<[u8]>)>> {
     let mut files: Vec<(String, Arc<[u8]>)> = Vec::with_capacity(unit.len());
     for input in unit {
-        let bytes: Arc<[u8]> = match &input.origin {
-            Origin::Memory(_) => return None,
-            Origin::Disk(p) => {
-                let small = std::fs::metadata(p).is_ok_and(|m| m.len() <= opts.max_file_size);
-                match std::fs::read(p) {
-                    Ok(b) if small => b.into(),
-                    _ => return None,
-                }
-            }
-        };
-        files.push((input.path.clone(), bytes));
+        if matches!(input.origin, Origin::Memory(_)) {
+            return None;
+        }
+        // As the engine reads: one path lookup, and nothing read from what is not a regular file
+        // (a FIFO swapped in since the walk would block); the engine reports the file then.
+        let bytes = crate::engine::read(input, opts.max_file_size).ok()?;
+        files.push((input.path.clone(), Arc::from(bytes.into_owned())));
     }
     if !is_chart(unit) {
         return Some(files);
@@ -596,12 +592,13 @@ fn restore(
             Some((_, bytes)) => bytes,
             // Gone since: its code frame is left out, as the engine leaves out a file it has no text
             // of. (A file the unit read is covered by the entry's reads, checked before.)
-            None => match std::fs::read(path) {
-                Ok(bytes) => {
+            // Read as the engine reads: nothing from what is not a regular file any more.
+            None => match read_regular(Path::new(path)) {
+                Some(bytes) => {
                     read = bytes;
                     &read
                 }
-                Err(_) => continue,
+                None => continue,
             },
         };
         let Decoded::Text { text, .. } = decode(bytes) else {
@@ -617,6 +614,15 @@ fn jobs_of(jobs: Vec<CJobs>) -> Vec<PipelineJobs> {
     jobs.into_iter()
         .map(|j| (j.path, j.jobs, j.included.into_iter().map(|(p, t)| (p, Arc::from(t))).collect()))
         .collect()
+}
+
+/// A regular file's bytes; `None` when it cannot be read or is something else (a FIFO would block
+/// the run). One path lookup, as the engine reads its inputs.
+fn read_regular(path: &Path) -> Option<Vec<u8>> {
+    match crate::engine::read_file(path, u64::MAX) {
+        Ok(crate::engine::FromDisk::Bytes(bytes)) => Some(bytes),
+        _ => None,
+    }
 }
 
 // ---- the folder ----
@@ -646,7 +652,7 @@ impl Store {
     }
 
     fn get(&self, key: &str) -> Option<Entry> {
-        let bytes = std::fs::read(self.path(key)).ok()?;
+        let bytes = read_regular(&self.path(key))?;
         serde_json::from_slice(&bytes).ok()
     }
 

@@ -435,7 +435,10 @@ fn read_input(input: &Input, opts: &CheckOptions) -> (Option<Read>, Vec<Diagnost
 
 /// The input's bytes, or why they were not read: a size over `max` (checked before reading when the
 /// file is on disk) or an I/O error.
-fn read(input: &Input, max: u64) -> Result<std::borrow::Cow<'_, [u8]>, (DiagnosticCode, Level, String)> {
+pub(crate) fn read(
+    input: &Input,
+    max: u64,
+) -> Result<std::borrow::Cow<'_, [u8]>, (DiagnosticCode, Level, String)> {
     let too_large = |len: u64| {
         let message = format!("skipped: {len} bytes is over the {max}-byte limit (--max-file-size)");
         (DiagnosticCode::FileTooLarge, Level::Note, message)
@@ -463,7 +466,7 @@ fn read(input: &Input, max: u64) -> Result<std::borrow::Cow<'_, [u8]>, (Diagnost
 
 /// What reading a file on disk gave.
 #[derive(Debug, PartialEq)]
-enum FromDisk {
+pub(crate) enum FromDisk {
     Bytes(Vec<u8>),
     /// Its size when opened, over the limit: not read.
     TooLarge(u64),
@@ -478,7 +481,7 @@ enum FromDisk {
 /// from it. The buffer is sized from that look (`std::fs::read` would ask for the size again), and
 /// at most one byte over `max` is read, so a file that grew past the limit since is caught without
 /// reading it all.
-fn read_file(path: &std::path::Path, max: u64) -> std::io::Result<FromDisk> {
+pub(crate) fn read_file(path: &std::path::Path, max: u64) -> std::io::Result<FromDisk> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]

@@ -353,11 +353,16 @@ fn a_fifo_does_not_block_the_run() {
     let dir = tree();
     mkfifo(&dir.path().join("fifo.tf"));
     mkfifo(&dir.path().join("pipe.yaml"));
-    let report = check(dir.path());
-    let d = assert_diag(&report, "fifo.tf", "read-error", None);
-    assert!(d["message"].as_str().unwrap_or("").contains("not a regular file"), "{d:#}");
-    assert_diag(&report, "pipe.yaml", "read-error", None);
-    assert_good_intact(&report);
+    let cache = tempfile::tempdir().expect("tempdir");
+    let cache_dir = cache.path().to_string_lossy().to_string();
+    // With `--cache` too, which reads every unit's files itself to key it.
+    for extra in [&[][..], &["--cache", &cache_dir][..]] {
+        let (_, report) = check_with(dir.path(), extra, TIMEOUT);
+        let d = assert_diag(&report, "fifo.tf", "read-error", None);
+        assert!(d["message"].as_str().unwrap_or("").contains("not a regular file"), "{d:#}");
+        assert_diag(&report, "pipe.yaml", "read-error", None);
+        assert_good_intact(&report);
+    }
 }
 
 #[cfg(unix)]
@@ -428,6 +433,35 @@ fn a_file_replaced_by_a_fifo_after_discovery_is_not_opened() {
     std::fs::remove_file(&swap).expect("rm");
     mkfifo(&swap);
     let report = run_engine(inputs);
+    let d =
+        report.diagnostics.iter().find(|d| d.path.ends_with("swap.tf")).expect("a diagnostic for swap.tf");
+    assert_eq!(d.code, smelt::finding::DiagnosticCode::ReadError);
+    let found = engine_findings(&report);
+    assert!(found.iter().any(|(p, l)| p.ends_with("good.tf") && *l == 2), "{found:?}");
+}
+
+/// The same swap under `--cache`, which reads every unit's files itself to key it: not opened
+/// either, and reported like an uncached run reports it.
+#[cfg(unix)]
+#[test]
+fn a_file_replaced_by_a_fifo_after_discovery_does_not_block_a_cached_run() {
+    let dir = tree();
+    let cache = tempfile::tempdir().expect("tempdir");
+    put(dir.path(), "swap.tf", GOOD);
+    let inputs = discover(dir.path());
+    let swap: PathBuf = dir.path().join("swap.tf");
+    std::fs::remove_file(&swap).expect("rm");
+    mkfifo(&swap);
+    let rules = smelt::rules::registry::builtin().expect("built-in rules");
+    let set =
+        smelt::rules::registry::select(rules, &[], &[], smelt::rules::meta::Severity::Info).expect("select");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let cache_dir = cache.path().to_path_buf();
+    std::thread::spawn(move || {
+        let opts = smelt::engine::CheckOptions::default();
+        let _ = tx.send(smelt::cache::check_cached(inputs, &set, &opts, &cache_dir));
+    });
+    let (report, _) = rx.recv_timeout(TIMEOUT).expect("the cached check finishes (a FIFO must not block it)");
     let d =
         report.diagnostics.iter().find(|d| d.path.ends_with("swap.tf")).expect("a diagnostic for swap.tf");
     assert_eq!(d.code, smelt::finding::DiagnosticCode::ReadError);
