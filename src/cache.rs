@@ -13,7 +13,10 @@
 //! The comparison of environments across units (`environment-divergence`) is one more entry: its key
 //! is every unit's key, so any change to any input computes it again, and it records the files it read
 //! outside the inputs (GitLab includes, the `.terraform.lock.hcl` beside each compared folder, missing
-//! ones included) like a unit does.
+//! ones included) like a unit does. A pipeline's entry keeps the pipeline's jobs that name an
+//! environment, so computing the comparison again does not parse every pipeline again; it then also
+//! records what those pipelines' units read. A shard (`--shard`) keys and keeps the comparison the
+//! same way, over every shard's inputs ([`environments_cached`]).
 //!
 //! The cache is an optimisation and never a source of errors: an entry that cannot be read, does not
 //! parse, or names a rule this run does not have is recomputed and rewritten. Entries are written to a
