@@ -93,20 +93,11 @@ impl Outcome {
 fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions, dir: &Path) -> (Report, Stats) {
     // Environments are compared across units: that pass needs every input, and is cached as a whole.
     let all = opts.environments.is_some().then(|| inputs.clone());
-    let mut units: BTreeMap<String, Vec<Input>> = BTreeMap::new();
-    for input in inputs {
-        units.entry(unit_key(&input.path, input.class)).or_default().push(input);
-    }
     let base = base_hash(rules, opts);
-    let metas: HashMap<&str, &Arc<RuleMeta>> =
-        rules.rules.iter().map(|r| (r.meta.name.as_str(), &r.meta)).collect();
+    let metas = metas(rules);
     let store = Store::new(dir);
-    let outcomes: Vec<Outcome> = units
-        .into_values()
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|unit| lookup(unit, &base, &metas, &store, opts))
-        .collect();
+    let outcomes: Vec<Outcome> =
+        units(inputs).into_par_iter().map(|unit| lookup(unit, &base, &metas, &store, opts)).collect();
 
     // The pass reads only the inputs (whose bytes every unit key covers), the files it records as
     // read, and each pipeline's jobs as its unit found them (with what that unit read). Its key is
@@ -191,17 +182,10 @@ pub fn environments_cached(
 ) -> (Report, bool) {
     crate::engine::with_threads(opts.jobs, || {
         let Some(settings) = &opts.environments else { return (Report::default(), false) };
-        let mut units: BTreeMap<String, Vec<Input>> = BTreeMap::new();
-        for input in inputs {
-            units.entry(unit_key(&input.path, input.class)).or_default().push(input.clone());
-        }
         let base = base_hash(rules, opts);
-        let metas: HashMap<&str, &Arc<RuleMeta>> =
-            rules.rules.iter().map(|r| (r.meta.name.as_str(), &r.meta)).collect();
+        let metas = metas(rules);
         let store = Store::new(dir);
-        let keyed: Vec<(Option<String>, bool)> = units
-            .into_values()
-            .collect::<Vec<_>>()
+        let keyed: Vec<(Option<String>, bool)> = units(inputs.iter().cloned())
             .into_par_iter()
             .map(|unit| {
                 let pipeline = unit.iter().any(|i| {
@@ -233,6 +217,20 @@ pub fn environments_cached(
         }
         (report, false)
     })
+}
+
+/// The inputs by unit, in the order of their unit keys: the order the comparison's key takes them in.
+fn units(inputs: impl IntoIterator<Item = Input>) -> Vec<Vec<Input>> {
+    let mut units: BTreeMap<String, Vec<Input>> = BTreeMap::new();
+    for input in inputs {
+        units.entry(unit_key(&input.path, input.class)).or_default().push(input);
+    }
+    units.into_values().collect()
+}
+
+/// The rules' metadata by name, for restoring entries.
+fn metas(rules: &RuleSet) -> HashMap<&str, &Arc<RuleMeta>> {
+    rules.rules.iter().map(|r| (r.meta.name.as_str(), &r.meta)).collect()
 }
 
 /// The comparison's entry under `key`, while what it read reads the same.
