@@ -536,7 +536,7 @@ impl Condition {
             Condition::Leaf { path, .. } => {
                 matches!(
                     path.steps.first(),
-                    Some(Step::Key(_) | Step::AnyKey | Step::AnyItem | Step::Index(_))
+                    Some(Step::Key(_) | Step::AnyKey | Step::KeyIn(_) | Step::AnyItem | Step::Index(_))
                 )
             }
             Condition::Not(_) | Condition::Absent { .. } => false,
@@ -552,6 +552,7 @@ impl Condition {
             Condition::Any(items) => items.iter().all(|c| c.false_on_map(entries)),
             Condition::Leaf { path, .. } => match path.steps.as_slice() {
                 [Step::Key(k), ..] => map_lacks_key(entries, k),
+                [Step::KeyIn(keys), ..] => keys.iter().all(|k| map_lacks_key(entries, k)),
                 _ => false,
             },
             Condition::Not(_) | Condition::Absent { .. } => false,
@@ -1251,6 +1252,59 @@ mod tests {
                 Truth::Unknown => "unknown",
             })
             .collect()
+    }
+
+    /// `*` (or `*[*]`) with a `key_matches` of fixed names is compiled into a step that takes only
+    /// those keys: the same witnesses as the regex, with their keys, on a map and on a list under one
+    /// of the names; and an unknown value under another key no longer makes the leaf unknown.
+    #[test]
+    fn a_key_test_of_fixed_names_becomes_a_path_step() {
+        let tf = r#"
+resource "x" "a" {
+  containers = [{ name = "web" }, { name = "sidecar" }]
+  volumes    = [{ name = "data" }]
+  initContainers = [{ name = "init" }]
+}
+resource "x" "b" {
+  volumes    = var.volumes
+  containers = [{ name = "api" }]
+}
+resource "x" "c" {
+  volumes = var.volumes
+}
+"#;
+        let fixed = "path = '*[*]'\nkey_matches = '^(containers|initContainers)$'\nwhere = { path = 'name', exists = true }";
+        let regex = "path = '*[*]'\nkey_matches = '^(containers|initContainers)+$'\nwhere = { path = 'name', exists = true }";
+        let Condition::Leaf { path, tests } = compile_condition(fixed).unwrap_or_else(|e| panic!("{e}"))
+        else {
+            panic!("not a leaf")
+        };
+        assert!(matches!(path.steps.as_slice(), [Step::KeyIn(k), Step::AnyItem] if k.len() == 2), "{path:?}");
+        assert!(matches!(tests.as_slice(), [Test::Where(_)]), "the key test is gone: {tests:?}");
+        assert!(matches!(
+            compile_condition(regex).unwrap_or_else(|e| panic!("{e}")),
+            Condition::Leaf { path, .. } if path.steps == [Step::AnyKey, Step::AnyItem]
+        ));
+        assert_eq!(verdicts(tf, "resource.x.*", fixed), ["true", "true", "false"]);
+        assert_eq!(verdicts(tf, "resource.x.*", regex), ["true", "true", "unknown"]);
+        let witnesses = |cond: &str| {
+            let parsed = hcl::parse(tf, &Limits::default());
+            let docs: Vec<&Node> = parsed.docs.iter().collect();
+            let cond = compile_condition(cond).unwrap_or_else(|e| panic!("{e}"));
+            let scope = Scope { docs: &docs };
+            let subject =
+                Path::parse("resource.x.a").unwrap_or_else(|e| panic!("{e}")).resolve(Hit::root(docs[0]));
+            let Truth::True(w) = cond.eval(&subject.hits[0], &scope) else { panic!("not true") };
+            w.iter().map(|h| (h.key.map(str::to_string), h.node.span)).collect::<Vec<_>>()
+        };
+        let found = witnesses(fixed);
+        assert_eq!(found.len(), 3);
+        assert_eq!(found, witnesses(regex));
+        // On a list, the step reads the key the list sits under.
+        let list = "path = 'containers.*'\nkey_matches = '^containers$'\nexists = true";
+        assert_eq!(verdicts(tf, "resource.x.*", list), ["true", "true", "false"]);
+        let other = "path = 'volumes.*'\nkey_matches = '^containers$'\nexists = true";
+        assert_eq!(verdicts(tf, "resource.x.*", other), ["false", "unknown", "unknown"]);
     }
 
     /// A path whose tests never read keys drops them (`Path::without_keys`); one whose tests, or

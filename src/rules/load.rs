@@ -3,7 +3,7 @@
 use super::condition::{Cmp, Condition, Literal, Test, TypeName};
 use super::meta::{Family, Precision, RuleMeta, Severity, Smell};
 use super::native;
-use super::path::Path;
+use super::path::{Path, Step};
 use super::pattern::{Compile, Pattern};
 use super::{Check, Compiled, Example, Rule};
 use crate::source::FileKind;
@@ -305,6 +305,7 @@ pub(super) fn condition(v: &Toml, when: Compile) -> Result<Condition, String> {
     // key of a document (`**` with `key_matches`) costs more than the value tests it guards: it runs
     // last, which cannot change the outcome.
     tests.sort_by_key(|t| matches!(t, Test::KeyMatches(_)));
+    let path = key_test_into_path(path, &mut tests);
     if tests.is_empty() {
         return Err(format!(
             "condition on `{}` has no test (one of: {})",
@@ -314,6 +315,33 @@ pub(super) fn condition(v: &Toml, when: Compile) -> Result<Condition, String> {
     }
     let path = if tests.iter().any(Test::reads_keys) { path } else { path.without_keys() };
     Ok(Condition::Leaf { path, tests })
+}
+
+/// `*` (or `*[*]`) with a `key_matches` of a few fixed names (`^(containers|initContainers)$`)
+/// becomes a step that takes only the entries under those names ([`Step::KeyIn`]): the tests then
+/// never see the entries under other keys, or the items of their lists (a pod spec's `volumes` and
+/// `tolerations` for the containers' conditions), and the key is compared, not searched with a
+/// regex. The hits, and so the outcome, are the ones the test would have kept, except that an unknown
+/// value under another key no longer makes the condition unknown: it could not have passed the test.
+fn key_test_into_path(mut path: Path, tests: &mut Vec<Test>) -> Path {
+    // The key a hit has is the one its last `*` or named step gave: items keep their list's.
+    let Some(at) = path.steps.iter().rposition(|s| !matches!(s, Step::AnyItem | Step::Index(_))) else {
+        return path;
+    };
+    if path.steps[at] != Step::AnyKey {
+        return path;
+    }
+    let fixed = tests.iter().enumerate().find_map(|(i, t)| match t {
+        Test::KeyMatches(re) => re.fixed_strings().map(|names| (i, names)),
+        _ => None,
+    });
+    let Some((i, names)) = fixed else { return path };
+    tests.remove(i);
+    if tests.is_empty() {
+        tests.push(Test::Exists);
+    }
+    path.steps[at] = Step::KeyIn(names.into_boxed_slice());
+    path
 }
 
 fn unknown_key(key: &str) -> String {

@@ -14,6 +14,10 @@ use crate::span::Span;
 pub enum Step {
     Key(String),
     AnyKey,
+    /// `*` for entries under one of these keys only: what a rule file's `*` with a `key_matches` of
+    /// a few fixed names becomes (`load::condition`), so the entries under other keys, and the
+    /// items of their lists, are never handed to the condition's tests. Not written in paths.
+    KeyIn(Box<[String]>),
     AnyItem,
     Index(usize),
     Descendants,
@@ -342,7 +346,20 @@ fn apply<'a>(step: &Step, hit: Hit<'a>, keyed: bool, out: &mut dyn FnMut(Hit<'a>
                 out(child(&up, e.key.as_str(), e.key_span, &e.value));
             }
         }
+        (Value::Map(entries), Step::KeyIn(keys)) => {
+            let mut up = None;
+            for e in entries.iter().filter(|e| keys.iter().any(|k| e.has_key(k))) {
+                let up = up.get_or_insert_with(|| seal(&hit.keys, keyed));
+                out(child(up, e.key.as_str(), e.key_span, &e.value));
+            }
+        }
         (Value::List(items), Step::AnyKey | Step::AnyItem) => {
+            items.iter().for_each(|n| out(Hit { node: n, ..hit.clone() }));
+        }
+        // A list's items keep the key the list sits under.
+        (Value::List(items), Step::KeyIn(keys))
+            if hit.key.is_some_and(|key| keys.iter().any(|k| k == key)) =>
+        {
             items.iter().for_each(|n| out(Hit { node: n, ..hit.clone() }));
         }
         (Value::List(items), Step::Index(i)) => {
