@@ -59,6 +59,22 @@ pub struct Stats {
 /// Checks `inputs` like [`crate::engine::check`], answering each unit from the cache in `dir` when
 /// it can and storing what it had to compute. The report is identical to an uncached run's.
 pub fn check_cached(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions, dir: &Path) -> (Report, Stats) {
+    let (report, stats, _) = check_cached_keyed(inputs, rules, opts, dir);
+    (report, stats)
+}
+
+/// The cache key of each unit a cached check looked up, by unit ([`unit_key`]); `None` for a unit
+/// that is not cached.
+pub type UnitKeys = HashMap<String, Option<String>>;
+
+/// [`check_cached`], also giving the keys its units were looked up under: a shard hands them to
+/// [`environments_cached`], which would otherwise read and hash the shard's own files again.
+pub fn check_cached_keyed(
+    inputs: Vec<Input>,
+    rules: &RuleSet,
+    opts: &CheckOptions,
+    dir: &Path,
+) -> (Report, Stats, UnitKeys) {
     crate::engine::with_threads(opts.jobs, || check_in_pool(inputs, rules, opts, dir))
 }
 
@@ -90,14 +106,23 @@ impl Outcome {
     }
 }
 
-fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions, dir: &Path) -> (Report, Stats) {
+fn check_in_pool(
+    inputs: Vec<Input>,
+    rules: &RuleSet,
+    opts: &CheckOptions,
+    dir: &Path,
+) -> (Report, Stats, UnitKeys) {
     // Environments are compared across units: that pass needs every input, and is cached as a whole.
     let all = opts.environments.is_some().then(|| inputs.clone());
     let base = base_hash(rules, opts);
     let metas = metas(rules);
     let store = Store::new(dir);
-    let outcomes: Vec<Outcome> =
-        units(inputs).into_par_iter().map(|unit| lookup(unit, &base, &metas, &store, opts)).collect();
+    let (names, outcomes): (Vec<String>, Vec<Outcome>) = units(inputs)
+        .into_par_iter()
+        .map(|(name, unit)| (name, lookup(unit, &base, &metas, &store, opts)))
+        .unzip();
+    let keys: UnitKeys =
+        names.into_iter().zip(outcomes.iter().map(|o| o.key().map(str::to_string))).collect();
 
     // The pass reads only the inputs (whose bytes every unit key covers), the files it records as
     // read, and each pipeline's jobs as its unit found them (with what that unit read). Its key is
@@ -166,12 +191,14 @@ fn check_in_pool(inputs: Vec<Input>, rules: &RuleSet, opts: &CheckOptions, dir: 
         keep(key, report, Vec::new())
     });
     results.extend(environments.or(computed_environments));
-    (merge(results, rules), stats)
+    (merge(results, rules), stats, keys)
 }
 
 /// The comparison of environments over `inputs` alone, for `--shard` with `--cache`: a shard checks
-/// its own units, but compares every shard's. It reads and hashes every input (checking none), and
-/// takes the comparison from the cache in `dir` under the key [`check_cached`] gives it, while no
+/// its own units, but compares every shard's. It reads and hashes every input (checking none) but
+/// the units in `known` (the keys the shard's own cached check looked them up under, see
+/// [`check_cached_keyed`]), and takes the comparison from the cache in `dir` under the key
+/// [`check_cached`] gives it, while no
 /// input and nothing it read changed. Otherwise it computes it, with the jobs of the pipelines whose
 /// entries are in `dir` (the shard's own), and stores it. The flag: whether it came from the cache.
 pub fn environments_cached(
@@ -179,6 +206,7 @@ pub fn environments_cached(
     rules: &RuleSet,
     opts: &CheckOptions,
     dir: &Path,
+    known: &UnitKeys,
 ) -> (Report, bool) {
     crate::engine::with_threads(opts.jobs, || {
         let Some(settings) = &opts.environments else { return (Report::default(), false) };
@@ -187,11 +215,16 @@ pub fn environments_cached(
         let store = Store::new(dir);
         let keyed: Vec<(Option<String>, bool)> = units(inputs.iter().cloned())
             .into_par_iter()
-            .map(|unit| {
+            .map(|(name, unit)| {
                 let pipeline = unit.iter().any(|i| {
                     matches!(i.class, Classified::Kind(FileKind::GithubWorkflow | FileKind::GitlabCi, _))
                 });
-                (unit_files(&unit, opts).map(|files| unit_hash(&base, &files)), pipeline)
+                // The shard's own units were just looked up: their files are not read again.
+                let key = match known.get(&name) {
+                    Some(key) => key.clone(),
+                    None => unit_files(&unit, opts).map(|files| unit_hash(&base, &files)),
+                };
+                (key, pipeline)
             })
             .collect();
         let key = environments_hash(&base, settings, keyed.iter().map(|(k, _)| k.as_deref()));
@@ -219,13 +252,14 @@ pub fn environments_cached(
     })
 }
 
-/// The inputs by unit, in the order of their unit keys: the order the comparison's key takes them in.
-fn units(inputs: impl IntoIterator<Item = Input>) -> Vec<Vec<Input>> {
+/// The inputs by unit, with the unit's name ([`unit_key`]), in the order of those names: the order
+/// the comparison's key takes them in.
+fn units(inputs: impl IntoIterator<Item = Input>) -> Vec<(String, Vec<Input>)> {
     let mut units: BTreeMap<String, Vec<Input>> = BTreeMap::new();
     for input in inputs {
         units.entry(unit_key(&input.path, input.class)).or_default().push(input);
     }
-    units.into_values().collect()
+    units.into_iter().collect()
 }
 
 /// The rules' metadata by name, for restoring entries.
@@ -906,8 +940,10 @@ mod tests {
             let shard = crate::shard::Shard { index: k, count: 2 };
             let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
             let run = || {
-                check_cached(shard.filter(inputs(tree.path())), &rules, &unit_opts, cache.path());
-                environments_cached(&inputs(tree.path()), &rules, &opts, cache.path())
+                let own = shard.filter(inputs(tree.path()));
+                let (_, _, keys) = check_cached_keyed(own, &rules, &unit_opts, cache.path());
+                assert!(!keys.is_empty() && keys.values().all(Option::is_some), "shard {k}: {keys:?}");
+                environments_cached(&inputs(tree.path()), &rules, &opts, cache.path(), &keys)
             };
             let (cold, cached) = run();
             assert!(!cached, "shard {k}: an empty cache");
@@ -915,16 +951,23 @@ mod tests {
             let (warm, cached) = run();
             assert!(cached, "shard {k}: nothing changed");
             assert_eq!(json(&warm), expected, "shard {k}");
+            // The keys the shard's own check handed over are the ones reading its files gives.
+            let none = UnitKeys::default();
+            let (alone, cached) =
+                environments_cached(&inputs(tree.path()), &rules, &opts, cache.path(), &none);
+            assert!(cached, "shard {k}: the same key without the check's keys");
+            assert_eq!(json(&alone), expected, "shard {k}");
         }
         // A pipeline changes: the comparison is computed again, and sees the change.
         let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let (_, cached) = environments_cached(&inputs(tree.path()), &rules, &opts, cache.path());
+        let none = UnitKeys::default();
+        let (_, cached) = environments_cached(&inputs(tree.path()), &rules, &opts, cache.path(), &none);
         assert!(!cached);
         let gitlab = tree.path().join("gitlab/.gitlab-ci.yml");
         let text = std::fs::read_to_string(&gitlab).unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(&gitlab, text.replace("alpine/helm:3.11.1", "alpine/helm:3.15.2"))
             .unwrap_or_else(|e| panic!("{e}"));
-        let (after, cached) = environments_cached(&inputs(tree.path()), &rules, &opts, cache.path());
+        let (after, cached) = environments_cached(&inputs(tree.path()), &rules, &opts, cache.path(), &none);
         assert!(!cached, "the pipeline changed");
         assert_eq!(json(&after), plain());
         assert_ne!(json(&after), expected, "production's image no longer diverges");

@@ -216,13 +216,16 @@ pub fn run(args: CheckArgs) -> u8 {
         Some(_) => CheckOptions { environments: None, ..opts.clone() },
         None => opts.clone(),
     };
-    let mut report = match &args.scale.cache {
-        Some(dir) => crate::cache::check_cached(inputs, &rules, &unit_opts, dir).0,
-        None => check(inputs, &rules, &unit_opts),
+    let (mut report, keys) = match &args.scale.cache {
+        Some(dir) => {
+            let (report, _, keys) = crate::cache::check_cached_keyed(inputs, &rules, &unit_opts, dir);
+            (report, keys)
+        }
+        None => (check(inputs, &rules, &unit_opts), crate::cache::UnitKeys::default()),
     };
     if let (Some(shard), Some(all)) = (args.scale.shard, all_inputs) {
         let envs = match &args.scale.cache {
-            Some(dir) => crate::cache::environments_cached(&all, &rules, &opts, dir).0,
+            Some(dir) => crate::cache::environments_cached(&all, &rules, &opts, dir, &keys).0,
             None => crate::engine::check_environments(&all, &rules, &opts),
         };
         let ours = |p: &str| shard.owns(&crate::shard::unit_key(p, crate::source::classify(p)));
