@@ -195,12 +195,12 @@ fn check_in_pool(
 }
 
 /// The comparison of environments over `inputs` alone, for `--shard` with `--cache`: a shard checks
-/// its own units, but compares every shard's. It reads and hashes every input (checking none) but
-/// the units in `known` (the keys the shard's own cached check looked them up under, see
-/// [`check_cached_keyed`]), and takes the comparison from the cache in `dir` under the key
-/// [`check_cached`] gives it, while no
-/// input and nothing it read changed. Otherwise it computes it, with the jobs of the pipelines whose
-/// entries are in `dir` (the shard's own), and stores it. The flag: whether it came from the cache.
+/// its own units, but compares every shard's. It reads and hashes every input (checking none) except
+/// the units in `known`, whose keys the shard's own cached check just looked them up under (see
+/// [`check_cached_keyed`]). It takes the comparison from the cache in `dir` under the key
+/// [`check_cached`] gives it, while no input and nothing it read changed. Otherwise it computes it,
+/// with the jobs of the pipelines whose entries are in `dir` (the shard's own), and stores it. The
+/// flag: whether it came from the cache.
 pub fn environments_cached(
     inputs: &[Input],
     rules: &RuleSet,
