@@ -941,8 +941,16 @@ mod tests {
             let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
             let run = || {
                 let own = shard.filter(inputs(tree.path()));
+                // Which units a shard gets depends on their paths, here under a random folder.
+                let units =
+                    own.iter().map(|i| unit_key(&i.path, i.class)).collect::<std::collections::BTreeSet<_>>();
                 let (_, _, keys) = check_cached_keyed(own, &rules, &unit_opts, cache.path());
-                assert!(!keys.is_empty() && keys.values().all(Option::is_some), "shard {k}: {keys:?}");
+                assert_eq!(
+                    keys.keys().collect::<std::collections::BTreeSet<_>>(),
+                    units.iter().collect(),
+                    "shard {k}"
+                );
+                assert!(keys.values().all(Option::is_some), "shard {k}: {keys:?}");
                 environments_cached(&inputs(tree.path()), &rules, &opts, cache.path(), &keys)
             };
             let (cold, cached) = run();
