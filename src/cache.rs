@@ -5,7 +5,8 @@
 //! a SHA-256 key of: smelt's version, the run's options that change results (file size limit, parse
 //! limits), every enabled rule's compiled form (metadata, message, kinds, paths, condition) and the names
 //! of all known rules, and the unit's file paths and bytes. A change to any of them is a different key,
-//! so entries are never invalidated, only left unused (delete the folder to reclaim space). Files a
+//! so entries are never invalidated, only left unused; they are kept in a few pack files, which a run
+//! merges now and then, dropping the entries no run used in the last week (see [`Store`]). Files a
 //! unit reads besides its own (a Terraform `file()` or module folder, a GitLab local include, the
 //! local workflows and actions a GitHub file calls or is called by) are recorded with a hash of what
 //! was read; an entry is used only while every one of them reads the same.
@@ -19,8 +20,8 @@
 //! same way, over every shard's inputs ([`environments_cached`]).
 //!
 //! The cache is an optimisation and never a source of errors: an entry that cannot be read, does not
-//! parse, or names a rule this run does not have is recomputed and rewritten. Entries are written to a
-//! temporary file and renamed into place, so a reader never sees half an entry. smelt writes only inside
+//! parse, or names a rule this run does not have is recomputed and rewritten. Packs are written to a
+//! temporary file and renamed into place, so a reader never sees half of one. smelt writes only inside
 //! DIR (and a `.gitignore` in it, so the cache is never committed or checked by mistake).
 
 use crate::discover::{Input, Origin};
@@ -39,10 +40,9 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Bumped when the entry format changes; old entries are then simply never looked up.
-const FORMAT: &str = "v3";
+const FORMAT: &str = "v4";
 
 /// How a cached run went.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -191,6 +191,7 @@ fn check_in_pool(
         keep(key, report, Vec::new())
     });
     results.extend(environments.or(computed_environments));
+    store.flush();
     (merge(results, rules), stats, keys)
 }
 
@@ -248,6 +249,7 @@ pub fn environments_cached(
         if let Some(key) = key {
             store.put(&key, &entry(&key, &report, &[]));
         }
+        store.flush();
         (report, false)
     })
 }
@@ -662,11 +664,49 @@ fn read_regular(path: &Path) -> Option<Vec<u8>> {
 
 // ---- the folder ----
 
+/// Packs a folder holds before a run merges them into one.
+const MAX_PACKS: usize = 8;
+
+/// Days a merge keeps the entries of a pack that the merging run did not use: another branch, another
+/// configuration or another shard sharing the folder may still need them.
+const KEEP_DAYS: u64 = 7;
+
+/// The first line of a pack: where each entry sits in the rest.
+#[derive(Serialize, Deserialize)]
+struct PackHeader {
+    /// The day it was written (days since 1970), for [`KEEP_DAYS`].
+    day: u64,
+    /// Each entry's key, and its start and end in the bytes after the header's line.
+    entries: Vec<(String, usize, usize)>,
+}
+
+/// A pack read at the start of the run.
+struct Pack {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    recent: bool,
+}
+
+/// The entries of a cache folder: `DIR/v4/*.pack`, each a header line ([`PackHeader`]) followed by
+/// the entries' JSON, one after the other. A run reads every pack once and writes at most one: the
+/// entries it computed, or, once the folder holds [`MAX_PACKS`], those merged with every entry it
+/// used and every entry less than [`KEEP_DAYS`] old, after which the packs it merged are deleted. One
+/// file per entry, as before, cost a file creation per unit on a first run (slow on ext4 after many
+/// deletions) and an open, a look and two reads per unit on every run.
+///
+/// A pack is written to a temporary file and renamed into place, so a reader never sees half of one.
+/// Two runs sharing a folder at the same time can only lose each other's new entries (they are
+/// computed again next time), never mix them up: every entry holds its own key, checked on use.
 struct Store {
     root: PathBuf,
-    counter: AtomicU64,
-    /// For temporary file names; asked once, not for every entry (it is a system call).
-    pid: u32,
+    packs: Vec<Pack>,
+    /// The newest copy of each entry: its pack, start and end.
+    index: HashMap<String, (usize, usize, usize)>,
+    /// Packs whose header cannot be read: deleted by the next merge.
+    unreadable: Vec<PathBuf>,
+    used: parking_lot::Mutex<std::collections::HashSet<String>>,
+    fresh: parking_lot::Mutex<Vec<(String, Vec<u8>)>>,
+    today: u64,
 }
 
 impl Store {
@@ -678,39 +718,116 @@ impl Store {
                 let _ = std::fs::write(ignore, "# smelt's cache (--cache): never commit it\n*\n");
             }
         }
-        Store { root, counter: AtomicU64::new(0), pid: std::process::id() }
+        let today = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() / 86_400);
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&root)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "pack"))
+            .collect();
+        // Names start with the time they were written: a later copy of an entry wins.
+        names.sort();
+        let mut store = Store {
+            root,
+            packs: Vec::new(),
+            index: HashMap::new(),
+            unreadable: Vec::new(),
+            used: Default::default(),
+            fresh: Default::default(),
+            today,
+        };
+        for path in names {
+            let read = read_regular(&path).and_then(|bytes| {
+                let line = memchr::memchr(b'\n', &bytes)?;
+                let header: PackHeader = serde_json::from_slice(&bytes[..line]).ok()?;
+                Some((header, bytes, line + 1))
+            });
+            let Some((header, bytes, body)) = read else {
+                store.unreadable.push(path);
+                continue;
+            };
+            let i = store.packs.len();
+            for (key, start, end) in header.entries {
+                let (start, end) = (body.saturating_add(start), body.saturating_add(end));
+                if start <= end && end <= bytes.len() {
+                    store.index.insert(key, (i, start, end));
+                }
+            }
+            store.packs.push(Pack { path, bytes, recent: today.saturating_sub(header.day) < KEEP_DAYS });
+        }
+        store
     }
 
-    fn path(&self, key: &str) -> PathBuf {
-        let fan = key.get(..2).unwrap_or("00");
-        self.root.join(fan).join(format!("{key}.json"))
+    fn bytes(&self, key: &str) -> Option<&[u8]> {
+        let &(pack, start, end) = self.index.get(key)?;
+        self.packs.get(pack)?.bytes.get(start..end)
     }
 
     fn get(&self, key: &str) -> Option<Entry> {
-        let bytes = read_regular(&self.path(key))?;
-        serde_json::from_slice(&bytes).ok()
+        let entry = serde_json::from_slice(self.bytes(key)?).ok()?;
+        self.used.lock().insert(key.to_string());
+        Some(entry)
     }
 
-    /// Best effort: a cache that cannot be written only makes the next run slower.
+    /// Kept for [`Store::flush`].
     fn put(&self, key: &str, entry: &Entry) {
-        let Ok(bytes) = serde_json::to_vec(entry) else {
+        if let Ok(bytes) = serde_json::to_vec(entry) {
+            self.fresh.lock().push((key.to_string(), bytes));
+        }
+    }
+
+    /// Writes the run's new entries as one pack, merged with the packs already there when they are
+    /// [`MAX_PACKS`] or more. Best effort: a cache that cannot be written only makes the next run
+    /// slower.
+    fn flush(&self) {
+        let fresh = std::mem::take(&mut *self.fresh.lock());
+        let merge = self.packs.len() + self.unreadable.len() >= MAX_PACKS;
+        if fresh.is_empty() && !merge {
             return;
-        };
-        let path = self.path(key);
-        let Some(folder) = path.parent() else {
-            return;
-        };
-        let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        let tmp = folder.join(format!(".{key}.{}.{n}.tmp", self.pid));
-        // The fan-out folder is made when the first entry goes into it, not looked for before each.
-        let written = std::fs::write(&tmp, &bytes).or_else(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(folder).and_then(|()| std::fs::write(&tmp, &bytes))
+        }
+        let mut entries: BTreeMap<&str, &[u8]> = BTreeMap::new();
+        if merge {
+            let used = self.used.lock();
+            for (key, &(pack, start, end)) in &self.index {
+                let Some(pack) = self.packs.get(pack) else { continue };
+                if pack.recent || used.contains(key) {
+                    entries.insert(key, pack.bytes.get(start..end).unwrap_or_default());
+                }
             }
-            _ => Err(e),
-        });
-        if written.is_err() || std::fs::rename(&tmp, &path).is_err() {
+        }
+        entries.extend(fresh.iter().map(|(k, b)| (k.as_str(), b.as_slice())));
+        let mut header = PackHeader { day: self.today, entries: Vec::with_capacity(entries.len()) };
+        let mut at = 0;
+        for (key, bytes) in &entries {
+            header.entries.push((key.to_string(), at, at + bytes.len()));
+            at += bytes.len();
+        }
+        let stamp =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let name = format!("{stamp:024}-{}", std::process::id());
+        let (tmp, path) = (self.root.join(format!(".{name}.tmp")), self.root.join(format!("{name}.pack")));
+        // Written entry by entry: the pack is not assembled in memory a second time.
+        let write = || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+            serde_json::to_writer(&mut out, &header)?;
+            out.write_all(b"\n")?;
+            for bytes in entries.values() {
+                out.write_all(bytes)?;
+            }
+            out.flush()
+        };
+        if write().is_err() || std::fs::rename(&tmp, &path).is_err() {
             let _ = std::fs::remove_file(&tmp);
+            return;
+        }
+        if merge {
+            for old in self.packs.iter().map(|p| &p.path).chain(&self.unreadable) {
+                let _ = std::fs::remove_file(old);
+            }
         }
     }
 }
@@ -795,21 +912,108 @@ mod tests {
         assert_eq!(json(&warm), plain);
         assert_eq!(warm.sources, cold.sources);
 
-        // Corrupt every entry: each is recomputed (and rewritten), never fatal.
-        for fan in std::fs::read_dir(cache.path().join(FORMAT)).into_iter().flatten().flatten() {
-            for e in std::fs::read_dir(fan.path()).into_iter().flatten().flatten() {
-                std::fs::write(e.path(), "{\"key\": tru").unwrap_or_else(|e| panic!("{e}"));
-            }
+        // Corrupt every entry, keeping the packs' headers: each is recomputed (and rewritten), never
+        // fatal.
+        for pack in packs(cache.path()) {
+            let bytes = std::fs::read(&pack).unwrap_or_else(|e| panic!("{e}"));
+            let body = bytes.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let mut broken = bytes[..body].to_vec();
+            broken.extend(bytes[body..].iter().map(|&b| if b == b'"' { b'\'' } else { b }));
+            std::fs::write(&pack, broken).unwrap_or_else(|e| panic!("{e}"));
         }
         let (again, stats) = check_cached(inputs(tree.path()), &rules, &opts, cache.path());
         assert_eq!((stats.hits, stats.misses), (0, 3));
         assert_eq!(json(&again), plain);
+        // Packs that are not packs at all: ignored, and their entries computed again.
+        for pack in packs(cache.path()) {
+            std::fs::write(&pack, "{\"day\": tru").unwrap_or_else(|e| panic!("{e}"));
+        }
+        let (again, stats) = check_cached(inputs(tree.path()), &rules, &opts, cache.path());
+        assert_eq!((stats.hits, stats.misses), (0, 3));
+        assert_eq!(json(&again), plain);
+        let (_, stats) = check_cached(inputs(tree.path()), &rules, &opts, cache.path());
+        assert_eq!((stats.hits, stats.misses), (3, 0));
 
         // Editing one file misses only its unit.
         write(tree.path(), "k8s/app.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: b}\n");
         let (_, stats) = check_cached(inputs(tree.path()), &rules, &opts, cache.path());
         assert_eq!((stats.hits, stats.misses), (2, 1));
         assert!(cache.path().join(".gitignore").exists());
+    }
+
+    fn packs(cache: &Path) -> Vec<PathBuf> {
+        let mut packs: Vec<PathBuf> = std::fs::read_dir(cache.join(FORMAT))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "pack"))
+            .collect();
+        packs.sort();
+        packs
+    }
+
+    fn header(pack: &Path) -> (PackHeader, Vec<u8>) {
+        let bytes = std::fs::read(pack).unwrap_or_else(|e| panic!("{e}"));
+        let line = bytes.iter().position(|&b| b == b'\n').unwrap_or_else(|| panic!("no header"));
+        let header = serde_json::from_slice(&bytes[..line]).unwrap_or_else(|e| panic!("{e}"));
+        (header, bytes[line..].to_vec())
+    }
+
+    /// Each run that computes something writes one pack. Once there are `MAX_PACKS`, the next run
+    /// merges them into one, with what it used and what is less than `KEEP_DAYS` old: an old entry
+    /// nobody used is dropped, and the folder stays small.
+    #[test]
+    fn packs_are_merged_keeping_what_is_used_or_recent() {
+        let tree = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (rules, opts) = (rules(), CheckOptions::default());
+        write(
+            tree.path(),
+            "infra/main.tf",
+            "resource \"aws_db_instance\" \"a\" {\n  skip_final_snapshot = true\n}\n",
+        );
+        let pod = |name: &str| {
+            format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  containers:\n    - {{name: a, image: nginx}}\n"
+            )
+        };
+        let run = |name: &str| {
+            write(tree.path(), "k8s/app.yaml", &pod(name));
+            check_cached(inputs(tree.path()), &rules, &opts, cache.path()).1
+        };
+        for i in 0..MAX_PACKS {
+            run(&format!("v{i}"));
+            assert_eq!(packs(cache.path()).len(), i + 1, "one pack per run that computed something");
+        }
+        // Every pack made old: the next run's merge keeps only what it uses, and what it computes.
+        for pack in packs(cache.path()) {
+            let (mut h, body) = header(&pack);
+            h.day = 0;
+            let mut out = serde_json::to_vec(&h).unwrap_or_else(|e| panic!("{e}"));
+            out.extend(body);
+            std::fs::write(&pack, out).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let stats = run("merged");
+        assert_eq!((stats.hits, stats.misses), (1, 1));
+        let merged = packs(cache.path());
+        assert_eq!(merged.len(), 1, "{merged:?}");
+        // The Terraform unit (used), the new pod, and the new comparison of environments.
+        assert_eq!(header(&merged[0]).0.entries.len(), 3);
+        let stats = check_cached(inputs(tree.path()), &rules, &opts, cache.path()).1;
+        assert_eq!((stats.hits, stats.misses), (2, 0));
+        let plain = json(&crate::engine::check(inputs(tree.path()), &rules, &opts));
+        assert_eq!(json(&check_cached(inputs(tree.path()), &rules, &opts, cache.path()).0), plain);
+        // Recent packs are merged whole: another branch may come back to them.
+        for i in 1..=MAX_PACKS {
+            run(&format!("w{i}"));
+        }
+        let merged = packs(cache.path());
+        assert_eq!(merged.len(), 1, "{merged:?}");
+        // Each run added a pod and a comparison.
+        assert_eq!(header(&merged[0]).0.entries.len(), 3 + 2 * MAX_PACKS);
+        let stats = run("w1");
+        assert_eq!((stats.hits, stats.misses, stats.environments), (2, 0, Some(true)), "an earlier version");
     }
 
     /// A pipeline's findings depend on what its local includes say, and a workflow's on the local

@@ -149,10 +149,10 @@ fn cached_runs_print_what_uncached_runs_print() {
     }
     assert_eq!(files_under(&root().join("fixtures/example")), before, "nothing written into the tree");
     let entries: Vec<PathBuf> =
-        files_under(&dir).into_iter().filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+        files_under(&dir).into_iter().filter(|p| p.extension().is_some_and(|e| e == "pack")).collect();
     assert!(!entries.is_empty());
 
-    // Corrupt or empty entries are recomputed, never fatal.
+    // Corrupt or empty packs are recomputed, never fatal.
     for (i, entry) in entries.iter().enumerate() {
         let junk: &[u8] = if i % 2 == 0 { b"" } else { b"{\"key\":\"x\",\"findings\":[" };
         std::fs::write(entry, junk).expect("write");
