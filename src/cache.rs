@@ -667,30 +667,29 @@ fn read_regular(path: &Path) -> Option<Vec<u8>> {
 /// Packs a folder holds before a run merges them into one.
 const MAX_PACKS: usize = 8;
 
-/// Days a merge keeps the entries of a pack that the merging run did not use: another branch, another
-/// configuration or another shard sharing the folder may still need them.
+/// Days a merge keeps an entry that no run has used since: another branch, another configuration or
+/// another shard sharing the folder may still need it.
 const KEEP_DAYS: u64 = 7;
 
 /// The first line of a pack: where each entry sits in the rest.
 #[derive(Serialize, Deserialize)]
 struct PackHeader {
-    /// The day it was written (days since 1970), for [`KEEP_DAYS`].
-    day: u64,
-    /// Each entry's key, and its start and end in the bytes after the header's line.
-    entries: Vec<(String, usize, usize)>,
+    /// Each entry's key, its start and end in the bytes after the header's line, and the last day a
+    /// run wrote or (before a merge) used it, in days since 1970, for [`KEEP_DAYS`].
+    entries: Vec<(String, usize, usize, u64)>,
 }
 
 /// A pack read at the start of the run.
 struct Pack {
     path: PathBuf,
     bytes: Vec<u8>,
-    recent: bool,
 }
 
 /// The entries of a cache folder: `DIR/v4/*.pack`, each a header line ([`PackHeader`]) followed by
 /// the entries' JSON, one after the other. A run reads every pack once and writes at most one: the
 /// entries it computed, or, once the folder holds [`MAX_PACKS`], those merged with every entry it
-/// used and every entry less than [`KEEP_DAYS`] old, after which the packs it merged are deleted. One
+/// used and every entry written or used less than [`KEEP_DAYS`] ago, after which the packs it merged
+/// are deleted. One
 /// file per entry, as before, cost a file creation per unit on a first run (slow on ext4 after many
 /// deletions) and an open, a look and two reads per unit on every run.
 ///
@@ -700,8 +699,8 @@ struct Pack {
 struct Store {
     root: PathBuf,
     packs: Vec<Pack>,
-    /// The newest copy of each entry: its pack, start and end.
-    index: HashMap<String, (usize, usize, usize)>,
+    /// The newest copy of each entry: its pack, start, end and day.
+    index: HashMap<String, (usize, usize, usize, u64)>,
     /// Packs whose header cannot be read: deleted by the next merge.
     unreadable: Vec<PathBuf>,
     used: parking_lot::Mutex<std::collections::HashSet<String>>,
@@ -750,19 +749,19 @@ impl Store {
                 continue;
             };
             let i = store.packs.len();
-            for (key, start, end) in header.entries {
+            for (key, start, end, day) in header.entries {
                 let (start, end) = (body.saturating_add(start), body.saturating_add(end));
                 if start <= end && end <= bytes.len() {
-                    store.index.insert(key, (i, start, end));
+                    store.index.insert(key, (i, start, end, day));
                 }
             }
-            store.packs.push(Pack { path, bytes, recent: today.saturating_sub(header.day) < KEEP_DAYS });
+            store.packs.push(Pack { path, bytes });
         }
         store
     }
 
     fn bytes(&self, key: &str) -> Option<&[u8]> {
-        let &(pack, start, end) = self.index.get(key)?;
+        let &(pack, start, end, _) = self.index.get(key)?;
         self.packs.get(pack)?.bytes.get(start..end)
     }
 
@@ -788,21 +787,24 @@ impl Store {
         if fresh.is_empty() && !merge {
             return;
         }
-        let mut entries: BTreeMap<&str, &[u8]> = BTreeMap::new();
+        // Each entry with its day: a used one's is today, an unused one keeps its own (a merge must
+        // not make an old entry new again).
+        let mut entries: BTreeMap<&str, (&[u8], u64)> = BTreeMap::new();
         if merge {
             let used = self.used.lock();
-            for (key, &(pack, start, end)) in &self.index {
+            for (key, &(pack, start, end, day)) in &self.index {
                 let Some(pack) = self.packs.get(pack) else { continue };
-                if pack.recent || used.contains(key) {
-                    entries.insert(key, pack.bytes.get(start..end).unwrap_or_default());
+                let day = if used.contains(key) { self.today } else { day };
+                if self.today.saturating_sub(day) < KEEP_DAYS {
+                    entries.insert(key, (pack.bytes.get(start..end).unwrap_or_default(), day));
                 }
             }
         }
-        entries.extend(fresh.iter().map(|(k, b)| (k.as_str(), b.as_slice())));
-        let mut header = PackHeader { day: self.today, entries: Vec::with_capacity(entries.len()) };
+        entries.extend(fresh.iter().map(|(k, b)| (k.as_str(), (b.as_slice(), self.today))));
+        let mut header = PackHeader { entries: Vec::with_capacity(entries.len()) };
         let mut at = 0;
-        for (key, bytes) in &entries {
-            header.entries.push((key.to_string(), at, at + bytes.len()));
+        for (key, (bytes, day)) in &entries {
+            header.entries.push((key.to_string(), at, at + bytes.len(), *day));
             at += bytes.len();
         }
         let stamp =
@@ -815,7 +817,7 @@ impl Store {
             let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
             serde_json::to_writer(&mut out, &header)?;
             out.write_all(b"\n")?;
-            for bytes in entries.values() {
+            for (bytes, _) in entries.values() {
                 out.write_all(bytes)?;
             }
             out.flush()
@@ -926,7 +928,7 @@ mod tests {
         assert_eq!(json(&again), plain);
         // Packs that are not packs at all: ignored, and their entries computed again.
         for pack in packs(cache.path()) {
-            std::fs::write(&pack, "{\"day\": tru").unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(&pack, "{\"entries\": tru").unwrap_or_else(|e| panic!("{e}"));
         }
         let (again, stats) = check_cached(inputs(tree.path()), &rules, &opts, cache.path());
         assert_eq!((stats.hits, stats.misses), (0, 3));
@@ -986,14 +988,17 @@ mod tests {
             run(&format!("v{i}"));
             assert_eq!(packs(cache.path()).len(), i + 1, "one pack per run that computed something");
         }
-        // Every pack made old: the next run's merge keeps only what it uses, and what it computes.
-        for pack in packs(cache.path()) {
-            let (mut h, body) = header(&pack);
-            h.day = 0;
-            let mut out = serde_json::to_vec(&h).unwrap_or_else(|e| panic!("{e}"));
-            out.extend(body);
-            std::fs::write(&pack, out).unwrap_or_else(|e| panic!("{e}"));
-        }
+        // Every entry made old: the next run's merge keeps only what it uses, and what it computes.
+        let age = |days: u64| {
+            for pack in packs(cache.path()) {
+                let (mut h, body) = header(&pack);
+                h.entries.iter_mut().for_each(|e| e.3 = e.3.saturating_sub(days));
+                let mut out = serde_json::to_vec(&h).unwrap_or_else(|e| panic!("{e}"));
+                out.extend(body);
+                std::fs::write(&pack, out).unwrap_or_else(|e| panic!("{e}"));
+            }
+        };
+        age(KEEP_DAYS);
         let stats = run("merged");
         assert_eq!((stats.hits, stats.misses), (1, 1));
         let merged = packs(cache.path());
@@ -1014,6 +1019,32 @@ mod tests {
         assert_eq!(header(&merged[0]).0.entries.len(), 3 + 2 * MAX_PACKS);
         let stats = run("w1");
         assert_eq!((stats.hits, stats.misses, stats.environments), (2, 0, Some(true)), "an earlier version");
+        // A merge keeps an unused entry's day: it does not make it new again. Five days on, another
+        // merge keeps them all; two more days, and only what the merging run used is left.
+        age(KEEP_DAYS - 2);
+        let days = |pack: &Path| {
+            header(pack).0.entries.iter().map(|e| e.3).collect::<std::collections::BTreeSet<_>>()
+        };
+        let before = days(&packs(cache.path())[0]);
+        for i in 1..MAX_PACKS {
+            run(&format!("x{i}"));
+        }
+        let stats = run("w1");
+        assert_eq!((stats.hits, stats.misses), (2, 0));
+        let merged = packs(cache.path());
+        assert_eq!(merged.len(), 1, "{merged:?}");
+        assert!(days(&merged[0]).is_superset(&before), "unused entries keep their day");
+        assert_eq!(header(&merged[0]).0.entries.len(), 3 + 2 * MAX_PACKS + 2 * (MAX_PACKS - 1));
+        age(2);
+        for i in 1..MAX_PACKS {
+            run(&format!("y{i}"));
+        }
+        let stats = run("w1");
+        assert_eq!((stats.hits, stats.misses), (2, 0));
+        let merged = packs(cache.path());
+        // What is left: the two units and the comparison w1 used, and the x and y runs' entries (two
+        // each; two days old, and new). The other w runs' entries, seven days old now, are gone.
+        assert_eq!(header(&merged[0]).0.entries.len(), 3 + 4 * (MAX_PACKS - 1));
     }
 
     /// A pipeline's findings depend on what its local includes say, and a workflow's on the local
