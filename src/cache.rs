@@ -674,8 +674,8 @@ const KEEP_DAYS: u64 = 7;
 /// The first line of a pack: where each entry sits in the rest.
 #[derive(Serialize, Deserialize)]
 struct PackHeader {
-    /// Each entry's key, its start and end in the bytes after the header's line, and the last day a
-    /// run wrote or (before a merge) used it, in days since 1970, for [`KEEP_DAYS`].
+    /// Each entry's key, its start and end in the bytes after the header's line, and the day it was
+    /// written or last kept by a merge that used it (days since 1970), for [`KEEP_DAYS`].
     entries: Vec<(String, usize, usize, u64)>,
 }
 
@@ -688,8 +688,8 @@ struct Pack {
 /// The entries of a cache folder: `DIR/v4/*.pack`, each a header line ([`PackHeader`]) followed by
 /// the entries' JSON, one after the other. A run reads every pack once and writes at most one: the
 /// entries it computed, or, once the folder holds [`MAX_PACKS`], those merged with every entry it
-/// used and every entry written or used less than [`KEEP_DAYS`] ago, after which the packs it merged
-/// are deleted. One
+/// used and every entry less than [`KEEP_DAYS`] old, after which the packs it merged are deleted (an
+/// entry's age starts again when a merging run uses it). One
 /// file per entry, as before, cost a file creation per unit on a first run (slow on ext4 after many
 /// deletions) and an open, a look and two reads per unit on every run.
 ///
