@@ -425,10 +425,12 @@ fn base_hash(rules: &RuleSet, opts: &CheckOptions) -> Vec<u8> {
 }
 
 fn unit_hash(base: &[u8], files: &[(String, Arc<[u8]>)]) -> String {
-    let today = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400);
-    unit_hash_on(base, files, today)
+    unit_hash_on(base, files, today())
+}
+
+/// Days since 1970: the calendar day expiring suppressions and pack entries' ages go by.
+fn today() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400)
 }
 
 /// [`unit_hash`] on the day `today` (days since 1970).
@@ -708,6 +710,20 @@ struct Store {
     today: u64,
 }
 
+/// The packs in `root`, oldest first: names start with the time they were written, so a later copy
+/// of an entry wins.
+fn pack_paths(root: &Path) -> Vec<PathBuf> {
+    let mut packs: Vec<PathBuf> = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pack"))
+        .collect();
+    packs.sort();
+    packs
+}
+
 impl Store {
     fn new(dir: &Path) -> Store {
         let root = dir.join(FORMAT);
@@ -717,18 +733,8 @@ impl Store {
                 let _ = std::fs::write(ignore, "# smelt's cache (--cache): never commit it\n*\n");
             }
         }
-        let today = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() / 86_400);
-        let mut names: Vec<PathBuf> = std::fs::read_dir(&root)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "pack"))
-            .collect();
-        // Names start with the time they were written: a later copy of an entry wins.
-        names.sort();
+        let today = today();
+        let names = pack_paths(&root);
         let mut store = Store {
             root,
             packs: Vec::new(),
@@ -944,15 +950,7 @@ mod tests {
     }
 
     fn packs(cache: &Path) -> Vec<PathBuf> {
-        let mut packs: Vec<PathBuf> = std::fs::read_dir(cache.join(FORMAT))
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "pack"))
-            .collect();
-        packs.sort();
-        packs
+        pack_paths(&cache.join(FORMAT))
     }
 
     fn header(pack: &Path) -> (PackHeader, Vec<u8>) {
